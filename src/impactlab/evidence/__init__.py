@@ -1,0 +1,1 @@
+"""impactlab.evidence"""
