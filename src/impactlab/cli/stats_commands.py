@@ -1,0 +1,204 @@
+"""Commands on survey data: `change` (two waves, linked per respondent) and `agreement` (coders)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import typer
+from rich.table import Table
+
+from impactlab.cli.app import app, console, fail, print_json
+from impactlab.cli.format import number, percent
+from impactlab.errors import UserError
+from impactlab.evidence.agreement import agreement_from_csv
+from impactlab.evidence.change import change_from_long
+from impactlab.evidence.disclosure import DisclosurePolicy
+
+MAX_ROW_ERRORS = 5
+
+
+class OutputFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+class LevelChoice(StrEnum):
+    nominal = "nominal"
+    ordinal = "ordinal"
+    interval = "interval"
+    ratio = "ratio"
+
+
+# Commands catch UserError themselves and call `fail` (message on stderr, exit code 2), so the exit code
+# is 2 whether the app runs through `run()` or directly (typer.testing.CliRunner, `app()`).
+FORMAT = typer.Option(OutputFormat.table, "--format", "-f", help="table (readable) or json (for machines)")
+
+
+# ---------------------------------------------------------------------------------------------- change
+def _read_long_csv(path: Path) -> pl.DataFrame:
+    """A CSV as strings (separator , ; or tab, taken from the header line)."""
+    if not path.is_file():
+        raise UserError(f"{path}: file not found")
+    try:
+        with path.open(encoding="utf-8-sig") as handle:
+            header = handle.readline()
+        separator = max(",;\t", key=header.count)
+        return pl.read_csv(path, separator=separator, infer_schema=False, encoding="utf8-lossy")
+    except (OSError, pl.exceptions.PolarsError) as error:
+        raise UserError(f"{path}: cannot read the CSV ({error})") from None
+
+
+def _numeric_scores(path: Path, frame: pl.DataFrame, score: str) -> pl.DataFrame:
+    """The score column as numbers (decimal comma allowed); bad cells are named by row and column."""
+    if score not in frame.columns:
+        raise UserError(f"{path}, row 1: column {score!r} not found (columns: {', '.join(frame.columns)})")
+    text = frame[score].str.strip_chars()
+    parsed = text.str.replace(",", ".", literal=True).cast(pl.Float64, strict=False)
+    bad = frame.with_row_index("row", offset=2).filter(text.is_not_null() & (text != "") & parsed.is_null())
+    if bad.height:
+        messages = [
+            f"{path}, row {row['row']}, column {score!r}: {row[score]!r} is not a number"
+            for row in bad.head(MAX_ROW_ERRORS).iter_rows(named=True)
+        ]
+        if bad.height > MAX_ROW_ERRORS:
+            messages.append(f"... and {bad.height - MAX_ROW_ERRORS} more rows with a non-numeric score")
+        raise UserError(messages)
+    return frame.with_columns(parsed.alias(score))
+
+
+def _change_from_csv(path: str | Path, **options: Any) -> dict[str, Any]:
+    """change_from_long on a long-format CSV; problems come back as UserError naming the file."""
+    path = Path(path)
+    frame = _numeric_scores(path, _read_long_csv(path), options["score"])
+    try:
+        return change_from_long(frame, **options)
+    except UserError as error:
+        raise UserError([f"{path}: {message}" for message in error.messages]) from None
+
+
+@app.command("change")
+def change_command(
+    source: str = typer.Argument(..., help="CSV in long format: one row per respondent × wave"),
+    id: str = typer.Option("respondent", "--id", help="respondent id column"),
+    wave: str = typer.Option("wave", "--wave", help="wave column"),
+    score: str = typer.Option("score", "--score", help="score column"),
+    pre: str = typer.Option("T0", "--pre", help="value of the wave column for the first measurement"),
+    post: str = typer.Option("T1", "--post", help="value of the wave column for the second measurement"),
+    by: str | None = typer.Option(None, "--by", help="report groups by this column (pre-wave value)"),
+    reliability: float | None = typer.Option(
+        None, "--reliability", help="instrument reliability for the reliable change index"
+    ),
+    lower_is_better: bool = typer.Option(False, "--lower-is-better", help="a lower score is better"),
+    min_cell: int = typer.Option(10, "--min-cell", min=1, help="suppress figures of fewer respondents"),
+    format: OutputFormat = FORMAT,
+) -> None:
+    """Change between two waves, linked per respondent, with disclosure control."""
+    try:
+        result = _change_from_csv(
+            source,
+            id=id,
+            wave=wave,
+            score=score,
+            pre=pre,
+            post=post,
+            by=by,
+            reliability=reliability,
+            higher_is_better=not lower_is_better,
+            policy=DisclosurePolicy(min_cell),
+        )
+    except UserError as error:
+        fail(error.messages)
+    if format is OutputFormat.json:
+        print_json(result)
+    else:
+        _print_change(result)
+
+
+def _interval(low: float | None, high: float | None) -> str:
+    return "" if low is None or high is None else f"[{number(low)}, {number(high)}]"
+
+
+def _p(value: float | None) -> str:
+    return "n/a" if value is None else "< 0.001" if value < 0.001 else f"{value:.3f}"
+
+
+def _change_rows(result: dict[str, Any]) -> list[tuple[str, str, str]]:
+    rows = [
+        ("Respondents with both waves", number(result["n_pairs"]), ""),
+        ("Mean before → after", f"{number(result['mean_pre'])} → {number(result['mean_post'])}", ""),
+        ("Mean change", number(result["mean_change"]), _interval(result["ci_low"], result["ci_high"])),
+        ("Paired t-test", f"t({number(result['df'])}) = {number(result['t'])}", f"p {_p(result['p_value'])}"),
+        ("Wilcoxon signed-rank", "", f"p {_p(result['wilcoxon_p'])}"),
+        ("Cohen's d_z", number(result["cohen_dz"]),
+         _interval(result["cohen_dz_ci_low"], result["cohen_dz_ci_high"])),
+        ("Hedges' g_av", number(result["hedges_gav"]),
+         _interval(result["hedges_gav_ci_low"], result["hedges_gav_ci_high"])),
+        ("Improved / unchanged / worse",
+         " / ".join(percent(result[k]) for k in ("share_improved", "share_unchanged", "share_worse")), ""),
+    ]
+    if result.get("reliable_change"):
+        shares = result["reliable_change"]
+        rows.append(("Reliable change: improved / unchanged / deteriorated",
+                     " / ".join(percent(shares[k]) for k in ("improved", "unchanged", "deteriorated")), ""))
+    return rows
+
+
+def _print_change(result: dict[str, Any]) -> None:
+    """Readable tables: overall, attrition and per group."""
+    title = f"Change in {result['score']}: {result['pre_wave']} → {result['post_wave']}"
+    table = Table("", "value", "95% CI / p", title=title, title_justify="left")
+    table.add_row("Respondents at each wave", f"{number(result['n_pre'])} → {number(result['n_post'])}", "")
+    table.add_row("Lost to follow-up", percent(result["attrition"]), "")
+    if result["suppressed"]:
+        table.add_row("Change statistics", f"suppressed (fewer than {result['min_cell']} respondents)", "")
+    else:
+        for row in _change_rows(result):
+            table.add_row(*row)
+    baseline = result["baseline"]
+    if not baseline["suppressed"]:
+        table.add_row("Baseline lost vs retained",
+                      f"{number(baseline['mean_pre_lost'])} vs {number(baseline['mean_pre_retained'])}",
+                      f"Welch p {_p(baseline['p_value'])}")
+    console.print(table)
+    if result["groups"]:
+        console.print(_groups_table(result))
+
+
+def _groups_table(result: dict[str, Any]) -> Table:
+    table = Table(result["by"], "n", "mean change", "95% CI", "p", "d_z", "improved", title="By group",
+                  title_justify="left")
+    for group in result["groups"]:
+        if group["suppressed"]:
+            table.add_row(str(group["group"]), f"suppressed (< {result['min_cell']})", "", "", "", "", "")
+            continue
+        table.add_row(str(group["group"]), number(group["n_pairs"]), number(group["mean_change"]),
+                      _interval(group["ci_low"], group["ci_high"]), _p(group["p_value"]),
+                      number(group["cohen_dz"]), percent(group["share_improved"]))
+    return table
+
+
+# ------------------------------------------------------------------------------------------- agreement
+@app.command("agreement")
+def agreement_command(
+    source: Path = typer.Argument(..., help="CSV: unit id, then one column per coder (empty = not coded)"),
+    level: LevelChoice = typer.Option(LevelChoice.nominal, "--level", help="level of measurement"),
+    format: OutputFormat = FORMAT,
+) -> None:
+    """Inter-rater agreement: Krippendorff's alpha (and Cohen's kappa for two coders)."""
+    try:
+        result = agreement_from_csv(source, level.value)
+    except UserError as error:
+        fail(error.messages)
+    if format is OutputFormat.json:
+        print_json(result)
+        return
+    table = Table("", "value", title=f"Agreement ({result['level']})", title_justify="left")
+    table.add_row("Units (coded by two or more)", f"{result['n_units']} ({result['n_pairable_units']})")
+    table.add_row("Coders", str(result["n_coders"]))
+    table.add_row("Krippendorff's alpha", number(result["krippendorff_alpha"]))
+    if result["n_coders"] == 2:
+        table.add_row("Cohen's kappa", number(result["cohen_kappa"]))
+    console.print(table)
