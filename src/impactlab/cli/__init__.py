@@ -1,0 +1,14 @@
+"""The `impactlab` command. Each module below registers its commands on the shared app."""
+
+from impactlab.cli import (
+    model_commands,  # noqa: F401  (registers commands)
+    stats_commands,  # noqa: F401
+)
+from impactlab.cli.app import app, run
+
+__all__ = ["app", "main"]
+
+
+def main() -> None:
+    """Entry point of the `impactlab` console script."""
+    run()

@@ -1,0 +1,198 @@
+"""The impact model document (format version 1): typed, validated, YAML round-trip.
+
+The keys and their meanings are a public contract (see docs/model-format.md). Numbers that are
+assumptions may carry a range: ``{base, low, high, dist, sd}``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+FORMAT_VERSION = 1
+
+
+class Strict(BaseModel):
+    """Base of every model part: unknown keys are errors (with a did-you-mean in the loader)."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class Range(Strict):
+    """An uncertain number: its base value and a plausible low and high, with a distribution."""
+
+    base: float
+    low: float
+    high: float
+    dist: Literal["triangular", "uniform", "normal"] = "triangular"
+    sd: float | None = Field(default=None, gt=0)
+    source: str | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Range:
+        if not self.low <= self.base <= self.high:
+            raise ValueError(
+                f"a range needs low <= base <= high, got low {self.low:g}, base {self.base:g}, high {self.high:g}"
+            )
+        if self.dist == "normal" and self.sd is None:
+            raise ValueError("a normal range needs sd (its standard deviation)")
+        return self
+
+
+Number = float | Range
+"""A plain number or a range around it."""
+
+
+class EvidenceQuantity(Strict):
+    """An outcome quantity computed from a dataset snapshot (see docs/evidence.md)."""
+
+    dataset: str
+    instrument: str
+    pre: str
+    post: str
+    rule: Literal["reliable_improvement", "improvement", "recovered", "above_cutoff"] = "reliable_improvement"
+    scale_to: str | None = None
+    snapshot: str | None = None
+    comparison: str | None = Field(default=None, description="value of the group column marking a comparison group")
+    group_column: str | None = None
+
+
+def base_of(value: Number | EvidenceQuantity | None) -> float | None:
+    """The base value of a plain number or a range (None for evidence references and None)."""
+    if isinstance(value, Range):
+        return value.base
+    if isinstance(value, int | float):
+        return float(value)
+    return None
+
+
+class Programme(Strict):
+    name: str
+    organisation: str | None = None
+    currency: str = "EUR"
+    price_year: int
+    description: str | None = None
+    partners: list[str] = Field(default_factory=list)
+    period: str | None = None
+
+
+class ValuationSettings(Strict):
+    discount_rate: Number = 0.035
+    discount_first_year: bool = True
+    index: str | None = "cpi"
+    min_cell: int = Field(default=10, ge=1)
+
+
+class Stakeholder(Strict):
+    id: str
+    name: str
+    size: float | None = Field(default=None, ge=0)
+    description: str | None = None
+    category: str | None = None
+    involvement: str | None = None
+
+
+class Proxy(Strict):
+    id: str
+    name: str
+    value: Number
+    unit: str | None = None
+    price_year: int
+    source: str
+    currency: str | None = None
+    notes: str | None = None
+
+
+class Input(Strict):
+    id: str
+    stakeholder: str
+    description: str | None = None
+    amount: Number | None = None
+    quantity: Number | None = None
+    proxy: str | None = None
+    year: int = Field(default=0, ge=0)
+    support: Literal["formal", "informal"] | None = None
+    source: str | None = None
+
+    @model_validator(mode="after")
+    def _money_or_valued_time(self) -> Input:
+        if self.amount is None and (self.quantity is None or self.proxy is None):
+            raise ValueError("an input needs either amount, or quantity together with proxy")
+        if self.amount is not None and (self.quantity is not None or self.proxy is not None):
+            raise ValueError("an input has either amount, or quantity with proxy, not both")
+        return self
+
+
+class Activity(Strict):
+    id: str
+    name: str
+    description: str | None = None
+    inputs: list[str] = Field(default_factory=list)
+
+
+class Output(Strict):
+    id: str
+    activity: str
+    description: str
+    quantity: float | None = Field(default=None, ge=0)
+    unit: str | None = None
+    source: str | None = None
+
+
+Fraction = Annotated[Number, Field(description="a fraction in [0, 1], or a range of fractions")]
+
+
+class Outcome(Strict):
+    id: str
+    stakeholder: str
+    description: str
+    indicator: str | None = None
+    quantity: Number | EvidenceQuantity
+    unit: str | None = None
+    proxy: str | None = None
+    value: Number | None = None
+    deadweight: Fraction = 0.0
+    attribution: Fraction = 0.0
+    displacement: Fraction = 0.0
+    drop_off: Fraction = 0.0
+    duration: Number = 1
+    start_year: int = Field(default=1, ge=0)
+    transfer_from: str | None = None
+    outputs: list[str] = Field(default_factory=list)
+    sources: dict[str, str] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _one_valuation(self) -> Outcome:
+        if (self.proxy is None) == (self.value is None):
+            raise ValueError("an outcome needs exactly one of proxy (a proxy id) or value (per unit)")
+        return self
+
+
+class ImpactModel(Strict):
+    impactlab: Literal[1] = FORMAT_VERSION
+    programme: Programme
+    valuation: ValuationSettings = Field(default_factory=ValuationSettings)
+    stakeholders: list[Stakeholder]
+    proxies: list[Proxy] = Field(default_factory=list)
+    indices: dict[str, dict[int, float]] = Field(default_factory=dict)
+    inputs: list[Input] = Field(default_factory=list)
+    activities: list[Activity] = Field(default_factory=list)
+    outputs: list[Output] = Field(default_factory=list)
+    outcomes: list[Outcome] = Field(default_factory=list)
+
+    @field_validator("indices")
+    @classmethod
+    def _positive_index(cls, indices: dict[str, dict[int, float]]) -> dict[str, dict[int, float]]:
+        for name, series in indices.items():
+            for year, level in series.items():
+                if level <= 0:
+                    raise ValueError(f"index {name} year {year}: must be positive, got {level:g}")
+        return indices
+
+    def stakeholder(self, stakeholder_id: str) -> Stakeholder:
+        return next(s for s in self.stakeholders if s.id == stakeholder_id)
+
+    def to_document(self) -> dict[str, Any]:
+        """The model as a plain document (what the YAML file holds), without unset defaults."""
+        return self.model_dump(mode="json", exclude_unset=True, exclude_none=True)
