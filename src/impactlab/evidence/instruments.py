@@ -417,15 +417,17 @@ def _format_loc(loc: tuple[int | str, ...], data: object) -> str:
         else:
             parts.append(str(part))
             node = node.get(part) if isinstance(node, dict) else None
-    return ".".join(parts) or "(file)"
+    return ".".join(parts)
 
 
 def _validation_messages(path: Path, error: ValidationError, data: object) -> list[str]:
     messages = []
     for problem in error.errors():
-        where = _format_loc(tuple(problem["loc"]), data)
         reason = problem["msg"].removeprefix("Value error, ")
-        messages.append(f"{path.name}: {where}: {reason}")
+        if not problem["loc"]:  # whole-file checks carry their own field paths
+            messages += [f"{path.name}: {part}" for part in reason.split("; ")]
+            continue
+        messages.append(f"{path.name}: {_format_loc(tuple(problem['loc']), data)}: {reason}")
     return messages
 
 
