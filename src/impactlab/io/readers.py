@@ -1,0 +1,337 @@
+"""Read survey data files (CSV, Excel .xlsx, SPSS .sav) into Polars, with their labels as metadata.
+
+Every failure a user can cause (wrong type, damaged or empty file, bad encoding) becomes a
+`UserError` naming the file and the reason. Survey-tool exports (KoboToolbox, LimeSurvey) are
+recognised by their system columns and get plain column names.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from impactlab.errors import UserError
+
+FORMATS = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx", ".sav": "sav", ".zsav": "sav"}
+MAGIC = {b"PK\x03\x04": "xlsx", b"$FL2": "sav", b"$FL3": "sav", b"\xd0\xcf\x11\xe0": "xls"}
+KOBO_MARKERS = {"_uuid", "_submission_time", "_index", "_id"}
+LIMESURVEY_MARKERS = {"id", "submitdate", "lastpage", "startlanguage", "seed"}
+NUMBER = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
+DECIMAL_COMMA = r"^[+-]?\d*,\d+$"
+NULL_TOKENS = ["", "NaN", "nan", "#N/A", "#NULL!"]  # empty cells as spreadsheets and statistics tools write them
+
+
+@dataclass
+class Table:
+    """A file read into memory: data plus what the file said about its variables."""
+
+    data: pl.DataFrame
+    path: Path
+    format: str
+    columns: list[str]
+    first_data_row: int
+    decimal_comma: bool = False
+    survey_tool: str | None = None
+    variable_labels: dict[str, str] = field(default_factory=dict)
+    value_labels: dict[str, dict[str, str]] = field(default_factory=dict)
+    missing_codes: dict[str, list[Any]] = field(default_factory=dict)
+    renamed: dict[str, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+def file_format(path: Path) -> str:
+    """The format from the extension, checked against the file's first bytes."""
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise UserError(f"{path.name}: unsupported file type {path.suffix or '(none)'!r}; use .csv, .xlsx or .sav.")
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as handle:
+            head = handle.read(4)
+    except OSError as error:
+        raise UserError(f"{path.name}: cannot be opened ({error.strerror}).") from None
+    if size == 0:
+        raise UserError(f"{path.name}: the file is empty.")
+    found = MAGIC.get(head)
+    if fmt in ("xlsx", "sav") and found != fmt:
+        raise UserError(f"{path.name}: not a valid {fmt} file (its first bytes do not match).")
+    if fmt == "csv" and found is not None:
+        raise UserError(f"{path.name}: this is a binary {found} file, not CSV text; give it the right extension.")
+    return fmt
+
+
+def read_table(path: Path | str, columns: Collection[str] | None = None) -> Table:
+    """Read a .csv, .xlsx or .sav file; `columns` limits which columns are loaded (others stay listed)."""
+    path = Path(path)
+    fmt = file_format(path)
+    reader = {"csv": _read_csv, "xlsx": _read_xlsx, "sav": _read_sav}[fmt]
+    try:
+        table = reader(path, columns)
+    except UserError:
+        raise
+    except Exception as error:  # damaged files make the parsers raise many kinds of errors
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise UserError(f"{path.name}: cannot be read as {fmt} ({reason[:200]}).") from None
+    if table.data.height == 0:
+        raise UserError(f"{path.name}: the file has no data rows.")
+    return table
+
+
+# ----- column names -----
+def normalise_headers(names: list[str]) -> tuple[list[str], str | None, list[str]]:
+    """Plain, unique names; KoboToolbox group paths and LimeSurvey `Q1[SQ001]` codes simplified."""
+    stripped = [str(n).strip().lstrip("\ufeff") for n in names]
+    lower = {n.lower() for n in stripped}
+    tool = None
+    if "_uuid" in lower and len(lower & KOBO_MARKERS) >= 2:
+        tool, new = "kobotoolbox", _kobo_names(stripped)
+    elif len(lower & LIMESURVEY_MARKERS) >= 3:
+        tool, new = "limesurvey", [_limesurvey_name(n) for n in stripped]
+    else:
+        new = stripped
+    unique, warnings, seen = [], [], set()
+    for i, name in enumerate(new):
+        candidate = name or f"column_{i + 1}"
+        base, n = candidate, 1
+        while candidate in seen:
+            n += 1
+            candidate = f"{base}_{n}"
+        if candidate != (name or candidate):
+            warnings.append(f"column {i + 1} {name!r} appears more than once; renamed to {candidate!r}.")
+        seen.add(candidate)
+        unique.append(candidate)
+    return unique, tool, warnings
+
+
+def _kobo_names(names: list[str]) -> list[str]:
+    """`group/sub/question` -> `question`; a select_multiple choice `group/q5/opt` -> `q5_opt`."""
+    present = set(names)
+    short = []
+    for name in names:
+        parts = [p for p in name.split("/") if p]
+        if len(parts) <= 1:
+            short.append(name)
+        elif "/".join(parts[:-1]) in present:
+            short.append(f"{parts[-2]}_{parts[-1]}")
+        else:
+            short.append(parts[-1])
+    counts: dict[str, int] = {}
+    for name in short:
+        counts[name] = counts.get(name, 0) + 1
+    return [s if counts[s] == 1 else n.replace("/", "_") for s, n in zip(short, names, strict=True)]
+
+
+def _limesurvey_name(name: str) -> str:
+    """`Q1[SQ001]` -> `Q1_SQ001`, `Q2[SQ1][A2]` -> `Q2_SQ1_A2`, `Q3[other]` -> `Q3_other`."""
+    if "[" not in name:
+        return name
+    return re.sub(r"_+", "_", re.sub(r"[\[\]]", "_", name)).strip("_")
+
+
+# ----- numbers -----
+def to_number(column: str, decimal_comma: bool = False) -> pl.Expr:
+    """A Float64 expression for a column that may hold numbers as text (Dutch `3,5` if decimal_comma)."""
+    text = pl.col(column).cast(pl.String).str.strip_chars()
+    if decimal_comma:
+        text = pl.when(text.str.contains(DECIMAL_COMMA)).then(text.str.replace(",", ".", literal=True)).otherwise(text)
+    return pl.when(text.str.contains(NUMBER)).then(text).cast(pl.Float64, strict=False)
+
+
+def _typed_text_columns(frame: pl.DataFrame, decimal_comma: bool) -> pl.DataFrame:
+    """Strings -> Int64/Float64 where every non-empty value is a number; blanks become null."""
+    frame = frame.with_columns(
+        pl.when(pl.col(c).str.strip_chars().is_in(NULL_TOKENS)).then(None).otherwise(pl.col(c)).alias(c)
+        for c in frame.columns
+    )
+    numbers = frame.select(to_number(c, decimal_comma) for c in frame.columns)
+    converted = []
+    for name in frame.columns:
+        values, original = numbers[name], frame[name]
+        if original.null_count() == frame.height or values.null_count() != original.null_count():
+            continue
+        whole = values.drop_nulls()
+        is_int = bool(((whole % 1) == 0).all()) and whole.abs().max() < 2**53  # type: ignore[operator]
+        converted.append(values.cast(pl.Int64) if is_int else values)
+    return frame.with_columns(converted)
+
+
+# ----- CSV -----
+def _decode(raw: bytes, name: str) -> tuple[str, str]:
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw.decode("utf-16"), "utf-16"
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        text, encoding = raw.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        try:
+            text, encoding = raw.decode("cp1252"), "windows-1252"
+        except UnicodeDecodeError:
+            raise UserError(f"{name}: not text in UTF-8 or Windows-1252; is it really a CSV file?") from None
+    if "\x00" in text[:65536]:
+        raise UserError(f"{name}: contains NUL bytes; this is a binary file, not CSV text.")
+    return text, encoding
+
+
+def sniff_delimiter(text: str) -> str:
+    """`,` `;` or tab: the one most frequent in the header line (outside quotes)."""
+    header = re.sub(r'"[^"]*"', "", text.split("\n", 1)[0])
+    counts = {sep: header.count(sep) for sep in (";", "\t", ",")}
+    best = max(counts, key=lambda sep: counts[sep])
+    return best if counts[best] else ","
+
+
+def _read_csv(path: Path, columns: Collection[str] | None) -> Table:
+    text, encoding = _decode(path.read_bytes(), path.name)
+    if not text.strip():
+        raise UserError(f"{path.name}: the file is empty.")
+    sep = sniff_delimiter(text)
+    header = next(csv.reader(io.StringIO(text.split("\n", 1)[0]), delimiter=sep))
+    names, tool, warnings = normalise_headers(header)
+    try:
+        frame = pl.read_csv(
+            io.BytesIO(text.encode("utf-8")),
+            separator=sep,
+            has_header=True,
+            new_columns=names,
+            infer_schema=False,
+            quote_char='"',
+        )
+    except pl.exceptions.PolarsError as error:
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise UserError(f"{path.name}: malformed CSV ({first[:200]}).") from None
+    if frame.width != len(names):
+        raise UserError(f"{path.name}: the header has {len(names)} columns but the rows have {frame.width}.")
+    if encoding != "utf-8":
+        warnings.append(f"{path.name}: read as {encoding}.")
+    decimal_comma = sep == ";"
+    frame = _typed_text_columns(_select(frame, columns), decimal_comma)
+    return Table(frame, path, "csv", names, 2, decimal_comma, tool, renamed=_renames(header, names),
+                 warnings=warnings)
+
+
+# ----- Excel -----
+def _read_xlsx(path: Path, columns: Collection[str] | None) -> Table:
+    from python_calamine import CalamineWorkbook
+
+    workbook = CalamineWorkbook.from_path(str(path))
+    if not workbook.sheet_names:
+        raise UserError(f"{path.name}: the workbook has no sheets.")
+    rows = workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
+    start = next((i for i, row in enumerate(rows) if any(v not in ("", None) for v in row)), None)
+    if start is None:
+        raise UserError(f"{path.name}: the first sheet is empty.")
+    header = [_cell_text(v) for v in rows[start]]
+    body = rows[start + 1 :]
+    while body and all(v in ("", None) for v in body[-1]):
+        body.pop()
+    names, tool, warnings = normalise_headers(header)
+    wanted = set(columns) if columns is not None else None
+    series = [
+        _column(name, [row[i] if i < len(row) else None for row in body])
+        for i, name in enumerate(names)
+        if wanted is None or name in wanted
+    ]
+    frame = pl.DataFrame(series) if series else pl.DataFrame(height=len(body))
+    return Table(frame, path, "xlsx", names, start + 2, False, tool, renamed=_renames(header, names),
+                 warnings=warnings)
+
+
+def _cell_text(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return "" if value is None else str(value)
+
+
+def _column(name: str, values: list[Any]) -> pl.Series:
+    """One Excel column: numbers, dates or text, whichever all its non-empty cells are."""
+    cells = [None if v == "" or (isinstance(v, float) and math.isnan(v)) else v for v in values]
+    present = [v for v in cells if v is not None]
+    if present and all(isinstance(v, int | float) and not isinstance(v, bool) for v in present):
+        series = pl.Series(name, cells, dtype=pl.Float64)
+        whole = series.drop_nulls()
+        return series.cast(pl.Int64) if ((whole % 1) == 0).all() and whole.abs().max() < 2**53 else series
+    if present and all(isinstance(v, datetime) for v in present):
+        return pl.Series(name, cells, dtype=pl.Datetime)
+    if present and all(isinstance(v, date) and not isinstance(v, datetime) for v in present):
+        return pl.Series(name, cells, dtype=pl.Date)
+    series = pl.Series(name, [None if v is None else _cell_text(v) for v in cells], dtype=pl.String)
+    return _typed_text_columns(series.to_frame(), False).to_series()
+
+
+# ----- SPSS -----
+def _read_sav(path: Path, columns: Collection[str] | None) -> Table:
+    import pyreadstat
+
+    _, meta = pyreadstat.read_sav(str(path), metadataonly=True, user_missing=True)
+    names = list(meta.column_names)
+    usecols = [c for c in names if c in set(columns)] if columns is not None else None
+    if usecols == []:
+        frame = pl.DataFrame(height=max(meta.number_rows or 0, 0))
+    else:  # the 'dict' output with our own conversion is much faster than pyreadstat's polars output
+        data, _ = pyreadstat.read_sav(
+            str(path), usecols=usecols, output_format="dict", disable_datetime_conversion=True
+        )
+        frame = pl.DataFrame([_sav_series(k, v, meta) for k, v in data.items()])
+    labels = {k: v for k, v in zip(names, meta.column_labels, strict=False) if v}
+    value_labels = {
+        col: {_code_text(code): str(text) for code, text in mapping.items()}
+        for col, mapping in meta.variable_value_labels.items()
+    }
+    missing = {col: [_missing_range(r) for r in ranges] for col, ranges in meta.missing_ranges.items()}
+    return Table(frame, path, "sav", names, 1, False, None, labels, value_labels, missing)
+
+
+SPSS_EPOCH_DAYS = -141428  # 1582-10-14, SPSS's day zero, counted from 1970-01-01
+SPSS_DATE_FORMATS = ("DATE", "ADATE", "EDATE", "SDATE", "JDATE")
+SPSS_DATETIME_FORMATS = ("DATETIME", "YMDHMS")
+
+
+def _sav_series(name: str, values: list[Any], meta: Any) -> pl.Series:
+    """One SPSS column: text, number (NaN -> null), or date/datetime from SPSS's seconds since 1582-10-14."""
+    if meta.readstat_variable_types.get(name) == "string":
+        series = pl.Series(name, values, dtype=pl.String, strict=False)
+        return series.replace("", None)
+    series = pl.Series(name, values, dtype=pl.Float64, strict=False).fill_nan(None)
+    spss_format = str(meta.original_variable_types.get(name, "")).upper()
+    if spss_format.startswith(SPSS_DATETIME_FORMATS):
+        epoch_ms = SPSS_EPOCH_DAYS * 86_400_000
+        return (series * 1000 + epoch_ms).cast(pl.Int64).cast(pl.Datetime("ms"))
+    if spss_format.startswith(SPSS_DATE_FORMATS):
+        return (series // 86_400 + SPSS_EPOCH_DAYS).cast(pl.Int32).cast(pl.Date)
+    return series
+
+
+def _code_text(code: Any) -> str:
+    return str(int(code)) if isinstance(code, float) and code.is_integer() else str(code)
+
+
+def _missing_range(spec: dict[str, Any]) -> Any:
+    lo, hi = spec.get("lo"), spec.get("hi")
+    return _plain(lo) if lo == hi else {"lo": _plain(lo), "hi": _plain(hi)}
+
+
+def _plain(value: Any) -> Any:
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+# ----- helpers -----
+def _select(frame: pl.DataFrame, columns: Collection[str] | None) -> pl.DataFrame:
+    if columns is None:
+        return frame
+    wanted = set(columns)
+    kept = [c for c in frame.columns if c in wanted]
+    return frame.select(kept) if kept else pl.DataFrame(height=frame.height)
+
+
+def _renames(original: list[str], names: list[str]) -> dict[str, str]:
+    return {str(o): n for o, n in zip(original, names, strict=False) if str(o) != n}
