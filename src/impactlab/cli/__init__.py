@@ -1,6 +1,7 @@
 """The `impactlab` command. Each module below registers its commands on the shared app."""
 
 from impactlab.cli import (
+    evidence_commands,  # noqa: F401
     model_commands,  # noqa: F401  (registers commands)
     stats_commands,  # noqa: F401
 )
