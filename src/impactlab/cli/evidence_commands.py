@@ -44,8 +44,13 @@ def import_command(
     try:
         with console.status("importing") as status:
             result = import_file(
-                file, mapping, dataset, Workspace(workspace), "quarantine" if quarantine else "reject",
-                allow_duplicate, progress=lambda step: status.update(f"{file.name}: {step}"),
+                file,
+                mapping,
+                dataset,
+                Workspace(workspace),
+                "quarantine" if quarantine else "reject",
+                allow_duplicate,
+                progress=lambda step: status.update(f"{file.name}: {step}"),
             )
     except ImportRejected as rejected:
         fail(rejected.messages)
@@ -58,7 +63,8 @@ def import_command(
     console.print(
         f"{verb} {info.source.name} → dataset {info.dataset}, snapshot {info.short_id}: "
         f"{info.rows.imported} rows imported, {info.rows.quarantined} quarantined (of {info.rows.read} read).",
-        markup=False, highlight=False,
+        markup=False,
+        highlight=False,
     )
     if info.rows.quarantined:
         for line in result.report.messages():
@@ -77,8 +83,14 @@ def list_command(workspace: Path | None = WORKSPACE, output: OutputFormat = FORM
         return
     table = Table("dataset", "snapshot", "source", "rows", "quarantined", "created")
     for info in infos:
-        table.add_row(info.dataset, info.short_id, info.source.name, str(info.rows.imported),
-                      str(info.rows.quarantined), f"{info.created:%Y-%m-%d %H:%M}")
+        table.add_row(
+            info.dataset,
+            info.short_id,
+            info.source.name,
+            str(info.rows.imported),
+            str(info.rows.quarantined),
+            f"{info.created:%Y-%m-%d %H:%M}",
+        )
     console.print(table if infos else "no snapshots yet.")
 
 
@@ -98,14 +110,23 @@ def show_command(
         return
     console.print(f"dataset {info.dataset}, snapshot {info.snapshot_id}", markup=False)
     console.print(f"source {info.source.name} ({info.source.format}, sha256 {info.source.sha256})", markup=False)
-    console.print(f"rows: {info.rows.read} read, {info.rows.imported} imported, {info.rows.quarantined} "
-                  f"quarantined; key version {info.key_version}; created {info.created:%Y-%m-%d %H:%M}",
-                  markup=False)
+    console.print(
+        f"rows: {info.rows.read} read, {info.rows.imported} imported, {info.rows.quarantined} "
+        f"quarantined; key version {info.key_version}; created {info.created:%Y-%m-%d %H:%M}",
+        markup=False,
+    )
     table = Table("column", "type", "role", "source", "label", "value labels", "missing codes")
     for column in info.columns:
         labels = ", ".join(f"{k}={v}" for k, v in column.value_labels.items())
-        table.add_row(column.name, column.type, column.role, column.source or "", column.label or "",
-                      labels, ", ".join(map(str, column.missing_codes)))
+        table.add_row(
+            column.name,
+            column.type,
+            column.role,
+            column.source or "",
+            column.label or "",
+            labels,
+            ", ".join(map(str, column.missing_codes)),
+        )
     console.print(table)
     for warning in info.warnings:
         console.print(f"warning: {warning}", markup=False, highlight=False)
@@ -131,7 +152,12 @@ def synth_command(
 
 def _summary(info: SnapshotInfo) -> dict[str, Any]:
     return {
-        "dataset": info.dataset, "snapshot_id": info.snapshot_id, "source": info.source.name,
-        "source_sha256": info.source.sha256, "rows": info.rows.model_dump(), "created": info.created.isoformat(),
-        "key_version": info.key_version, "columns": [c.name for c in info.columns],
+        "dataset": info.dataset,
+        "snapshot_id": info.snapshot_id,
+        "source": info.source.name,
+        "source_sha256": info.source.sha256,
+        "rows": info.rows.model_dump(),
+        "created": info.created.isoformat(),
+        "key_version": info.key_version,
+        "columns": [c.name for c in info.columns],
     }

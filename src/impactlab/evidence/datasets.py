@@ -26,6 +26,7 @@ from impactlab.errors import UserError
 
 DATASET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 MIN_ID_PREFIX = 6
+READ_ONLY = 0o444
 
 
 class ColumnInfo(BaseModel):
@@ -81,9 +82,7 @@ class SnapshotInfo(BaseModel):
 def check_dataset_name(name: str) -> str:
     """A dataset name is a folder name: letters, digits, `_ . -`, at most 64 characters."""
     if not DATASET_NAME.match(name):
-        raise UserError(
-            f"dataset name {name!r} is not valid: use letters, digits, '_', '.' or '-' (at most 64)."
-        )
+        raise UserError(f"dataset name {name!r} is not valid: use letters, digits, '_', '.' or '-' (at most 64).")
     return name
 
 
@@ -157,6 +156,7 @@ class DatasetStore:
         try:
             with _temp_file(folder, ".parquet") as tmp:
                 data.write_parquet(tmp, compression="zstd", statistics=True)
+                tmp.chmod(READ_ONLY)
                 snapshot_id = sha256_file(tmp)
                 existing = folder / f"{snapshot_id}.json"
                 if existing.exists():
@@ -169,6 +169,7 @@ class DatasetStore:
                 quarantine_file = f"{snapshot_id}.quarantine.parquet"
                 with _temp_file(folder, ".parquet") as tmp:
                     quarantine.write_parquet(tmp, compression="zstd")
+                    tmp.chmod(READ_ONLY)
                     if _link_new(tmp, folder / quarantine_file):
                         written.append(folder / quarantine_file)
             info = SnapshotInfo(
@@ -181,6 +182,7 @@ class DatasetStore:
             )
             with _temp_file(folder, ".json") as tmp:
                 tmp.write_text(info.model_dump_json(indent=2), encoding="utf-8")
+                tmp.chmod(READ_ONLY)
                 if not _link_new(tmp, existing):  # a twin process finished first
                     return self._load(existing), False
             return info, True

@@ -118,8 +118,9 @@ def import_file(
         dataset,
         data,
         quarantine,
-        source=SourceInfo(name=path.name, sha256=source_sha, size=path.stat().st_size, format=fmt,
-                          survey_tool=table.survey_tool),
+        source=SourceInfo(
+            name=path.name, sha256=source_sha, size=path.stat().st_size, format=fmt, survey_tool=table.survey_tool
+        ),
         rows=RowCounts(read=frame.height, imported=data.height, quarantined=quarantined.height),
         columns=_column_info(data, mapping, table),
         mapping=used or mapping.as_dict(),
@@ -131,8 +132,9 @@ def import_file(
 
 
 def validate_nothing(file: str) -> ValidationReport:
-    return ValidationReport(file, pl.DataFrame(schema={ROW: pl.Int64, "column": pl.String, "value": pl.String,
-                                                       "rule": pl.String}))
+    return ValidationReport(
+        file, pl.DataFrame(schema={ROW: pl.Int64, "column": pl.String, "value": pl.String, "rule": pl.String})
+    )
 
 
 def _check_columns(table: Table, mapping: Mapping) -> None:
@@ -152,27 +154,39 @@ def _identifier_warnings(table: Table, mapping: Mapping) -> list[str]:
     roles = mapping.role_of_columns()
     warnings = []
     for column in table.columns:
-        if not is_identifier_name(column) or roles.get(column, [None])[0] in ("identifier", "respondent_id",
-                                                                               "date_of_birth"):
+        if not is_identifier_name(column) or roles.get(column, [None])[0] in (
+            "identifier",
+            "respondent_id",
+            "date_of_birth",
+        ):
             continue
         if column in roles:
-            warnings.append(f"column {column!r} looks like a direct identifier: it was dropped (not imported as "
-                            f"{roles[column][0]}); rename it if it is not one.")
+            warnings.append(
+                f"column {column!r} looks like a direct identifier: it was dropped (not imported as "
+                f"{roles[column][0]}); rename it if it is not one."
+            )
         else:
-            warnings.append(f"column {column!r} looks like a direct identifier; it was not imported "
-                            "(list it under identifiers: to silence this).")
+            warnings.append(
+                f"column {column!r} looks like a direct identifier; it was not imported "
+                "(list it under identifiers: to silence this)."
+            )
     return warnings
 
 
 def _without_identifier_like(mapping: Mapping, columns: list[str]) -> Mapping:
     """The mapping minus group/keep/item/free-text columns whose names say they hold identifiers."""
+
     def clean(cols: list[str]) -> list[str]:
         return [c for c in cols if not is_identifier_name(c)]
 
-    return mapping.model_copy(update={
-        "group": clean(mapping.group), "keep": clean(mapping.keep), "free_text": clean(mapping.free_text),
-        "items": {k: v for k, v in mapping.items.items() if not is_identifier_name(v)},
-    })
+    return mapping.model_copy(
+        update={
+            "group": clean(mapping.group),
+            "keep": clean(mapping.keep),
+            "free_text": clean(mapping.free_text),
+            "items": {k: v for k, v in mapping.items.items() if not is_identifier_name(v)},
+        }
+    )
 
 
 def _numeric_columns(mapping: Mapping, frame: pl.DataFrame) -> list[str]:
@@ -182,8 +196,9 @@ def _numeric_columns(mapping: Mapping, frame: pl.DataFrame) -> list[str]:
     return [c for c in dict.fromkeys(wanted) if c in frame.columns]
 
 
-def _transform(frame: pl.DataFrame, mapping: Mapping, key: bytes, reference: date,
-               keep_row: bool = False) -> pl.DataFrame:
+def _transform(
+    frame: pl.DataFrame, mapping: Mapping, key: bytes, reference: date, keep_row: bool = False
+) -> pl.DataFrame:
     """The snapshot columns: pseudonym, wave, groups, age band, items (as item codes), kept and free text."""
     wave = pl.col(mapping.wave).cast(pl.String) if mapping.wave else pl.lit(mapping.wave_value, pl.String)
     columns = [pl.col("respondent"), wave.alias("wave")]
@@ -212,10 +227,15 @@ def _column_info(data: pl.DataFrame, mapping: Mapping, table: Table) -> list[Col
         missing = table.missing_codes.get(src or "", []) + [
             m for m in mapping.missing_for(src or "") if m not in table.missing_codes.get(src or "", [])
         ]
-        infos.append(ColumnInfo(
-            name=name, type=str(dtype), role=role.get(name, "keep"), source=src,
-            label=table.variable_labels.get(src or ""),
-            value_labels=table.value_labels.get(src or "", {}) if name not in ("respondent", "age_band") else {},
-            missing_codes=missing,
-        ))
+        infos.append(
+            ColumnInfo(
+                name=name,
+                type=str(dtype),
+                role=role.get(name, "keep"),
+                source=src,
+                label=table.variable_labels.get(src or ""),
+                value_labels=table.value_labels.get(src or "", {}) if name not in ("respondent", "age_band") else {},
+                missing_codes=missing,
+            )
+        )
     return infos

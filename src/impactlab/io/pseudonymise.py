@@ -13,8 +13,16 @@ import duckdb
 import polars as pl
 
 PSEUDONYM_CHARS = 20  # 80 bits: collisions negligible for any realistic number of respondents
-AGE_BANDS = [(0, 17, "0-17"), (18, 24, "18-24"), (25, 34, "25-34"), (35, 44, "35-44"), (45, 54, "45-54"),
-             (55, 64, "55-64"), (65, 74, "65-74"), (75, 84, "75-84")]
+AGE_BANDS = [
+    (0, 17, "0-17"),
+    (18, 24, "18-24"),
+    (25, 34, "25-34"),
+    (35, 44, "35-44"),
+    (45, 54, "45-54"),
+    (55, 64, "55-64"),
+    (65, 74, "65-74"),
+    (75, 84, "75-84"),
+]
 OLDEST_BAND = (85, "85+")
 
 # Column names that hold direct identifiers (Dutch and English); matched on the lower-cased name.

@@ -215,8 +215,7 @@ def _read_csv(path: Path, columns: Collection[str] | None) -> Table:
         warnings.append(f"{path.name}: read as {encoding}.")
     decimal_comma = sep == ";"
     frame = _typed_text_columns(_select(frame, columns), decimal_comma)
-    return Table(frame, path, "csv", names, 2, decimal_comma, tool, renamed=_renames(header, names),
-                 warnings=warnings)
+    return Table(frame, path, "csv", names, 2, decimal_comma, tool, renamed=_renames(header, names), warnings=warnings)
 
 
 # ----- Excel -----
@@ -242,8 +241,7 @@ def _read_xlsx(path: Path, columns: Collection[str] | None) -> Table:
         if wanted is None or name in wanted
     ]
     frame = pl.DataFrame(series) if series else pl.DataFrame(height=len(body))
-    return Table(frame, path, "xlsx", names, start + 2, False, tool, renamed=_renames(header, names),
-                 warnings=warnings)
+    return Table(frame, path, "xlsx", names, start + 2, False, tool, renamed=_renames(header, names), warnings=warnings)
 
 
 def _cell_text(value: Any) -> str:

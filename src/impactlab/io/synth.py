@@ -84,8 +84,10 @@ def _chunk(rng: np.random.Generator, start: int, n: int, waves: int, items: list
     for wave in range(waves):
         present = rng.random(n) < 0.85**wave
         gain = np.where(person["group"] == "deelnemer", 0.5 * wave, 0.05 * wave)
-        cols = {k: (v[present] if isinstance(v, np.ndarray) else [x for x, p in zip(v, present, strict=True) if p])
-                for k, v in person.items()}
+        cols = {
+            k: (v[present] if isinstance(v, np.ndarray) else [x for x, p in zip(v, present, strict=True) if p])
+            for k, v in person.items()
+        }
         cols["wave"] = [f"T{wave}"] * int(present.sum())
         m = int(present.sum())
         for name, direction in items:
@@ -101,8 +103,23 @@ def _chunk(rng: np.random.Generator, start: int, n: int, waves: int, items: list
             for r, p, e, b in zip(remark, cols["phone"], cols["email"], cols["bsn"], strict=True)
         ]
         frames.append(pl.DataFrame(cols))
-    order = ["respondent_id", "wave", "district", "group", "gender", "age", "date_of_birth", "name", "email",
-             "phone", "bsn"] + [name for name, _ in items] + ["remarks"]
+    order = (
+        [
+            "respondent_id",
+            "wave",
+            "district",
+            "group",
+            "gender",
+            "age",
+            "date_of_birth",
+            "name",
+            "email",
+            "phone",
+            "bsn",
+        ]
+        + [name for name, _ in items]
+        + ["remarks"]
+    )
     frame = pl.concat(frames).select(order).sort("respondent_id", "wave", maintain_order=True)
     return frame.with_columns(pl.col(pl.Float64).fill_nan(None))
 
@@ -117,8 +134,9 @@ def synth_chunks(respondents: int, waves: int, seed: int = 0, items: int = 30) -
         yield _chunk(rng, start, min(CHUNK, respondents - start), waves, names)
 
 
-def synth(respondents: int, waves: int, out: Path | str, seed: int = 0, items: int = 30,
-          progress: bool = False) -> Path:
+def synth(
+    respondents: int, waves: int, out: Path | str, seed: int = 0, items: int = 30, progress: bool = False
+) -> Path:
     """Write a synthetic survey to `out` (.sav, .csv or .xlsx) and return its path."""
     out = Path(out)
     kind = out.suffix.lower()
@@ -167,11 +185,23 @@ def _write_sav(out: Path, chunks: Iterator[pl.DataFrame], items: int, advance) -
         parts.append(chunk)
         advance()
     frame = pl.concat(parts).to_pandas()
-    answers = {1: "helemaal mee oneens", 2: "mee oneens", 3: "neutraal", 4: "mee eens", 5: "helemaal mee eens",
-               MISSING_CODE: "weet niet"}
+    answers = {
+        1: "helemaal mee oneens",
+        2: "mee oneens",
+        3: "neutraal",
+        4: "mee eens",
+        5: "helemaal mee eens",
+        MISSING_CODE: "weet niet",
+    }
     names = [name for name, _ in item_names(items)]
-    labels = {"respondent_id": "Cliëntnummer", "wave": "Meetmoment", "district": "Wijk", "gender": "Geslacht",
-              "date_of_birth": "Geboortedatum", "remarks": "Toelichting"}
+    labels = {
+        "respondent_id": "Cliëntnummer",
+        "wave": "Meetmoment",
+        "district": "Wijk",
+        "gender": "Geslacht",
+        "date_of_birth": "Geboortedatum",
+        "remarks": "Toelichting",
+    }
     labels |= {name: f"Vraag {name}" for name in names}
     pyreadstat.write_sav(
         frame,

@@ -138,7 +138,9 @@ def validate(frame: pl.DataFrame, mapping: Mapping, numeric: list[str], file: st
         shown = f"{column}__text" if rule == "not_numeric" else column
         parts.append(
             frame.filter(masks[f"_{i}"]).select(
-                pl.col(ROW), pl.lit(column).alias("column"), _shown(frame, shown).alias("value"),
+                pl.col(ROW),
+                pl.lit(column).alias("column"),
+                _shown(frame, shown).alias("value"),
                 pl.lit(rule).alias("rule"),
             )
         )
@@ -149,8 +151,10 @@ def validate(frame: pl.DataFrame, mapping: Mapping, numeric: list[str], file: st
 def _shown(frame: pl.DataFrame, column: str) -> pl.Expr:
     value = pl.col(column)
     if frame.schema[column] == pl.Float64:  # 3.0 shows as 3
-        value = pl.when(value == value.round(0)).then(value.cast(pl.Int64, strict=False).cast(pl.String)).otherwise(
-            value.cast(pl.String)
+        value = (
+            pl.when(value == value.round(0))
+            .then(value.cast(pl.Int64, strict=False).cast(pl.String))
+            .otherwise(value.cast(pl.String))
         )
     return value.cast(pl.String)
 
