@@ -101,6 +101,16 @@ class _Dumper(yaml.SafeDumper):
     pass
 
 
+_LINE_BREAKS = ("\x85", "\u2028", "\u2029", "\r")
+
+
+def _represent_text(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
+    """Text with unusual line breaks goes double-quoted (escaped), so it reads back unchanged."""
+    style = '"' if any(mark in text for mark in _LINE_BREAKS) else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", text, style=style)
+
+
+_Dumper.add_representer(str, _represent_text)
 _Dumper.add_representer(_FlowDict, lambda d, data: d.represent_mapping("tag:yaml.org,2002:map", data,
                                                                        flow_style=True))
 

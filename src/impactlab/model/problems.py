@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 import types
 import typing
 from collections.abc import Sequence
@@ -153,11 +154,20 @@ def _preferred_branch(given: Any) -> str:
     return "float"
 
 
+_VALIDATOR_TAG = re.compile(r"^function-\w+\[.*, (\w+)\]$")
+
+
+def _plain_part(part: str | int) -> str | int:
+    """``function-after[_ordered(), Range]`` (a union branch with a validator) -> ``Range``."""
+    match = _VALIDATOR_TAG.match(part) if isinstance(part, str) else None
+    return match.group(1) if match else part
+
+
 def problems_from_validation(error: ValidationError, data: Any, root: type[BaseModel]) -> list[Problem]:
     """Translate pydantic's errors into problems: one per place, union branches folded."""
     problems: dict[Loc, Problem] = {}
     for item in error.errors(include_url=False):
-        raw_loc = tuple(item["loc"])
+        raw_loc = tuple(_plain_part(part) for part in item["loc"])
         tag_at = next((i for i, part in enumerate(raw_loc) if part in _UNION_TAGS), None)
         if tag_at is not None:
             field_loc = raw_loc[:tag_at]

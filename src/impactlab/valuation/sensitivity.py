@@ -15,6 +15,7 @@ from impactlab.valuation.kernel import evaluate_rows
 
 GRID = 257
 UNBOUNDED_SPAN = 1_000.0
+MAX_YEARS = 100
 
 
 @dataclass
@@ -108,9 +109,10 @@ def break_even(evaluator: Evaluator, index: int) -> BreakEven:
     """Where ratio(x) = 1 for parameter ``index`` (others at base): root nearest to the base value."""
     param = evaluator.compiled.params[index]
     lo, hi = _search_interval(param)
-    grid = np.unique(np.concatenate([np.linspace(lo, hi, GRID), [param.base]]))
     if param.integer:
-        grid = np.unique(np.maximum(np.floor(grid + 0.5), max(lo, 1.0)))
+        grid = np.arange(max(lo, 1.0), min(hi, MAX_YEARS) + 1)
+    else:
+        grid = np.unique(np.concatenate([np.linspace(lo, hi, GRID), [param.base]]))
     ratio, _ = evaluator.vary(index, grid)
     gap = ratio - 1.0
     valid = np.isfinite(gap)

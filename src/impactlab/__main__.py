@@ -1,0 +1,5 @@
+"""``python -m impactlab``: the same as the ``impactlab`` command."""
+
+from impactlab.cli import main
+
+main()
