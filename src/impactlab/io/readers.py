@@ -275,11 +275,10 @@ def _read_sav(path: Path, columns: Collection[str] | None) -> Table:
     usecols = [c for c in names if c in set(columns)] if columns is not None else None
     if usecols == []:
         frame = pl.DataFrame(height=max(meta.number_rows or 0, 0))
-    else:  # the 'dict' output with our own conversion is much faster than pyreadstat's polars output
-        data, _ = pyreadstat.read_sav(
-            str(path), usecols=usecols, output_format="dict", disable_datetime_conversion=True
-        )
-        frame = pl.DataFrame([_sav_series(k, v, meta) for k, v in data.items()])
+    else:  # pandas output hands over NumPy arrays (cheaper than 'dict' lists or pyreadstat's polars output)
+        data, _ = pyreadstat.read_sav(str(path), usecols=usecols, disable_datetime_conversion=True)
+        frame = pl.from_pandas(data)
+        frame = frame.with_columns(_sav_column(name, dtype, meta) for name, dtype in frame.schema.items())
     labels = {k: v for k, v in zip(names, meta.column_labels, strict=False) if v}
     value_labels = {
         col: {_code_text(code): str(text) for code, text in mapping.items()}
@@ -294,19 +293,21 @@ SPSS_DATE_FORMATS = ("DATE", "ADATE", "EDATE", "SDATE", "JDATE")
 SPSS_DATETIME_FORMATS = ("DATETIME", "YMDHMS")
 
 
-def _sav_series(name: str, values: list[Any], meta: Any) -> pl.Series:
-    """One SPSS column: text, number (NaN -> null), or date/datetime from SPSS's seconds since 1582-10-14."""
-    if meta.readstat_variable_types.get(name) == "string":
-        series = pl.Series(name, values, dtype=pl.String, strict=False)
-        return series.replace("", None)
-    series = pl.Series(name, values, dtype=pl.Float64, strict=False).fill_nan(None)
+def _sav_column(name: str, dtype: pl.DataType, meta: Any) -> pl.Expr:
+    """One SPSS column: text ("" -> null), number (NaN -> null), or date/datetime from SPSS seconds."""
+    column = pl.col(name)
+    if dtype == pl.String:
+        return pl.when(column == "").then(None).otherwise(column).alias(name)
+    if not dtype.is_float():
+        return column.cast(pl.String) if dtype == pl.Null else column
+    column = column.fill_nan(None)
     spss_format = str(meta.original_variable_types.get(name, "")).upper()
     if spss_format.startswith(SPSS_DATETIME_FORMATS):
         epoch_ms = SPSS_EPOCH_DAYS * 86_400_000
-        return (series * 1000 + epoch_ms).cast(pl.Int64).cast(pl.Datetime("ms"))
+        return (column * 1000 + epoch_ms).cast(pl.Int64).cast(pl.Datetime("ms")).alias(name)
     if spss_format.startswith(SPSS_DATE_FORMATS):
-        return (series // 86_400 + SPSS_EPOCH_DAYS).cast(pl.Int32).cast(pl.Date)
-    return series
+        return (column // 86_400 + SPSS_EPOCH_DAYS).cast(pl.Int32).cast(pl.Date).alias(name)
+    return column
 
 
 def _code_text(code: Any) -> str:
