@@ -67,6 +67,7 @@ def import_file(
     if on_error not in ("reject", "quarantine"):
         raise UserError(f"on_error must be 'reject' or 'quarantine', not {on_error!r}.")
     mapping = load_mapping(mapping)
+    fingerprint = mapping.fingerprint()  # of the mapping as given, before identifier-like columns are dropped
     workspace = workspace or Workspace()
     fmt = file_format(path)
     store = workspace.store()
@@ -74,7 +75,7 @@ def import_file(
     key, key_version = workspace.key(), workspace.key_version()
     earlier = store.find_source(dataset, source_sha)
     if earlier:
-        same = [i for i in earlier if i.mapping_sha256 == mapping.fingerprint() and i.key_version == key_version]
+        same = [i for i in earlier if i.mapping_sha256 == fingerprint and i.key_version == key_version]
         if not allow_duplicate:
             first = earlier[-1]
             raise UserError(
@@ -83,7 +84,7 @@ def import_file(
                 "Use --allow-duplicate to get that snapshot back, or to re-import it with a changed mapping."
             )
         if same:
-            report = validate_nothing(path.name)
+            report = empty_report(path.name)
             return ImportResult(same[-1], report, created=False, warnings=["identical import: existing snapshot"])
 
     say(f"reading {path.name}")
@@ -99,7 +100,7 @@ def import_file(
     report = validate(frame, mapping, numeric, path.name)
     if not report.ok and on_error == "reject":
         raise ImportRejected(report)
-    bad = frame[ROW].is_in(report.bad_rows().implode()) if not report.ok else pl.Series([False] * frame.height)
+    bad = frame[ROW].is_in(report.bad_rows().implode())
     good, quarantined = frame.filter(~bad), frame.filter(bad)
     if good.height == 0:
         raise UserError([*report.messages(), f"{path.name}: every row has an issue; nothing was imported."])
@@ -113,7 +114,7 @@ def import_file(
         quarantine = _transform(quarantined, mapping, key, reference, keep_row=True).join(reasons, on=ROW)
 
     say("writing snapshot")
-    used = mapping.as_dict() | {"age_reference_date": reference.isoformat()} if mapping.date_of_birth else {}
+    used = mapping.as_dict() | ({"age_reference_date": reference.isoformat()} if mapping.date_of_birth else {})
     info, created = store.write(
         dataset,
         data,
@@ -123,15 +124,15 @@ def import_file(
         ),
         rows=RowCounts(read=frame.height, imported=data.height, quarantined=quarantined.height),
         columns=_column_info(data, mapping, table),
-        mapping=used or mapping.as_dict(),
-        mapping_sha256=mapping.fingerprint(),
+        mapping=used,
+        mapping_sha256=fingerprint,
         key_version=key_version,
         warnings=warnings,
     )
     return ImportResult(info, report, created, warnings)
 
 
-def validate_nothing(file: str) -> ValidationReport:
+def empty_report(file: str) -> ValidationReport:
     return ValidationReport(
         file, pl.DataFrame(schema={ROW: pl.Int64, "column": pl.String, "value": pl.String, "rule": pl.String})
     )
