@@ -1,8 +1,9 @@
-"""Compiled numeric kernels (Numba): the valuation of one parameter vector, for many vectors at once.
+"""Compiled numeric kernels (Numba): the valuation of many parameter vectors at once.
 
-``_evaluate`` is the one place the method's arithmetic is written for whole-model figures; the
-sensitivity analysis evaluates chosen parameter rows and the Monte Carlo simulation draws rows from
-uniform random numbers inside the same loop, so no intermediate array of draws is ever stored.
+Parameters are laid out as a block ``P[parameter, draw]`` so that every loop's innermost level runs
+over draws, which the compiler turns into SIMD instructions. ``evaluate_block`` is the one place
+the method's whole-model arithmetic is written for the sensitivity analysis and the Monte Carlo
+simulation; ``simulate_block`` first turns uniform random numbers into parameter draws.
 """
 
 from __future__ import annotations
@@ -15,81 +16,119 @@ from numba import njit
 TRIANGULAR, UNIFORM = 1, 2
 
 
-@njit(cache=True, nogil=True, fastmath=False)
-def _evaluate(p, q_idx, v_idx, v_factor, dw_idx, ds_idx, at_idx, do_idx, dur_idx, start, transfer,
-              amount_idx, iq_idx, iv_idx, i_factor, i_year, first_year, rate_idx):  # pragma: no cover - jit
-    """Present value of all outcomes, of transfers among them, and the discounted investment."""
-    v = 1.0 / (1.0 + p[rate_idx])
-    pv = 0.0
-    pv_transfer = 0.0
-    for o in range(q_idx.shape[0]):
-        gross = (p[q_idx[o]] * p[v_idx[o]] * v_factor[o] * (1.0 - p[dw_idx[o]]) * (1.0 - p[ds_idx[o]])
-                 * (1.0 - p[at_idx[o]]))
-        keep = 1.0 - p[do_idx[o]]
-        years = math.floor(p[dur_idx[o]] + 0.5)
-        years = max(years, 1)
-        exponent = start[o] if first_year else start[o] - 1
-        discount = v ** exponent
-        level = 1.0
-        total = 0.0
-        for _ in range(years):
-            total += level * discount
-            level *= keep
-            discount *= v
-        value = gross * total
-        pv += value
-        if transfer[o]:
-            pv_transfer += value
-    investment = 0.0
-    for k in range(amount_idx.shape[0]):
-        amount = p[amount_idx[k]] if amount_idx[k] >= 0 else p[iq_idx[k]] * p[iv_idx[k]] * i_factor[k]
-        investment += amount * v ** i_year[k]
-    return pv, pv_transfer, investment
-
-
 @njit(cache=True, nogil=True)
-def evaluate_rows(rows, q_idx, v_idx, v_factor, dw_idx, ds_idx, at_idx, do_idx, dur_idx, start, transfer,
-                  amount_idx, iq_idx, iv_idx, i_factor, i_year, first_year, rate_idx):  # pragma: no cover
-    """Evaluate each row of ``rows`` (n x parameters): arrays of pv, pv of transfers, investment."""
-    n = rows.shape[0]
-    out = np.empty((3, n))
-    for i in range(n):
-        pv, pvt, inv = _evaluate(rows[i], q_idx, v_idx, v_factor, dw_idx, ds_idx, at_idx, do_idx, dur_idx,
-                                 start, transfer, amount_idx, iq_idx, iv_idx, i_factor, i_year, first_year,
-                                 rate_idx)
-        out[0, i] = pv
-        out[1, i] = pvt
-        out[2, i] = inv
-    return out
+def evaluate_block(P, q_idx, v_idx, v_factor, dw_idx, ds_idx, at_idx, do_idx, dur_idx, start, transfer,
+                   amount_idx, iq_idx, iv_idx, i_factor, i_year, first_year, rate_idx, out, offset):  # pragma: no cover
+    """Present value, present value of transfers and discounted investment of each column of ``P``.
 
-
-@njit(cache=True, nogil=True)
-def simulate_block(u, base, unc_idx, unc_dist, low, mode, high, out, offset,
-                   q_idx, v_idx, v_factor, dw_idx, ds_idx, at_idx, do_idx, dur_idx, start, transfer,
-                   amount_idx, iq_idx, iv_idx, i_factor, i_year, first_year, rate_idx):  # pragma: no cover
-    """Turn uniform numbers ``u`` (n x uncertain) into parameter draws and evaluate each draw.
-
-    A column whose ``unc_dist`` is neither triangular nor uniform already holds drawn values (the
-    caller transforms normal parameters with SciPy's inverse CDF). Results go to ``out[:, offset:]``.
+    Results go to ``out[0..2, offset:offset + n]``.
     """
-    p = base.copy()
-    for i in range(u.shape[0]):
-        for j in range(unc_idx.shape[0]):
-            x = u[i, j]
-            a = low[j]
-            b = high[j]
-            if unc_dist[j] == TRIANGULAR:
-                c = mode[j]
-                width = b - a
-                if x * width < c - a:
-                    x = a + math.sqrt(x * width * (c - a))
+    n = P.shape[1]
+    n_out = q_idx.shape[0]
+    durations = np.empty((n_out, n), dtype=np.int64)
+    horizon = 0
+    for o in range(n_out):
+        row = P[dur_idx[o]]
+        for i in range(n):
+            years = max(math.floor(row[i] + 0.5), 1)
+            durations[o, i] = years
+            horizon = max(horizon, start[o] + years)
+    for k in range(i_year.shape[0]):
+        horizon = max(horizon, i_year[k] + 1)
+    # vpow[t, i] = (1 + r_i)^-t; the discount of benefit year t is vpow[t] or vpow[t - 1]
+    vpow = np.empty((horizon + 2, n))
+    rate = P[rate_idx]
+    for i in range(n):
+        vpow[0, i] = 1.0
+    for t in range(1, horizon + 2):
+        for i in range(n):
+            vpow[t, i] = vpow[t - 1, i] / (1.0 + rate[i])
+    shift = 0 if first_year else 1
+    pv = np.zeros(n)
+    pv_transfer = np.zeros(n)
+    total = np.empty(n)
+    level = np.empty(n)
+    keep = np.empty(n)
+    for o in range(n_out):
+        q = P[q_idx[o]]
+        val = P[v_idx[o]]
+        dw = P[dw_idx[o]]
+        ds = P[ds_idx[o]]
+        at = P[at_idx[o]]
+        drop = P[do_idx[o]]
+        longest = 0
+        for i in range(n):
+            keep[i] = 1.0 - drop[i]
+            level[i] = q[i] * val[i] * v_factor[o] * (1.0 - dw[i]) * (1.0 - ds[i]) * (1.0 - at[i])
+            total[i] = 0.0
+            longest = max(longest, durations[o, i])
+        for k in range(longest):
+            t = start[o] + k - shift
+            if t >= 0:
+                discount = vpow[t]
+                for i in range(n):
+                    if k < durations[o, i]:
+                        total[i] += level[i] * discount[i]
+                    level[i] *= keep[i]
+            else:  # year 0 undiscounted-first-year convention: (1 + r)^1
+                for i in range(n):
+                    if k < durations[o, i]:
+                        total[i] += level[i] * (1.0 + rate[i])
+                    level[i] *= keep[i]
+        for i in range(n):
+            pv[i] += total[i]
+        if transfer[o]:
+            for i in range(n):
+                pv_transfer[i] += total[i]
+    investment = np.zeros(n)
+    for k in range(amount_idx.shape[0]):
+        discount = vpow[i_year[k]]
+        if amount_idx[k] >= 0:
+            amount = P[amount_idx[k]]
+            for i in range(n):
+                investment[i] += amount[i] * discount[i]
+        else:
+            qty = P[iq_idx[k]]
+            unit = P[iv_idx[k]]
+            for i in range(n):
+                investment[i] += qty[i] * unit[i] * i_factor[k] * discount[i]
+    for i in range(n):
+        out[0, offset + i] = pv[i]
+        out[1, offset + i] = pv_transfer[i]
+        out[2, offset + i] = investment[i]
+
+
+@njit(cache=True, nogil=True)
+def draw_parameters(u, base, unc_idx, unc_dist, low, mode, high):  # pragma: no cover
+    """A block ``P[parameter, draw]``: base values, with uncertain rows drawn from uniforms ``u``.
+
+    ``u`` is (uncertain parameters x draws). A row whose distribution is neither triangular nor
+    uniform already holds drawn values (normal draws are transformed by the caller with SciPy).
+    """
+    n = u.shape[1]
+    P = np.empty((base.shape[0], n))
+    for p in range(base.shape[0]):
+        P[p, :] = base[p]
+    for j in range(unc_idx.shape[0]):
+        row = P[unc_idx[j]]
+        x = u[j]
+        a = low[j]
+        b = high[j]
+        if unc_dist[j] == TRIANGULAR:
+            c = mode[j]
+            width = b - a
+            split = (c - a) / width
+            left = width * (c - a)
+            right = width * (b - c)
+            for i in range(n):
+                if x[i] < split:
+                    row[i] = a + math.sqrt(x[i] * left)
                 else:
-                    x = b - math.sqrt((1.0 - x) * width * (b - c))
-            elif unc_dist[j] == UNIFORM:
-                x = a + x * (b - a)
-            p[unc_idx[j]] = x
-        pv, pvt, inv = _evaluate(p, q_idx, v_idx, v_factor, dw_idx, ds_idx, at_idx, do_idx, dur_idx, start,
-                                 transfer, amount_idx, iq_idx, iv_idx, i_factor, i_year, first_year, rate_idx)
-        out[0, offset + i] = pv
-        out[1, offset + i] = pvt
-        out[2, offset + i] = inv
+                    row[i] = b - math.sqrt((1.0 - x[i]) * right)
+        elif unc_dist[j] == UNIFORM:
+            for i in range(n):
+                row[i] = a + x[i] * (b - a)
+        else:
+            for i in range(n):
+                row[i] = x[i]
+    return P

@@ -20,9 +20,9 @@ from scipy import special
 from impactlab.errors import UserError
 from impactlab.model.schema import ImpactModel
 from impactlab.valuation.compiled import NORMAL, CompiledModel, compile_model
-from impactlab.valuation.kernel import simulate_block
+from impactlab.valuation.kernel import draw_parameters, evaluate_block
 
-CHUNK = 16_384
+CHUNK = 8_192
 Progress = Callable[[int, int], None]
 
 
@@ -103,15 +103,15 @@ def _uncertain(compiled: CompiledModel) -> tuple[np.ndarray, ...]:
     return index, dist, low, mode, high, sd, lower, upper
 
 
-def _normal_columns(u: np.ndarray, cols: np.ndarray, mean: np.ndarray, sd: np.ndarray,
-                    lower: np.ndarray, upper: np.ndarray) -> None:
-    """Turn uniforms in ``cols`` into normal draws truncated to [lower, upper], in place."""
-    if cols.size == 0:
+def _normal_rows(u: np.ndarray, rows: np.ndarray, mean: np.ndarray, sd: np.ndarray,
+                 lower: np.ndarray, upper: np.ndarray) -> None:
+    """Turn the uniforms in ``rows`` into normal draws truncated to [lower, upper], in place."""
+    if rows.size == 0:
         return
-    cdf_lo = special.ndtr((lower - mean) / sd)
-    cdf_hi = special.ndtr((upper - mean) / sd)
-    block = cdf_lo + u[:, cols] * (cdf_hi - cdf_lo)
-    u[:, cols] = np.clip(mean + sd * special.ndtri(block), lower, upper)
+    cdf_lo = special.ndtr((lower - mean) / sd)[:, None]
+    cdf_hi = special.ndtr((upper - mean) / sd)[:, None]
+    block = cdf_lo + u[rows] * (cdf_hi - cdf_lo)
+    u[rows] = np.clip(mean[:, None] + sd[:, None] * special.ndtri(block), lower[:, None], upper[:, None])
 
 
 def simulate(model: ImpactModel | CompiledModel, draws: int = 100_000, seed: int | None = None,
@@ -134,10 +134,10 @@ def simulate(model: ImpactModel | CompiledModel, draws: int = 100_000, seed: int
     def run_chunk(k: int) -> int:
         start = k * CHUNK
         size = min(CHUNK, draws - start)
-        u = np.random.Generator(np.random.PCG64(streams[k])).random((size, index.size))
-        _normal_columns(u, normal, mode[normal], sd[normal], lower[normal], upper[normal])
-        simulate_block(u, base, index, dist, low, mode, high, out, start, *arrays,
-                       compiled.first_year, compiled.rate_index)
+        u = np.random.Generator(np.random.PCG64(streams[k])).random((index.size, size))
+        _normal_rows(u, normal, mode[normal], sd[normal], lower[normal], upper[normal])
+        block = draw_parameters(u, base, index, dist, low, mode, high)
+        evaluate_block(block, *arrays, compiled.first_year, compiled.rate_index, out, start)
         return size
 
     with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:

@@ -11,7 +11,7 @@ from scipy import optimize
 
 from impactlab.model.schema import ImpactModel
 from impactlab.valuation.compiled import CompiledModel, Parameter, compile_model
-from impactlab.valuation.kernel import evaluate_rows
+from impactlab.valuation.kernel import evaluate_block
 
 GRID = 257
 UNBOUNDED_SPAN = 1_000.0
@@ -70,7 +70,10 @@ class Evaluator:
         self.arrays = compiled.arrays()
 
     def rows(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        pv, _, investment = evaluate_rows(rows, *self.arrays, self.compiled.first_year, self.compiled.rate_index)
+        out = np.empty((3, rows.shape[0]))
+        block = np.ascontiguousarray(rows.T)
+        evaluate_block(block, *self.arrays, self.compiled.first_year, self.compiled.rate_index, out, 0)
+        pv, _, investment = out
         with np.errstate(divide="ignore", invalid="ignore"):
             ratio = np.where(investment > 0, pv / investment, np.nan)
         return ratio, pv - investment
