@@ -222,7 +222,7 @@ def test_synth_sav_roundtrip(tmp_path: Path, workspace: Workspace) -> None:
     result = import_file(path, mapping, "synth", workspace)
     assert result.snapshot.rows.imported > 50
     columns = {c.name: c for c in result.snapshot.columns}
-    assert columns["djg_1"].label == "Vraag djg_1" and columns["djg_1"].missing_codes == [9]
+    assert columns["lone1"].label == "Vraag lone1" and columns["lone1"].missing_codes == [9]
     assert set(workspace.store().read("synth")["wave"].unique()) == {"T0", "T1"}
 
 

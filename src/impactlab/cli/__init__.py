@@ -2,6 +2,7 @@
 
 from impactlab.cli import (
     evidence_commands,  # noqa: F401
+    instrument_commands,  # noqa: F401
     model_commands,  # noqa: F401  (registers commands)
     stats_commands,  # noqa: F401
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from enum import StrEnum
 from typing import Any
 
 import typer
@@ -14,6 +15,16 @@ from typer.core import TyperGroup
 from impactlab.errors import UserError
 
 EXIT_USER_ERROR = 2
+
+
+class OutputFormat(StrEnum):
+    """How a command prints its result."""
+
+    table = "table"
+    json = "json"
+
+
+FORMAT = typer.Option(OutputFormat.table, "--format", "-f", help="table (readable) or json (machine-readable)")
 
 
 def _console(stderr: bool = False) -> Console:

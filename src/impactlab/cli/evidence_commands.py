@@ -2,26 +2,18 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 import typer
 from rich.table import Table
 
-from impactlab.cli.app import app, console, fail, print_json
+from impactlab.cli.app import FORMAT, OutputFormat, app, console, fail, print_json
 from impactlab.errors import UserError
 from impactlab.evidence.datasets import SnapshotInfo
 from impactlab.evidence.workspace import Workspace
 
-
-class OutputFormat(StrEnum):
-    table = "table"
-    json = "json"
-
-
 WORKSPACE = typer.Option(None, "--workspace", "-w", help="workspace folder (default: $IMPACTLAB_HOME or ./.impactlab)")
-FORMAT = typer.Option(OutputFormat.table, "--format", "-f", help="table (readable) or json (for machines)")
 
 datasets_app = typer.Typer(help="The dataset snapshots in a workspace.", no_args_is_help=True)
 app.add_typer(datasets_app, name="datasets")

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from pathlib import Path
 
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from impactlab.cli.app import app, console, err_console, fail, print_json
+from impactlab.cli.app import FORMAT, OutputFormat, app, console, err_console, fail, print_json
 from impactlab.cli.format import money, number, percent
 from impactlab.errors import UserError
 from impactlab.model.document import check_model
@@ -17,16 +16,9 @@ from impactlab.model.examples import example_names, example_text
 from impactlab.model.library import proxy_library, search_proxies
 from impactlab.model.schema import ImpactModel
 from impactlab.valuation import ValuationResult, sensitivity, simulate, value
-from impactlab.valuation.evidence_hook import resolve_model_evidence
 
-
-class OutputFormat(StrEnum):
-    table = "table"
-    json = "json"
-
-
-FORMAT = typer.Option(OutputFormat.table, "--format", "-f", help="table (readable) or json (machine-readable)")
 MODEL = typer.Argument(..., help="the impact model YAML file", show_default=False)
+WORKSPACE = typer.Option(None, "--workspace", "-w", help="workspace with the datasets that evidence quantities use")
 
 
 def _load(path: Path, quiet: bool = False) -> ImpactModel:
@@ -37,7 +29,7 @@ def _load(path: Path, quiet: bool = False) -> ImpactModel:
         for warning in report.warnings:
             err_console.print(warning, markup=False, highlight=False, soft_wrap=True)
     assert report.model is not None
-    return resolve_model_evidence(report.model, path)
+    return report.model
 
 
 @app.command("check")
@@ -109,13 +101,13 @@ def _value_table(result: ValuationResult) -> None:
         who.add_row(s.name, money(s.invested, cur), money(s.benefits, cur), money(s.net, cur))
     console.print(who)
     for trail in result.evidence:
-        console.print(f"quantity of {trail['outcome']}: {trail['description']}", highlight=False)
+        console.print(f"{trail['field']} of {trail['outcome']}: {trail['description']}", highlight=False)
 
 
 @app.command("value")
-def value_command(model: Path = MODEL, format: OutputFormat = FORMAT) -> None:
+def value_command(model: Path = MODEL, format: OutputFormat = FORMAT, workspace: Path | None = WORKSPACE) -> None:
     """The SROI value map and the MKBA view (who pays, who benefits)."""
-    result = value(_load(model, quiet=format is OutputFormat.json))
+    result = value(_load(model, quiet=format is OutputFormat.json), workspace)
     if format is OutputFormat.json:
         print_json(result.to_dict())
     else:
@@ -123,9 +115,10 @@ def value_command(model: Path = MODEL, format: OutputFormat = FORMAT) -> None:
 
 
 @app.command("sensitivity")
-def sensitivity_command(model: Path = MODEL, format: OutputFormat = FORMAT) -> None:
+def sensitivity_command(model: Path = MODEL, format: OutputFormat = FORMAT,
+                        workspace: Path | None = WORKSPACE) -> None:
     """One-way sensitivity (tornado) of every ranged assumption and break-even values."""
-    result = sensitivity(_load(model, quiet=format is OutputFormat.json))
+    result = sensitivity(_load(model, quiet=format is OutputFormat.json), workspace)
     if format is OutputFormat.json:
         print_json(result.to_dict())
         return
@@ -154,6 +147,7 @@ def simulate_command(
     draws: int = typer.Option(100_000, "--draws", "-n", min=2, help="number of Monte Carlo draws"),
     seed: int | None = typer.Option(None, "--seed", help="random seed, for a reproducible result"),
     format: OutputFormat = FORMAT,
+    workspace: Path | None = WORKSPACE,
 ) -> None:
     """Monte Carlo interval of the SROI ratio and NPV (all ranged assumptions drawn together)."""
     loaded = _load(model, quiet=format is OutputFormat.json)
@@ -161,7 +155,7 @@ def simulate_command(
                   TimeElapsedColumn(), TimeRemainingColumn(), console=err_console,
                   disable=format is OutputFormat.json or draws < 200_000) as bar:
         task = bar.add_task("draws", total=draws)
-        result = simulate(loaded, draws=draws, seed=seed,
+        result = simulate(loaded, draws=draws, seed=seed, workspace=workspace,
                           progress=lambda done, total: bar.update(task, completed=done))
     if format is OutputFormat.json:
         print_json(result.to_dict())

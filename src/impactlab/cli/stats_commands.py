@@ -10,19 +10,17 @@ import polars as pl
 import typer
 from rich.table import Table
 
-from impactlab.cli.app import app, console, fail, print_json
+from impactlab.cli.app import FORMAT, OutputFormat, app, console, fail, print_json
 from impactlab.cli.format import number, percent
 from impactlab.errors import UserError
 from impactlab.evidence.agreement import agreement_from_csv
 from impactlab.evidence.change import change_from_long
 from impactlab.evidence.disclosure import DisclosurePolicy
+from impactlab.evidence.scored import RESPONDENT, WAVE, score_spec, scored_frame
+from impactlab.evidence.workspace import Workspace
 
 MAX_ROW_ERRORS = 5
 
-
-class OutputFormat(StrEnum):
-    table = "table"
-    json = "json"
 
 
 class LevelChoice(StrEnum):
@@ -34,14 +32,13 @@ class LevelChoice(StrEnum):
 
 # Commands catch UserError themselves and call `fail` (message on stderr, exit code 2), so the exit code
 # is 2 whether the app runs through `run()` or directly (typer.testing.CliRunner, `app()`).
-FORMAT = typer.Option(OutputFormat.table, "--format", "-f", help="table (readable) or json (for machines)")
 
 
 # ---------------------------------------------------------------------------------------------- change
 def _read_long_csv(path: Path) -> pl.DataFrame:
     """A CSV as strings (separator , ; or tab, taken from the header line)."""
     if not path.is_file():
-        raise UserError(f"{path}: file not found")
+        raise UserError(f"{path}: file not found (to analyse a dataset, name it and add --instrument ID)")
     try:
         with path.open(encoding="utf-8-sig") as handle:
             header = handle.readline()
@@ -79,9 +76,28 @@ def _change_from_csv(path: str | Path, **options: Any) -> dict[str, Any]:
         raise UserError([f"{path}: {message}" for message in error.messages]) from None
 
 
+def _change_from_dataset(dataset: str, instrument: str, subscale: str | None, workspace: Path | None,
+                         **options: Any) -> dict[str, Any]:
+    """change_from_long on a dataset snapshot scored with a library instrument."""
+    spec = score_spec(instrument, subscale)
+    frame, info = scored_frame(Workspace(workspace).store(), dataset, spec)
+    if options["reliability"] is None:
+        options["reliability"] = spec.reliability
+    if options.pop("lower_is_better"):
+        options["higher_is_better"] = False
+    else:
+        options["higher_is_better"] = spec.higher_is_better
+    result = change_from_long(frame, id=RESPONDENT, wave=WAVE, score=spec.column, norms=spec.norms, **options)
+    return {"dataset": info.dataset, "snapshot": info.snapshot_id, "instrument": spec.instrument.id,
+            "score": spec.column, **result}
+
+
 @app.command("change")
 def change_command(
-    source: str = typer.Argument(..., help="CSV in long format: one row per respondent × wave"),
+    source: str = typer.Argument(..., help="a dataset name (with --instrument), or a long-format CSV file"),
+    instrument: str | None = typer.Option(None, "--instrument", "-i", help="score a dataset with this instrument"),
+    subscale: str | None = typer.Option(None, "--subscale", help="a subscale of the instrument instead of its total"),
+    workspace: Path | None = typer.Option(None, "--workspace", "-w", help="workspace folder (default ./.impactlab)"),
     id: str = typer.Option("respondent", "--id", help="respondent id column"),
     wave: str = typer.Option("wave", "--wave", help="wave column"),
     score: str = typer.Option("score", "--score", help="score column"),
@@ -96,19 +112,14 @@ def change_command(
     format: OutputFormat = FORMAT,
 ) -> None:
     """Change between two waves, linked per respondent, with disclosure control."""
+    common = {"pre": pre, "post": post, "by": by, "reliability": reliability, "policy": DisclosurePolicy(min_cell)}
     try:
-        result = _change_from_csv(
-            source,
-            id=id,
-            wave=wave,
-            score=score,
-            pre=pre,
-            post=post,
-            by=by,
-            reliability=reliability,
-            higher_is_better=not lower_is_better,
-            policy=DisclosurePolicy(min_cell),
-        )
+        if instrument is not None and not Path(source).is_file():
+            result = _change_from_dataset(source, instrument, subscale, workspace, lower_is_better=lower_is_better,
+                                          **common)
+        else:
+            result = _change_from_csv(source, id=id, wave=wave, score=score, higher_is_better=not lower_is_better,
+                                      **common)
     except UserError as error:
         fail(error.messages)
     if format is OutputFormat.json:

@@ -72,6 +72,8 @@ class SnapshotInfo(BaseModel):
     data_file: str
     quarantine_file: str | None = None
     warnings: list[str] = Field(default_factory=list)
+    derived_from: str | None = None
+    derivation: str | None = None
     impactlab_version: str = __version__
 
     @property

@@ -31,17 +31,12 @@ from impactlab.errors import UserError
 Code = int | float | str
 
 
-def _codes(prefix: str, n: int) -> list[str]:
-    return [f"{prefix}_{i}" for i in range(1, n + 1)]
+def instrument_defaults(instrument_id: str) -> dict[str, list[int]]:
+    """Item code -> valid answer codes of an instrument from the library (UserError if unknown)."""
+    from impactlab.evidence.instruments import load_instrument
 
-
-# Item codes and answer range of instruments named with `instrument:`; the instrument library may add more.
-KNOWN_INSTRUMENTS: dict[str, tuple[list[str], float, float]] = {
-    "djg-6": (_codes("djg", 6), 1, 5),
-    "djg-11": (_codes("djg", 11), 1, 5),
-    "swemwbs": (_codes("swemwbs", 7), 1, 5),
-    "wemwbs": (_codes("wemwbs", 14), 1, 5),
-}
+    instrument = load_instrument(instrument_id)
+    return {item.code: instrument.item_responses(item).codes for item in instrument.items}
 
 
 class Rule(BaseModel):
@@ -90,13 +85,14 @@ class Mapping(BaseModel):
         if (self.wave is None) == (self.wave_value is None):
             raise ValueError("give exactly one of 'wave' (a column) or 'wave_value' (a constant such as T0)")
         if self.instrument is not None:
-            if self.instrument.lower() not in KNOWN_INSTRUMENTS:
-                known = ", ".join(KNOWN_INSTRUMENTS)
-                raise ValueError(f"instrument {self.instrument!r} is not known (known: {known})")
-            codes, lo, hi = KNOWN_INSTRUMENTS[self.instrument.lower()]
-            self.items = self.items or {code: code for code in codes}
+            try:
+                answers = instrument_defaults(self.instrument)
+            except UserError as error:
+                raise ValueError("; ".join(error.messages)) from None
+            self.items = self.items or {code: code for code in answers}
             for code in self.items:
-                self.valid.setdefault(code, Rule(min=lo, max=hi))
+                if code in answers:
+                    self.valid.setdefault(code, Rule(codes=list(answers[code])))
         roles = self.role_of_columns()
         for column, role_list in roles.items():
             if len(role_list) > 1:

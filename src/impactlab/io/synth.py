@@ -34,10 +34,14 @@ REFERENCE = date(2024, 1, 1)
 MISSING_CODE = 9
 
 
+DJG_POSITIVE = {1, 4, 7, 8, 11}  # positively worded (social) DJG-11 items: "yes" means not lonely
+
+
 def item_names(items: int) -> list[tuple[str, int]]:
-    """(name, direction) for `items` items: DJG (loneliness, improvement = lower), WEMWBS, then extra."""
-    djg = [(f"djg_{i}", -1) for i in range(1, min(items, 11) + 1)]
-    wemwbs = [(f"wemwbs_{i}", 1) for i in range(1, min(max(items - 11, 0), 14) + 1)]
+    """(name, direction) for `items` items, named as in the instrument library: DJG-11 (lone1..lone11;
+    a higher code is better for its positively worded items), WEMWBS (q1..q14), then extra items."""
+    djg = [(f"lone{i}", 1 if i in DJG_POSITIVE else -1) for i in range(1, min(items, 11) + 1)]
+    wemwbs = [(f"q{i}", 1) for i in range(1, min(max(items - 11, 0), 14) + 1)]
     extra = [(f"q_{i}", 1) for i in range(1, max(items - 25, 0) + 1)]
     return djg + wemwbs + extra
 

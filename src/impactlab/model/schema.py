@@ -56,6 +56,9 @@ class EvidenceQuantity(Strict):
     snapshot: str | None = None
     comparison: str | None = Field(default=None, description="value of the group column marking a comparison group")
     group_column: str | None = None
+    score: str | None = Field(default=None, description="a subscale instead of the instrument's total")
+    reliability: float | None = Field(default=None, gt=0, le=1)
+    threshold: float | None = None
 
 
 def base_of(value: Number | EvidenceQuantity | None) -> float | None:

@@ -7,10 +7,13 @@ each later year = the previous x (1 - drop-off); present value = sum impact(t) /
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from impactlab.model.schema import ImpactModel
 from impactlab.valuation.compiled import CompiledModel, compile_model
+from impactlab.valuation.evidence_hook import with_evidence
 from impactlab.valuation.results import (
     InputValue,
     OutcomeValue,
@@ -52,8 +55,12 @@ class _Arrays:
         self.input_year = compiled.input_year
 
 
-def value(model: ImpactModel) -> ValuationResult:
-    """Value a model at the base values of all its assumptions."""
+def value(model: ImpactModel, workspace: Path | str | None = None) -> ValuationResult:
+    """Value a model at the base values of all its assumptions.
+
+    Evidence-based quantities are first computed from the snapshots in ``workspace``.
+    """
+    model, trail = with_evidence(model, workspace)
     compiled = compile_model(model)
     a = _Arrays(compiled)
     horizon = int(max([0, *(a.start + a.duration - 1)]))
@@ -93,6 +100,7 @@ def value(model: ImpactModel) -> ValuationResult:
         years=years.tolist(), outcomes=outcomes, inputs=inputs,
         stakeholders=_balances(model, pv, input_pv),
         support_balance=_support_balance(model, input_pv),
+        evidence=trail,
     )
 
 

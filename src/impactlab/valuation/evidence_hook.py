@@ -1,17 +1,22 @@
-"""Bring evidence-based quantities into a model before it is valued (see impactlab.evidence)."""
+"""Bring evidence-based quantities into a model before it is valued (see impactlab.evidence.quantities)."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from impactlab.errors import UserError
 from impactlab.model.schema import EvidenceQuantity, ImpactModel
 
 
-def resolve_model_evidence(model: ImpactModel, model_path: Path | None = None) -> ImpactModel:
-    """The model with every evidence quantity replaced by a number (with its range and trail)."""
-    pending = [o.id for o in model.outcomes if isinstance(o.quantity, EvidenceQuantity)]
-    if not pending:
-        return model
-    raise UserError(f"outcomes {', '.join(pending)} take their quantity from a dataset; "
-                    "evidence resolution is not available in this version")
+def has_evidence(model: ImpactModel) -> bool:
+    return any(isinstance(o.quantity, EvidenceQuantity) for o in model.outcomes)
+
+
+def with_evidence(model: ImpactModel, workspace: Path | str | None = None) -> tuple[ImpactModel, list[dict[str, Any]]]:
+    """The model with evidence quantities resolved from the workspace's snapshots, and their trail."""
+    if not has_evidence(model):
+        return model, []
+    from impactlab.evidence.quantities import resolve_evidence
+    from impactlab.evidence.workspace import Workspace
+
+    return resolve_evidence(model, Workspace(workspace).store())

@@ -13,6 +13,7 @@ import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import numpy as np
 from scipy import special
@@ -20,6 +21,7 @@ from scipy import special
 from impactlab.errors import UserError
 from impactlab.model.schema import ImpactModel
 from impactlab.valuation.compiled import NORMAL, CompiledModel, compile_model
+from impactlab.valuation.evidence_hook import with_evidence
 from impactlab.valuation.kernel import draw_parameters, evaluate_block
 
 CHUNK = 8_192
@@ -116,11 +118,11 @@ def _normal_rows(u: np.ndarray, rows: np.ndarray, mean: np.ndarray, sd: np.ndarr
 
 def simulate(model: ImpactModel | CompiledModel, draws: int = 100_000, seed: int | None = None,
              progress: Progress | None = None, keep_draws: bool = False,
-             workers: int | None = None) -> SimulationResult:
+             workers: int | None = None, workspace: Path | str | None = None) -> SimulationResult:
     """Draw every ranged assumption independently ``draws`` times and summarise ratio and NPV."""
     if draws < 2:
         raise UserError(f"draws: at least 2 needed, got {draws}")
-    compiled = model if isinstance(model, CompiledModel) else compile_model(model)
+    compiled = model if isinstance(model, CompiledModel) else compile_model(with_evidence(model, workspace)[0])
     seed = int(np.random.SeedSequence().entropy % 2**63) if seed is None else seed
     index, dist, low, mode, high, sd, lower, upper = _uncertain(compiled)
     normal = np.flatnonzero(dist == NORMAL)

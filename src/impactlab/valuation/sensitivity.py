@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -11,6 +12,7 @@ from scipy import optimize
 
 from impactlab.model.schema import ImpactModel
 from impactlab.valuation.compiled import CompiledModel, Parameter, compile_model
+from impactlab.valuation.evidence_hook import with_evidence
 from impactlab.valuation.kernel import evaluate_block
 
 GRID = 257
@@ -136,9 +138,9 @@ def break_even(evaluator: Evaluator, index: int) -> BreakEven:
     return BreakEven(param.name, param.base, value, value - param.base, note)
 
 
-def sensitivity(model: ImpactModel | CompiledModel) -> SensitivityResult:
+def sensitivity(model: ImpactModel | CompiledModel, workspace: Path | str | None = None) -> SensitivityResult:
     """Tornado of every ranged parameter and the break-even value of every numeric assumption."""
-    compiled = model if isinstance(model, CompiledModel) else compile_model(model)
+    compiled = model if isinstance(model, CompiledModel) else compile_model(with_evidence(model, workspace)[0])
     evaluator = Evaluator(compiled)
     ratio, npv = evaluator.rows(evaluator.base[None, :])
     breaks = [break_even(evaluator, i) for i in range(compiled.n_params)]

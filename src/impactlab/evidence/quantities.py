@@ -1,0 +1,173 @@
+"""From evidence to value: outcome quantities (and deadweight) computed from dataset snapshots.
+
+An outcome's ``quantity: {dataset, instrument, pre, post, rule, scale_to}`` becomes the share of the
+sample's respondents (linked over the two waves) that meet the rule, times the size of the
+``scale_to`` stakeholder (or the count in the sample without it). The share's 95% Wilson interval
+becomes the quantity's range, so ``simulate`` carries the sample's uncertainty. With a comparison
+group, the comparison group's share divided by the programme group's share is the deadweight (the
+part of the outcome that would have happened anyway), with its range from the two intervals.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import polars as pl
+
+from impactlab.errors import UserError
+from impactlab.evidence.change import change_stats
+from impactlab.evidence.datasets import DatasetStore
+from impactlab.evidence.disclosure import DisclosurePolicy
+from impactlab.evidence.scored import RESPONDENT, WAVE, ScoreSpec, score_spec, scored_frame
+from impactlab.model.schema import EvidenceQuantity, ImpactModel, Range
+
+Z95 = 1.959963984540054
+
+
+def wilson_interval(successes: float, n: int, z: float = Z95) -> tuple[float, float]:
+    """Wilson score interval of a proportion (Wilson 1927)."""
+    if n == 0:
+        return 0.0, 1.0
+    p = successes / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+@dataclass
+class EvidenceTrail:
+    """Where an evidence-based number came from."""
+
+    outcome: str
+    field: str
+    dataset: str
+    snapshot: str
+    instrument: str
+    score: str
+    rule: str
+    n_pairs: int
+    share: float
+    share_low: float
+    share_high: float
+    value: float
+    low: float
+    high: float
+    description: str
+
+
+def _pairs(frame: pl.DataFrame, column: str, pre: str, post: str, group_column: str | None) -> pl.DataFrame:
+    keep = [RESPONDENT, column] + ([group_column] if group_column else [])
+    waves = frame.filter(pl.col(WAVE).cast(pl.String).is_in([pre, post]))
+    before = waves.filter(pl.col(WAVE).cast(pl.String) == pre).select(keep).rename({column: "pre"})
+    after = waves.filter(pl.col(WAVE).cast(pl.String) == post).select([RESPONDENT, column]).rename({column: "post"})
+    pairs = before.join(after, on=RESPONDENT, how="inner").drop_nulls(["pre", "post"])
+    if pairs.height == 0:
+        raise UserError(f"no respondent has a {column} score at both {pre} and {post}")
+    return pairs
+
+
+def _meets_rule(pairs: pl.DataFrame, spec: ScoreSpec, quantity: EvidenceQuantity) -> float:
+    """How many pairs meet the rule (vectorised; change_stats gives the reliable-change shares)."""
+    pre, post = pairs["pre"].to_numpy(), pairs["post"].to_numpy()
+    rule = quantity.rule
+    if rule == "improvement":
+        better = (post > pre) if spec.higher_is_better else (post < pre)
+        return float(better.sum())
+    reliability = quantity.reliability or spec.reliability
+    if rule == "reliable_improvement":
+        if reliability is None:
+            raise UserError(f"instrument {spec.instrument.id} ships no reliability for {spec.score_name}: give "
+                            "reliability: in the quantity to use the reliable change index")
+        result = change_stats(pre, post, reliability=reliability, higher_is_better=spec.higher_is_better)
+        assert result.reliable_change is not None
+        return (result.reliable_change["improved"] or 0.0) * result.n_pairs
+    if rule == "recovered":
+        if spec.norms is None or reliability is None:
+            raise UserError(f"rule recovered needs norms and a reliability for {spec.column}")
+        result = change_stats(pre, post, reliability=reliability, higher_is_better=spec.higher_is_better,
+                              norms=spec.norms)
+        return (result.clinical or {}).get("recovered", 0.0) * result.n_pairs
+    if quantity.threshold is None:
+        raise UserError("rule above_cutoff needs threshold: the score that counts as a good outcome")
+    if spec.higher_is_better:
+        crossed = (pre < quantity.threshold) & (post >= quantity.threshold)
+    else:
+        crossed = (pre > quantity.threshold) & (post <= quantity.threshold)
+    return float(crossed.sum())
+
+
+def _share(pairs: pl.DataFrame, spec: ScoreSpec, quantity: EvidenceQuantity,
+           policy: DisclosurePolicy, what: str) -> tuple[float, float, float, int]:
+    n = pairs.height
+    if not policy.allows(n):
+        raise UserError(f"{what}: only {n} respondents with both waves, fewer than the minimum cell size "
+                        f"{policy.min_cell}: too few to base a quantity on")
+    count = _meets_rule(pairs, spec, quantity)
+    low, high = wilson_interval(count, n)
+    return count / n, low, high, n
+
+
+def resolve_outcome(model: ImpactModel, index: int, store: DatasetStore,
+                    policy: DisclosurePolicy) -> tuple[dict[str, Any], list[EvidenceTrail]]:
+    """The numeric quantity (and deadweight, with a comparison group) of one evidence-based outcome."""
+    outcome = model.outcomes[index]
+    quantity = outcome.quantity
+    assert isinstance(quantity, EvidenceQuantity)
+    spec = score_spec(quantity.instrument, quantity.score)
+    frame, info = scored_frame(store, quantity.snapshot or quantity.dataset, spec)
+    group_column = quantity.group_column
+    if quantity.comparison is not None and (group_column is None or group_column not in frame.columns):
+        raise UserError(f"outcome {outcome.id}: comparison needs group_column, a column of dataset {info.dataset}")
+    pairs = _pairs(frame, spec.column, quantity.pre, quantity.post, group_column)
+    programme = pairs
+    if quantity.comparison is not None:
+        is_comparison = pl.col(group_column).cast(pl.String) == quantity.comparison
+        programme = pairs.filter(~is_comparison)
+    share, low, high, n = _share(programme, spec, quantity, policy, f"outcome {outcome.id}")
+    size = model.stakeholder(quantity.scale_to).size if quantity.scale_to else None
+    if quantity.scale_to and size is None:
+        raise UserError(f"outcome {outcome.id}: stakeholder {quantity.scale_to} has no size to scale to")
+    scale = size if size is not None else n
+    base = f"{info.dataset} snapshot {info.snapshot_id[:12]}"
+    trail = [EvidenceTrail(
+        outcome.id, "quantity", info.dataset, info.snapshot_id, spec.instrument.id, spec.column, quantity.rule, n,
+        share, low, high, share * scale, low * scale, high * scale,
+        f"{base}: {share:.1%} of {n} respondents ({quantity.pre}->{quantity.post}) meet {quantity.rule} "
+        f"(95% CI {low:.1%}-{high:.1%}) x {scale:g}" + (f" ({quantity.scale_to})" if quantity.scale_to else ""),
+    )]
+    changes: dict[str, Any] = {"quantity": Range(base=share * scale, low=low * scale, high=high * scale,
+                                                 source=trail[0].description)}
+    if quantity.comparison is not None:
+        control = pairs.filter(pl.col(group_column).cast(pl.String) == quantity.comparison)
+        c_share, c_low, c_high, c_n = _share(control, spec, quantity, policy, f"outcome {outcome.id} comparison")
+        dw = min(1.0, c_share / share) if share > 0 else 1.0
+        dw_low = min(1.0, c_low / high) if high > 0 else 1.0
+        dw_high = min(1.0, c_high / low) if low > 0 else 1.0
+        dw_low, dw_high = min(dw_low, dw), max(dw_high, dw)
+        description = (f"{base}: comparison group {quantity.comparison!r} {c_share:.1%} of {c_n} meet "
+                       f"{quantity.rule}; deadweight = {c_share:.1%} / {share:.1%}")
+        trail.append(EvidenceTrail(outcome.id, "deadweight", info.dataset, info.snapshot_id, spec.instrument.id,
+                                   spec.column, quantity.rule, c_n, c_share, c_low, c_high, dw, dw_low, dw_high,
+                                   description))
+        changes["deadweight"] = Range(base=dw, low=dw_low, high=dw_high, source=description)
+    return changes, trail
+
+
+def resolve_evidence(model: ImpactModel, store: DatasetStore,
+                     policy: DisclosurePolicy | None = None) -> tuple[ImpactModel, list[dict[str, Any]]]:
+    """The model with every evidence quantity replaced by numbers with ranges, and the trail of each."""
+    policy = policy or DisclosurePolicy(model.valuation.min_cell)
+    outcomes = list(model.outcomes)
+    trails: list[EvidenceTrail] = []
+    for index, outcome in enumerate(model.outcomes):
+        if isinstance(outcome.quantity, EvidenceQuantity):
+            try:
+                changes, trail = resolve_outcome(model, index, store, policy)
+            except UserError as error:
+                raise UserError([f"outcomes[{index}] ({outcome.id}).quantity: {m}" for m in error.messages]) from None
+            sources = {**outcome.sources, **{k: v.source for k, v in changes.items() if v.source}}
+            outcomes[index] = outcome.model_copy(update={**changes, "sources": sources})
+            trails.extend(trail)
+    return model.model_copy(update={"outcomes": outcomes}), [asdict(t) for t in trails]
