@@ -19,18 +19,9 @@ from impactlab.evidence.instruments import score
 from impactlab.evidence.quantities import wilson_interval
 from impactlab.evidence.workspace import Workspace
 from impactlab.io.importer import import_file
-from impactlab.io.synth import synth
+from impactlab.io.synth import synth, synth_mapping
 from impactlab.model.schema import ImpactModel
 
-MAPPING = {
-    "respondent_id": "respondent_id",
-    "wave": "wave",
-    "group": ["district", "group"],
-    "instrument": "djg-11",
-    "identifiers": ["name", "email", "phone", "bsn"],
-    "date_of_birth": "date_of_birth",
-    "free_text": ["remarks"],
-}
 runner = CliRunner()
 
 
@@ -39,7 +30,7 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
     root = tmp_path_factory.mktemp("ws")
     path = synth(600, 2, root / "survey.sav", seed=3, items=11)
     space = Workspace(root / "ws")
-    import_file(path, MAPPING, "loneliness", space)
+    import_file(path, synth_mapping(), "loneliness", space)
     return space
 
 

@@ -21,7 +21,7 @@ from impactlab.evidence.workspace import Workspace
 from impactlab.io.importer import ImportRejected, import_file
 from impactlab.io.mapping import load_mapping
 from impactlab.io.readers import normalise_headers, read_table
-from impactlab.io.synth import synth
+from impactlab.io.synth import synth, synth_mapping
 
 MAPPING = {
     "respondent_id": "id",
@@ -210,16 +210,7 @@ def test_wave_value_and_age_band_and_free_text(tmp_path: Path, workspace: Worksp
 
 def test_synth_sav_roundtrip(tmp_path: Path, workspace: Workspace) -> None:
     path = synth(50, 2, tmp_path / "s.sav", seed=1, items=12)
-    mapping = {
-        "respondent_id": "respondent_id",
-        "wave": "wave",
-        "group": ["district", "group"],
-        "instrument": "djg-11",
-        "identifiers": ["name", "email", "phone", "bsn"],
-        "date_of_birth": "date_of_birth",
-        "free_text": ["remarks"],
-    }
-    result = import_file(path, mapping, "synth", workspace)
+    result = import_file(path, synth_mapping(), "synth", workspace)
     assert result.snapshot.rows.imported > 50
     columns = {c.name: c for c in result.snapshot.columns}
     assert columns["lone1"].label == "Vraag lone1" and columns["lone1"].missing_codes == [9]

@@ -132,14 +132,19 @@ def synth_command(
     seed: int = typer.Option(0, "--seed", help="random seed"),
     items: int = typer.Option(30, "--items", min=1, help="number of questionnaire items"),
 ) -> None:
-    """Write a realistic synthetic survey (with fake direct identifiers) for demos and tests."""
-    from impactlab.io.synth import synth
+    """Write a realistic synthetic survey (with fake direct identifiers) and the mapping that imports it."""
+    import yaml
+
+    from impactlab.io.synth import synth, synth_mapping
 
     try:
         path = synth(respondents, waves, out, seed=seed, items=items, progress=console.is_terminal)
     except UserError as error:
         fail(error.messages)
-    console.print(f"wrote {path}", markup=False, highlight=False)
+    mapping = path.with_name(path.stem + ".mapping.yaml")
+    mapping.write_text(yaml.safe_dump(synth_mapping(), sort_keys=False), encoding="utf-8")
+    console.print(f"wrote {path} and {mapping} (impactlab import {path.name} --mapping {mapping.name} "
+                  "--dataset NAME)", markup=False, highlight=False)
 
 
 def _summary(info: SnapshotInfo) -> dict[str, Any]:

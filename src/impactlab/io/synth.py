@@ -128,6 +128,20 @@ def _chunk(rng: np.random.Generator, start: int, n: int, waves: int, items: list
     return frame.with_columns(pl.col(pl.Float64).fill_nan(None))
 
 
+def synth_mapping() -> dict[str, object]:
+    """The mapping that imports a synthetic survey: DJG-11 scored items, identifiers dropped."""
+    return {
+        "respondent_id": "respondent_id",
+        "wave": "wave",
+        "group": ["district", "group"],
+        "keep": ["gender", "age"],
+        "instrument": "djg-11",
+        "identifiers": ["name", "email", "phone", "bsn"],
+        "date_of_birth": "date_of_birth",
+        "free_text": ["remarks"],
+    }
+
+
 def synth_chunks(respondents: int, waves: int, seed: int = 0, items: int = 30) -> Iterator[pl.DataFrame]:
     """The synthetic survey as DataFrames of at most CHUNK respondents each (bounded memory)."""
     if respondents < 1 or waves < 1 or items < 1:
