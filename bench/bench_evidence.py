@@ -32,8 +32,8 @@ def import_figures() -> None:
     workspace = VAR / "workspace"
     shutil.rmtree(workspace, ignore_errors=True)
     imported = in_child(
-        "import time\nfrom impactlab.io.importer import import_file\nfrom impactlab.evidence.workspace import Workspace\n"
-        "from impactlab.io.synth import synth_mapping\n"
+        "import time\nfrom impactlab.io.importer import import_file\n"
+        "from impactlab.evidence.workspace import Workspace\nfrom impactlab.io.synth import synth_mapping\n"
         f"space = Workspace({str(workspace)!r})\n"
         f"t = time.perf_counter(); r = import_file({str(path)!r}, synth_mapping(), 'bench', space)\n"
         "result = {'seconds': time.perf_counter() - t, 'rows': r.snapshot.rows.imported}"
