@@ -1,0 +1,1 @@
+"""Fieldwork: questionnaires (own format and XLSForm), skip logic, answer validation and wave links."""

@@ -1,0 +1,1 @@
+"""Qualitative evidence: text extraction, codebooks and codings, agreement, REFI-QDA exchange."""
