@@ -1,0 +1,127 @@
+"""Impact-model work for the views: every check and figure is a call into the core (`impactlab.model`,
+`impactlab.valuation`); this module only shapes results for storage and display."""
+
+from __future__ import annotations
+
+import difflib
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from impactlab.errors import UserError
+from impactlab.model import CheckReport, ImpactModel, check_text
+from impactlab.valuation import value
+from impactlab_web.models import ImpactModelVersion, Programme
+
+SOURCE = "model.yaml"
+
+
+def check(text: str) -> CheckReport:
+    """The core's check of a model text, with the same messages as `impactlab check`."""
+    return check_text(text, SOURCE)
+
+
+def _number(x: Any) -> float | None:
+    return float(x) if isinstance(x, int | float) and math.isfinite(x) else None
+
+
+def key_figures(model: ImpactModel) -> dict[str, Any]:
+    """The headline figures of a valuation, JSON-safe: ratios, present values and net per stakeholder."""
+    try:
+        result = value(model)
+    except UserError as error:
+        return {"error": error.messages}
+    return {
+        "currency": result.currency,
+        "sroi_ratio": _number(result.sroi_ratio),
+        "net_sroi_ratio": _number(result.net_sroi_ratio),
+        "investment": _number(result.investment),
+        "present_value": _number(result.present_value),
+        "net_present_value": _number(result.net_present_value),
+        "society_npv": _number(result.society.npv),
+        "society_bc_ratio": _number(result.society.bc_ratio),
+        "stakeholders": [
+            {"id": s.id, "name": s.name, "invested": _number(s.invested), "benefits": _number(s.benefits),
+             "net": _number(s.net)}
+            for s in result.stakeholders
+        ],
+    }
+
+
+class InvalidModel(Exception):
+    """The text did not pass the core's check; `.report` holds the messages."""
+
+    def __init__(self, report: CheckReport):
+        self.report = report
+        super().__init__("\n".join(report.errors))
+
+
+@transaction.atomic
+def save_version(
+    programme: Programme, text: str, author: AbstractBaseUser | None, message: str = ""
+) -> ImpactModelVersion:
+    """Store `text` as the programme's next model version; raises InvalidModel when the core rejects it."""
+    report = check(text)
+    if report.model is None:
+        raise InvalidModel(report)
+    Programme.objects.select_for_update().filter(pk=programme.pk).first()  # serialise version numbers
+    last = programme.versions.order_by("-number").values_list("number", flat=True).first() or 0
+    return ImpactModelVersion.objects.create(
+        programme=programme,
+        number=last + 1,
+        text=text,
+        document=report.model.model_dump(mode="json"),
+        figures=key_figures(report.model),
+        message=message[:300],
+        author=author,
+    )
+
+
+@dataclass
+class FigureChange:
+    label: str
+    old: float | None
+    new: float | None
+    is_ratio: bool = False
+
+    @property
+    def delta(self) -> float | None:
+        return None if self.old is None or self.new is None else self.new - self.old
+
+
+@dataclass
+class Comparison:
+    """Two versions side by side: a unified diff of the YAML and the key figures of both."""
+
+    old: ImpactModelVersion
+    new: ImpactModelVersion
+    diff: list[str]
+    figures: list[FigureChange]
+    stakeholders: list[FigureChange]
+
+
+FIGURE_LABELS = {
+    "sroi_ratio": _("SROI ratio"),
+    "net_sroi_ratio": _("Net SROI ratio"),
+    "investment": _("Investment (present value)"),
+    "present_value": _("Total present value"),
+    "net_present_value": _("Net present value"),
+    "society_npv": _("Society NPV (MKBA)"),
+}
+
+
+def compare(old: ImpactModelVersion, new: ImpactModelVersion) -> Comparison:
+    """A readable comparison of two stored versions."""
+    diff = list(difflib.unified_diff(old.text.splitlines(), new.text.splitlines(),
+                                     f"version {old.number}", f"version {new.number}", lineterm="", n=2))
+    figures = [FigureChange(str(label), old.figures.get(key), new.figures.get(key), key.endswith("ratio"))
+               for key, label in FIGURE_LABELS.items()]
+    before = {s["id"]: s for s in old.figures.get("stakeholders", [])}
+    after = {s["id"]: s for s in new.figures.get("stakeholders", [])}
+    names = {**{k: v["name"] for k, v in before.items()}, **{k: v["name"] for k, v in after.items()}}
+    stakeholders = [FigureChange(names[k], before.get(k, {}).get("net"), after.get(k, {}).get("net")) for k in names]
+    return Comparison(old, new, diff, figures, stakeholders)

@@ -1,0 +1,19 @@
+"""The web app's tables: organisations and people, programmes with their model versions, data and audit."""
+
+from impactlab_web.models.audit import AuditEvent, LoginThrottle
+from impactlab_web.models.data import DatasetRecord, DataSharingAgreement
+from impactlab_web.models.organisations import Membership, Organisation, Profile, Role
+from impactlab_web.models.programmes import ImpactModelVersion, Programme
+
+__all__ = [
+    "AuditEvent",
+    "DataSharingAgreement",
+    "DatasetRecord",
+    "ImpactModelVersion",
+    "LoginThrottle",
+    "Membership",
+    "Organisation",
+    "Profile",
+    "Programme",
+    "Role",
+]

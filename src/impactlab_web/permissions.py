@@ -1,0 +1,143 @@
+"""Every permission decision of the web app, in one place.
+
+Roles come from two kinds of membership: an *organisation* role holds in every programme that organisation
+leads or partners in; a *programme* role holds in that programme only. A person's rights in a programme are
+the union of what their roles there allow (see ``ACTIONS``).
+
+Not found or forbidden: a programme in which the user has no role at all answers **404**, so that its very
+existence does not leak to other organisations. A programme the user may see, but an action their roles do
+not allow, answers **403**. Datasets follow the same rule one level down: a dataset the user may not use (a
+foreign organisation's, without an active data-sharing agreement) answers 404 and is never listed.
+
+Datasets are used through *organisation* roles only, because data-sharing agreements are made between
+organisations: the owner's administrators, researchers and professionals, and the administrators and
+researchers of a partner organisation holding an active agreement for that dataset.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+
+from impactlab_web.models import DatasetRecord, DataSharingAgreement, Membership, Organisation, Programme, Role
+
+User = AbstractBaseUser | AnonymousUser
+ALL_ROLES = frozenset(Role)
+
+# action -> the roles (in the programme) that allow it
+ACTIONS: dict[str, frozenset[Role]] = {
+    "programme.view": ALL_ROLES,
+    "model.view": ALL_ROLES,
+    "model.edit": frozenset({Role.ADMINISTRATOR, Role.RESEARCHER}),
+    "programme.manage": frozenset({Role.ADMINISTRATOR}),
+    "datasets.list": frozenset({Role.ADMINISTRATOR, Role.RESEARCHER, Role.PROFESSIONAL}),
+    "results.view": frozenset({Role.ADMINISTRATOR, Role.RESEARCHER, Role.REVIEWER, Role.VIEWER}),
+}
+OWNER_DATA_ROLES = frozenset({Role.ADMINISTRATOR, Role.RESEARCHER, Role.PROFESSIONAL})
+SHARED_DATA_ROLES = frozenset({Role.ADMINISTRATOR, Role.RESEARCHER})
+CREATOR_ROLES = frozenset({Role.ADMINISTRATOR, Role.RESEARCHER})
+
+
+def _memberships(user: User) -> QuerySet[Membership]:
+    return Membership.objects.filter(user=user) if user.is_authenticated else Membership.objects.none()
+
+
+def roles_in(user: User, programme: Programme) -> set[Role]:
+    """The user's roles in a programme: through its organisations or directly."""
+    if not user.is_authenticated:
+        return set()
+    organisations = [o.pk for o in programme.organisations()]
+    rows = _memberships(user).filter(Q(programme=programme) | Q(organisation__in=organisations))
+    return {Role(r) for r in rows.values_list("role", flat=True)}
+
+
+def organisations_where(user: User, roles: frozenset[Role]) -> QuerySet[Organisation]:
+    """Organisations in which the user holds one of `roles`."""
+    ids = _memberships(user).filter(organisation__isnull=False, role__in=roles).values("organisation")
+    return Organisation.objects.filter(pk__in=ids)
+
+
+def visible_programmes(user: User) -> QuerySet[Programme]:
+    """Programmes in which the user has any role."""
+    mine = _memberships(user)
+    orgs = mine.filter(organisation__isnull=False).values("organisation")
+    direct = mine.filter(programme__isnull=False).values("programme")
+    query = Q(pk__in=direct) | Q(lead__in=orgs) | Q(partners__in=orgs)
+    return Programme.objects.filter(query).distinct()
+
+
+def usable_datasets(user: User, programme: Programme) -> QuerySet[DatasetRecord]:
+    """Datasets of the programme this user may use: own organisation's, or shared with it and still active."""
+    owned = organisations_where(user, OWNER_DATA_ROLES)
+    partner = organisations_where(user, SHARED_DATA_ROLES)
+    shared = DataSharingAgreement.active().filter(partner__in=partner).values("dataset")
+    return programme.datasets.filter(Q(owner__in=owned) | Q(pk__in=shared)).distinct()
+
+
+def can(user: User, action: str, obj: Any = None) -> bool:
+    """May `user` do `action` (on `obj`)? The single source of truth for every view and template."""
+    if not user.is_authenticated:
+        return False
+    if action == "programme.create":
+        return organisations_where(user, CREATOR_ROLES).exists()
+    if action == "dataset.view" and isinstance(obj, DatasetRecord):
+        return usable_datasets(user, obj.programme).filter(pk=obj.pk).exists()
+    if action not in ACTIONS:
+        raise KeyError(f"unknown action {action!r}")
+    if not isinstance(obj, Programme):
+        raise TypeError(f"{action} needs a Programme, got {type(obj).__name__}")
+    return bool(roles_in(user, obj) & ACTIONS[action])
+
+
+def programme_for(request: HttpRequest, programme_id: int, action: str) -> Programme:
+    """The programme, if the user may do `action` in it: 404 when they have no role there, 403 otherwise."""
+    programme = get_object_or_404(Programme, pk=programme_id)
+    if not roles_in(request.user, programme):
+        raise Http404("no such programme")
+    if not can(request.user, action, programme):
+        raise PermissionDenied(action)
+    return programme
+
+
+View = Callable[..., HttpResponse]
+
+
+def requires(action: str) -> Callable[[View], View]:
+    """View decorator: checks `action`; with a `programme` URL argument, on that programme (sets
+    ``request.programme``). The action is kept on the view (``view.permission``) for the matrix test."""
+
+    def decorate(view: View) -> View:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if "programme" in kwargs:
+                request.programme = programme_for(request, kwargs["programme"], action)
+            elif not can(request.user, action):
+                raise PermissionDenied(action)
+            return view(request, *args, **kwargs)
+
+        wrapper.permission = action  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorate
+
+
+def public(view: View) -> View:
+    """Marks a view that needs no login (login page); nothing else should use it."""
+    from django.contrib.auth.decorators import login_not_required
+
+    view = login_not_required(view)
+    view.permission = "public"  # type: ignore[attr-defined]
+    return view
+
+
+def any_user(view: View) -> View:
+    """Marks a view open to every logged-in user (home, logout, language); it shows only their own things."""
+    view.permission = "any_user"  # type: ignore[attr-defined]
+    return view

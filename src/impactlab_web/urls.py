@@ -1,0 +1,45 @@
+"""URL configuration. Each area has its own namespace; `dashboards` and data upload are for the next step."""
+
+from __future__ import annotations
+
+from django.urls import include, path
+
+from impactlab_web.views import accounts, data, editor, programmes
+
+P = "programmes/<int:programme>/"
+
+accounts_urls = ([
+    path("login/", accounts.login, name="login"),
+    path("logout/", accounts.logout, name="logout"),
+    path("language/", accounts.set_language, name="language"),
+], "accounts")
+
+programme_urls = ([
+    path("", programmes.home, name="home"),
+    path("programmes/new/", programmes.create, name="create"),
+    path(P, programmes.detail, name="detail"),
+    path(P + "theory-of-change/", programmes.theory_of_change, name="theory_of_change"),
+], "programmes")
+
+editor_urls = ([
+    path(P + "model/", editor.edit, name="edit"),
+    path(P + "model/save/", editor.save, name="save"),
+    path(P + "model/check/", editor.check, name="check"),
+    path(P + "model/import/", editor.upload, name="import"),
+    path(P + "model/export.yaml", editor.export, name="export"),
+    path(P + "model/versions/", editor.versions, name="versions"),
+    path(P + "model/versions/<int:number>/", editor.version, name="version"),
+    path(P + "model/compare/", editor.compare, name="compare"),
+], "editor")
+
+data_urls = ([
+    path(P + "data/", data.dataset_list, name="list"),
+    path(P + "data/<int:dataset>/", data.dataset_detail, name="detail"),
+], "data")
+
+urlpatterns = [
+    path("accounts/", include(accounts_urls)),
+    path("", include(programme_urls)),
+    path("", include(editor_urls)),
+    path("", include(data_urls)),
+]

@@ -1,0 +1,1 @@
+"""Views, one module per area: accounts, programmes, the model editor, data."""
