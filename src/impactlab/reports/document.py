@@ -12,7 +12,7 @@ from impactlab.model.schema import ImpactModel
 from impactlab.reports import charts
 from impactlab.reports.blocks import Bullets, Chart, Figure, Paragraph, Picture, Quote, ReportDocument, Section, Table
 from impactlab.reports.evidence import DataSource
-from impactlab.reports.labels import parameter_labels
+from impactlab.reports.labels import FIELDS, parameter_labels
 from impactlab.reports.limitations import limitations
 from impactlab.reports.texts import Texts
 from impactlab.reports.theory import theory_svg
@@ -175,7 +175,8 @@ def _outcomes(c: _Context) -> Section:
         facts.append(f"{t('present_value')}: {t.money(o.present_value)}")
         blocks: list = [Bullets(facts)]
         if o.trail:
-            blocks.append(Bullets([f"{t('trail')} – {k}: {v}" for k, v in o.trail.items()]))
+            named = {(t(FIELDS[k]).lower() if k in FIELDS else k): v for k, v in o.trail.items()}
+            blocks.append(Bullets([f"{t('trail')} – {k}: {v}" for k, v in named.items()]))
         blocks += _evidence_blocks(c, o.id)
         blocks += list(c.quotes.get(o.id, []))
         subsections.append(Section(f"outcome-{o.id}", o.description, blocks))
@@ -206,7 +207,7 @@ def _value_map(c: _Context) -> Section:
             c.fig(f"outcomes.{o.id}.impact_year_{year}", "value_map", f"{o.description}: {t('year')} {year}",
                   amount, c.cur)
     rows.append([t("total"), "", "", "", "", "", "", "", "", "", t.money(r.present_value)])
-    header = [t("stakeholder"), t("outcome"), t("quantity"), t("unit_value"), "DW", "DS", "AT", "DO", t("year"),
+    header = [t("stakeholder"), t("outcome"), t("quantity"), t("unit_value"), "DW", "DS", "AT", "DO", t("years"),
               t("impact_y1"), t("present_value")]
     outcome_table = Table(header, rows, [False, False] + [True] * 9, caption=t("outcomes_short"), total_rows=1,
                           note=t("value_map_note"))

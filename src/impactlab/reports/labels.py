@@ -6,8 +6,9 @@ from impactlab.model.document import available_proxies
 from impactlab.model.schema import ImpactModel
 from impactlab.reports.texts import Texts
 
-FIELDS = {"quantity": "quantity", "value": "unit_value", "deadweight": "deadweight", "displacement": "displacement",
-          "attribution": "attribution", "drop_off": "drop_off", "duration": "duration", "amount": "value"}
+FIELDS = {"quantity": "quantity", "value": "unit_value", "unit_value": "unit_value", "deadweight": "deadweight",
+          "displacement": "displacement", "attribution": "attribution", "drop_off": "drop_off", "duration": "duration",
+          "amount": "value"}
 
 
 def parameter_labels(model: ImpactModel, texts: Texts, names: list[str]) -> dict[str, str]:

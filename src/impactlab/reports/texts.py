@@ -121,6 +121,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     # value map
     "total": ("Totaal", "Total"),
     "year": ("Jaar", "Year"),
+    "years": ("Jaren", "Years"),
     "support": ("Steun", "Support"),
     "description": ("Omschrijving", "Description"),
     "value_map_note": ("DW deadweight, DS verplaatsing, AT attributie, DO afname per jaar.",

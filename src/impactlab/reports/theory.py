@@ -33,9 +33,11 @@ def _lines(text: str) -> list[str]:
 
 
 def _columns(model: ImpactModel) -> list[list[_Box]]:
+    """Boxes per column; without activities the programme itself is the one activity."""
     names = {s.id: s.name for s in model.stakeholders}
     inputs = [_Box(f"i:{i.id}", _lines(i.description or i.id), names.get(i.stakeholder)) for i in model.inputs]
-    activities = [_Box(f"a:{a.id}", _lines(a.name)) for a in model.activities]
+    activities = [_Box(f"a:{a.id}", _lines(a.name)) for a in model.activities] or [
+        _Box("a:programme", _lines(model.programme.name))]
     outputs = [_Box(f"o:{o.id}", _lines(o.description)) for o in model.outputs]
     outcomes = []
     for stakeholder in model.stakeholders:
@@ -82,8 +84,8 @@ def theory_svg(model: ImpactModel, texts: Texts) -> str:
     for a, b in arrows:
         if a.startswith("col:"):
             c = int(a[4:])
-            x1, x2, y1 = (c + 1) * COLUMN_WIDTH + c * GAP + 4, (c + 1) * (COLUMN_WIDTH + GAP) - 4, height / 2
-            y2 = y1
+            x1, x2 = (c + 1) * COLUMN_WIDTH + c * GAP + 4, (c + 1) * (COLUMN_WIDTH + GAP) - 4
+            y1 = y2 = TOP + 16
         else:
             xa, ya, ha = place[a]
             xb, yb, hb = place[b]
