@@ -14,7 +14,7 @@ from impactlab.model.library import builtin_indices, proxy_library
 from impactlab.model.problems import Problem, format_problem, problems_from_validation
 from impactlab.model.schema import ImpactModel, Proxy
 from impactlab.model.validate import validate_model
-from impactlab.model.yaml_lines import parse_yaml
+from impactlab.model.yaml_lines import line_of, parse_yaml
 
 
 def available_proxies(model: ImpactModel) -> dict[str, Proxy]:
@@ -46,6 +46,10 @@ class CheckReport:
         return not self.errors
 
 
+def _in_file_order(problems: list[Problem], data: Any) -> list[Problem]:
+    return sorted(problems, key=lambda p: line_of(data, p.loc) or 0)
+
+
 def check_text(text: str, source: str = "model.yaml") -> CheckReport:
     """Parse and validate a model document; never raises for bad input."""
     try:
@@ -57,9 +61,9 @@ def check_text(text: str, source: str = "model.yaml") -> CheckReport:
     try:
         model = ImpactModel.model_validate(data)
     except ValidationError as error:
-        problems = problems_from_validation(error, data, ImpactModel)
+        problems = _in_file_order(problems_from_validation(error, data, ImpactModel), data)
         return CheckReport(source, None, [format_problem(p, data, source) for p in problems], problems=problems)
-    problems = validate_model(model, available_proxies(model), available_indices(model))
+    problems = _in_file_order(validate_model(model, available_proxies(model), available_indices(model)), data)
     errors = [format_problem(p, data, source) for p in problems if p.severity == "error"]
     warnings = [format_problem(p, data, source) for p in problems if p.severity == "warning"]
     return CheckReport(source, None if errors else model, errors, warnings, problems)

@@ -125,7 +125,9 @@ def _message(error: dict[str, Any], given: Any, fields: list[str]) -> str:
         hint = f" (did you mean '{close[0]}'?)" if close else f" (known keys: {', '.join(fields)})"
         return f"unknown key '{name}'{hint}"
     if kind in {"float_parsing", "float_type"}:
-        return f"must be a number, got {_describe(given)}"
+        hint = " (write decimals with a point: 0.25)" if isinstance(given, str) and re.fullmatch(
+            r"\s*-?\d+,\d+\s*", given) else ""
+        return f"must be a number, got {_describe(given)}{hint}"
     if kind in {"int_parsing", "int_type", "int_from_float"}:
         return f"must be a whole number, got {_describe(given)}"
     if kind in {"string_type"}:
