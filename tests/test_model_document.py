@@ -214,6 +214,6 @@ def test_yaml_round_trip_is_lossless(document: dict) -> None:
 
 
 def test_decimal_comma_gets_a_hint_and_messages_follow_the_file() -> None:
-    messages = errors_of(GOOD.replace("deadweight: 1.4", 'deadweight: "0,4"').replace("description: First\n", ""))
+    messages = errors_of(GOOD.replace("deadweight: 1.4", 'deadweight: "0,4"').replace("    description: First\n", ""))
     assert "must be a number, got '0,4' (write decimals with a point: 0.25)" in messages[-1]
     assert "outcomes[0] (first).description: is required" in messages[0]
