@@ -135,6 +135,10 @@ def _first_use(model: ImpactModel, proxy_id: str) -> Loc:
 
 
 def _over_claiming(model: ImpactModel) -> Iterator[Problem]:
+    from impactlab.model.library import proxy_library
+
+    library = {} if not model.outcomes else {k: v for k, v in proxy_library().items()
+                                            if k not in {p.id for p in model.proxies}}
     sizes = {s.id: s.size for s in model.stakeholders}
     for i, outcome in enumerate(model.outcomes):
         if all(not isinstance(getattr(outcome, k), Range) and getattr(outcome, k) == 0 for k in
@@ -147,6 +151,11 @@ def _over_claiming(model: ImpactModel) -> Iterator[Problem]:
         counts_people = outcome.unit in (None, "person", "people", "persons", "client", "clients")
         if counts_people and size is not None and isinstance(top, int | float) and top > size:
             yield Problem(("outcomes", i, "quantity"), f"more than the stakeholder's size ({size:g})", "warning")
+    for i, outcome in enumerate(model.outcomes):
+        library_entry = library.get(outcome.proxy or "")
+        if library_entry is not None and library_entry.transfer and outcome.transfer_from is None:
+            yield Problem(("outcomes", i, "proxy"), f"proxy '{outcome.proxy}' is a transfer (money moving between "
+                          "stakeholders): set transfer_from to the stakeholder who pays it", "warning")
     if not model.inputs:
         yield Problem(("inputs",), "no inputs: an SROI ratio needs an investment", "warning")
 

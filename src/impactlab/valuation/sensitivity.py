@@ -18,6 +18,7 @@ from impactlab.valuation.kernel import evaluate_block
 GRID = 257
 UNBOUNDED_SPAN = 1_000.0
 MAX_YEARS = 100
+AFFINE = {"quantity", "value", "amount", "deadweight", "displacement", "attribution"}
 
 
 @dataclass
@@ -71,19 +72,26 @@ class Evaluator:
         self.base = compiled.base_vector()
         self.arrays = compiled.arrays()
 
-    def rows(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def totals(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Present value and investment of each row."""
         out = np.empty((3, rows.shape[0]))
         block = np.ascontiguousarray(rows.T)
         evaluate_block(block, *self.arrays, self.compiled.first_year, self.compiled.rate_index, out, 0)
-        pv, _, investment = out
+        return out[0], out[2]
+
+    def rows(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        pv, investment = self.totals(rows)
         with np.errstate(divide="ignore", invalid="ignore"):
             ratio = np.where(investment > 0, pv / investment, np.nan)
         return ratio, pv - investment
 
-    def vary(self, index: int, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def varied(self, index: int, values: np.ndarray) -> np.ndarray:
         rows = np.repeat(self.base[None, :], len(values), axis=0)
         rows[:, index] = values
-        return self.rows(rows)
+        return rows
+
+    def vary(self, index: int, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return self.rows(self.varied(index, values))
 
 
 def _finite(x: float) -> float | None:
@@ -110,9 +118,30 @@ def _search_interval(param: Parameter) -> tuple[float, float]:
     return param.lower, upper
 
 
-def break_even(evaluator: Evaluator, index: int) -> BreakEven:
-    """Where ratio(x) = 1 for parameter ``index`` (others at base): root nearest to the base value."""
+def _exact_break_even(evaluator: Evaluator, index: int) -> BreakEven:
+    """Present value and investment are affine in this parameter: solve (a + b x) = (c + d x) exactly."""
     param = evaluator.compiled.params[index]
+    pv, investment = evaluator.totals(evaluator.varied(index, np.array([0.0, 1.0])))
+    a, b = pv[0], pv[1] - pv[0]
+    c, d = investment[0], investment[1] - investment[0]
+    if b == d:
+        return BreakEven(param.name, param.base, None, None, "none in its domain (the ratio does not depend on it)")
+    x = (c - a) / (b - d)
+    if not (param.lower <= x <= param.upper) or c + d * x <= 0:
+        return BreakEven(param.name, param.base, None, None, "none in its domain")
+    return BreakEven(param.name, param.base, float(x), float(x - param.base), "ratio = 1 (solved exactly)")
+
+
+def break_even(evaluator: Evaluator, index: int) -> BreakEven:
+    """Where ratio(x) = 1 for parameter ``index`` (others at base): root nearest to the base value.
+
+    Quantities, values, amounts and the deductions enter present value and investment linearly, so
+    their break-even is solved exactly; drop-off and the discount rate by root finding on a grid
+    scan; durations over whole years.
+    """
+    param = evaluator.compiled.params[index]
+    if param.name.rsplit(".", 1)[-1] in AFFINE:
+        return _exact_break_even(evaluator, index)
     lo, hi = _search_interval(param)
     if param.integer:
         grid = np.arange(max(lo, 1.0), min(hi, MAX_YEARS) + 1)
