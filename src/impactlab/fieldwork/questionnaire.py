@@ -188,7 +188,7 @@ class Questionnaire(_Strict):
             problems.append(f"instrument '{dup}' is included more than once")
         earlier: dict[str, Question] = {}
         for question in questions:
-            problems += _condition_problems(question, earlier)
+            problems += condition_problems(question, earlier)
             earlier[question.id] = question
         if problems:
             raise ValueError("; ".join(problems))
@@ -242,7 +242,7 @@ def _block_questions(block: InstrumentBlock) -> list[Question]:
     return questions
 
 
-def _condition_problems(question: Question, earlier: Mapping[str, Question]) -> Iterator[str]:
+def condition_problems(question: Question, earlier: Mapping[str, Question]) -> Iterator[str]:
     """Conditions may only name earlier questions that take answers, and compare them sensibly."""
     for name in ("show_if", "constraint"):
         text = getattr(question, name)

@@ -1,0 +1,160 @@
+"""XLSForm import: a good multi-language form, and broken forms with messages naming file, sheet, row, column."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+
+from impactlab.errors import UserError
+from impactlab.fieldwork.questionnaire import clean_answers, questionnaire_from_yaml, questionnaire_to_yaml
+from impactlab.fieldwork.xlsform import read_xlsform
+
+SURVEY_HEADER = ["type", "name", "label::Nederlands (nl)", "label::English (en)", "required", "relevant",
+                 "constraint", "constraint_message::Nederlands (nl)", "hint::English (en)", "parameters"]
+SURVEY = [
+    ["start", "start"],
+    ["deviceid", "deviceid"],
+    ["note", "intro", "Welkom", "Welcome"],
+    ["select_one yesno", "alone", "Woont u alleen?", "Do you live alone?", "yes"],
+    ["integer", "housemates", "Hoeveel huisgenoten?", "How many housemates?", "yes", "${alone} = 'no'",
+     ". >= 1 and . <= 20", "Tussen 1 en 20"],
+    ["begin group", "support", "Steun", "Support", None, "${alone} != ''"],
+    ["select_multiple helpers", "helpers", "Wie helpt u?", "Who helps you?"],
+    ["decimal", "hours", "Uren hulp per week", "Hours of help per week", None,
+     "selected(${helpers}, '1') or selected(${helpers}, '3')", ". >= 0"],
+    ["end group"],
+    ["range", "grade", "Rapportcijfer", "Grade", None, None, None, None, "0 is worst", "start=0 end=10 step=1"],
+    ["date", "visit", "Datum bezoek", "Date of visit"],
+    ["text", "why", "Waarom?", "Why?", None, "${grade} < 6 and not(${alone} = 'yes')"],
+]
+CHOICES_HEADER = ["list_name", "name", "label::Nederlands (nl)", "label::English (en)"]
+CHOICES = [
+    ["yesno", "yes", "ja", "yes"],
+    ["yesno", "no", "nee", "no"],
+    ["helpers", 1, "familie", "family"],
+    ["helpers", 2, "vrijwilliger", "volunteer"],
+    ["helpers", 3, "professional", "professional"],
+]
+SETTINGS = [["form_title", "form_id", "version", "default_language"],
+            ["Welzijn thuis", "Welzijn_Thuis", 2024061201, "Nederlands (nl)"]]
+
+
+def write_form(path: Path, survey=None, choices=None, settings=None, sheets=("survey", "choices", "settings"),
+               survey_header=None) -> Path:
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    content = {
+        "survey": [survey_header or SURVEY_HEADER, *(SURVEY if survey is None else survey)],
+        "choices": [CHOICES_HEADER, *(CHOICES if choices is None else choices)],
+        "settings": settings or SETTINGS,
+    }
+    for name in sheets:
+        sheet = workbook.create_sheet(name)
+        for row in content[name]:
+            sheet.append(row)
+    workbook.save(path)
+    return path
+
+
+def test_good_form(tmp_path):
+    form = read_xlsform(write_form(tmp_path / "form.xlsx"))
+    assert form.id == "welzijn_thuis" and form.version == "2024061201" and form.title.nl == "Welzijn thuis"
+    by_id = {q.id: q for q in form.questions}
+    assert list(by_id) == ["intro", "alone", "housemates", "helpers", "hours", "grade", "visit", "why"]
+    assert by_id["alone"].type == "single_choice" and by_id["alone"].codes == ["yes", "no"]
+    assert by_id["alone"].required and by_id["alone"].text.en == "Do you live alone?"
+    assert by_id["helpers"].type == "multiple_choice" and by_id["helpers"].codes == [1, 2, 3]
+    assert by_id["helpers"].choices[1].label.nl == "vrijwilliger"
+    assert by_id["housemates"].show_if == "alone == 'no'"
+    assert by_id["housemates"].constraint == ". >= 1 and . <= 20"
+    assert by_id["housemates"].constraint_message.nl == "Tussen 1 en 20"
+    assert by_id["hours"].show_if == "answered(alone) and (helpers == 1 or helpers == 3)"
+    assert (by_id["grade"].type, by_id["grade"].min, by_id["grade"].max) == ("scale", 0, 10)
+    assert by_id["grade"].hint.en == "0 is worst"
+    assert by_id["why"].show_if == "grade < 6 and not alone == 'yes'"
+    assert questionnaire_from_yaml(questionnaire_to_yaml(form)) == form
+
+
+def test_imported_form_validates_answers(tmp_path):
+    form = read_xlsform(write_form(tmp_path / "form.xlsx"))
+    clean, errors = clean_answers(form, {"alone": "no", "housemates": "25", "helpers": "2 3", "hours": "4,5",
+                                         "grade": "4", "visit": "31-05-2024", "why": "eenzaam"})
+    assert [(e.question, e.code) for e in errors] == [("housemates", "constraint")]
+    assert errors[0].text("nl") == "Tussen 1 en 20"
+    assert clean["hours"] == 4.5 and clean["helpers"] == [2, 3] and clean["visit"].isoformat() == "2024-05-31"
+    assert clean["why"] == "eenzaam"  # shown: grade < 6 and not living alone
+    clean, errors = clean_answers(form, {"alone": "yes", "housemates": 3, "helpers": [2], "hours": 2})
+    assert errors == [] and "housemates" not in clean and "hours" not in clean  # hidden answers dropped
+
+
+def test_plain_label_goes_to_the_default_language(tmp_path):
+    path = write_form(tmp_path / "plain.xlsx", survey_header=["type", "name", "label"],
+                      survey=[["text", "why", "Why?"]], settings=[["default_language"], ["English"]],
+                      sheets=("survey", "settings"))
+    form = read_xlsform(path)
+    assert form.questions[0].text.en == "Why?" and form.id == "plain"
+
+
+def _error(path: Path) -> str:
+    with pytest.raises(UserError) as caught:
+        read_xlsform(path)
+    return str(caught.value)
+
+
+def test_missing_survey_sheet(tmp_path):
+    message = _error(write_form(tmp_path / "f.xlsx", sheets=("choices",)))
+    assert "f.xlsx" in message and "sheet 'survey' is missing" in message
+
+
+def test_missing_choices_sheet(tmp_path):
+    message = _error(write_form(tmp_path / "f.xlsx", sheets=("survey",)))
+    assert "sheet 'survey', row 5, column 'type': list 'yesno' has no choices (there is no 'choices' sheet)" in message
+
+
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        (["geopoint", "where", "Waar?"], "row 2, column 'type': type 'geopoint' is not supported"),
+        (["selectone yesno", "x", "X"], "row 2, column 'type': type 'selectone' is not an XLSForm question type"),
+        (["select_one nolist", "x", "X"], "row 2, column 'type': list 'nolist' has no choices"),
+        (["select_one yesno or_other", "x", "X"], "'or_other' is not supported"),
+        (["integer", "x", "X", None, "maybe"], "row 2, column 'required': expected yes or no"),
+        (["integer", "x", "X", None, None, "count-selected(${helpers}) > 1"],
+         "row 2, column 'relevant': cannot use 'count-selected(${helpers}) > 1'"),
+        (["integer", "x", "X", None, None, "${later} = 'yes'"], "row 2, column 'relevant': question 'x', show_if: "
+         "'later' is not an earlier question"),
+        (["integer", "x", "X", None, None, None, ". > today()"], "row 2, column 'constraint': cannot use"),
+        (["range", "x", "X", None, None, None, None, None, None, "start=0 end=10 step=0.5"],
+         "row 2, column 'parameters': a range needs whole numbers"),
+        (["integer", "1x", "X"], "row 2, column 'name'"),
+        (["begin_group", "g", "G"], "row 2, column 'type': begin_group without a matching end_group"),
+        (["end_group"], "row 2, column 'type': end_group without a begin_group"),
+    ],
+)
+def test_broken_survey_rows(tmp_path, row, expected):
+    message = _error(write_form(tmp_path / "broken.xlsx", survey=[row]))
+    assert "broken.xlsx, sheet 'survey'" in message
+    assert expected in message
+
+
+def test_bad_relevant_value_for_a_choice(tmp_path):
+    survey = [["select_one yesno", "alone", "A"], ["text", "why", "W", None, None, "${alone} = 'maybe'"]]
+    message = _error(write_form(tmp_path / "f.xlsx", survey=survey))
+    assert "row 3, column 'relevant'" in message and "'maybe' is not a choice code of 'alone'" in message
+
+
+def test_duplicate_names_and_choices(tmp_path):
+    survey = [["text", "why", "W"], ["text", "why", "W2"]]
+    choices = [*CHOICES, ["yesno", "yes", "ja", "yes"]]
+    message = _error(write_form(tmp_path / "f.xlsx", survey=survey, choices=choices))
+    assert "sheet 'survey', row 3, column 'name': name 'why' is also used on row 2" in message
+    assert "sheet 'choices', row 7, column 'name': choice 'yes' appears twice in list 'yesno' (also row 2)" in message
+
+
+def test_not_a_workbook(tmp_path):
+    fake = tmp_path / "form.xlsx"
+    fake.write_bytes(b"PK\x03\x04 this is not really a zip")
+    assert "not a readable .xlsx workbook" in _error(fake)
+    assert "file not found" in _error(tmp_path / "absent.xlsx")
