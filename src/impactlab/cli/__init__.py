@@ -5,6 +5,7 @@ from impactlab.cli import (
     instrument_commands,  # noqa: F401
     model_commands,  # noqa: F401  (registers commands)
     registration_commands,  # noqa: F401
+    report_commands,  # noqa: F401
     stats_commands,  # noqa: F401
 )
 from impactlab.cli.app import app, run

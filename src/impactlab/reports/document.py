@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from impactlab.model.document import available_proxies
 from impactlab.model.library import builtin_indices
@@ -18,6 +19,7 @@ from impactlab.reports.texts import Texts
 from impactlab.reports.theory import theory_svg
 from impactlab.valuation import SensitivityResult, SimulationResult, ValuationResult, sensitivity, simulate, value
 from impactlab.valuation.compiled import CompiledModel, compile_model
+from impactlab.valuation.evidence_hook import with_evidence
 
 SECTION_ORDER = ("summary", "theory", "stakeholders", "methods", "outcomes", "value_map", "who_pays", "sensitivity",
                  "assumptions", "limitations")
@@ -127,6 +129,9 @@ def _methods(c: _Context) -> Section:
     blocks: list = [Paragraph(t("methods_text")),
                     Paragraph(t("discount_text", rate=t.pct(r.discount_rate, 2), how=how).replace("  ", " "))]
     blocks.append(_sources_table(c) if c.sources else Paragraph(t("no_data")))
+    if c.result.evidence:
+        blocks.append(Bullets([f"{e.get('outcome')} ({e.get('field', 'quantity')}): {e.get('description')}"
+                               for e in c.result.evidence]))
     return Section("methods", t("methods"), blocks)
 
 
@@ -302,15 +307,19 @@ BUILDERS = {"summary": _summary, "theory": _theory, "stakeholders": _stakeholder
 
 def build_report(model: ImpactModel, *, lang: str = "nl", sources: Iterable[DataSource] = (),
                  quotes: Mapping[str, list[Quote]] | None = None, cycle: str | None = None, draws: int = 100_000,
-                 seed: int | None = 0, progress: Progress | None = None, date: str | None = None) -> ReportDocument:
+                 seed: int | None = 0, progress: Progress | None = None, date: str | None = None,
+                 workspace: Path | str | None = None) -> ReportDocument:
     """The report of one programme (and cycle): valuation, sensitivity, Monte Carlo and evidence.
 
     ``sources`` are disclosure-controlled change statistics of dataset snapshots (see reports.evidence);
-    ``quotes`` maps an outcome id to the (coded) quotes that support it.
+    ``quotes`` maps an outcome id to the (coded) quotes that support it. Evidence quantities of the model
+    are resolved from the snapshots in ``workspace`` first.
     """
     texts = Texts(lang, model.programme.currency)
+    model, trail = with_evidence(model, workspace)
     compiled = compile_model(model)
     result = value(model)
+    result.evidence = trail
     sim = simulate(compiled, draws=draws, seed=seed, progress=progress, keep_draws=True)
     sens = sensitivity(compiled)
     labels = parameter_labels(model, texts, [p.name for p in compiled.params])
