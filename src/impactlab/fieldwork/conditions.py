@@ -120,6 +120,18 @@ class AnyOf:
 Condition: TypeAlias = Compare | Answered | Not | All | AnyOf
 
 
+def all_of(parts: list[Condition]) -> Condition:
+    """``and`` of the parts, nested ``and``s flattened (so printing and parsing give the same tree)."""
+    flat = tuple(q for p in parts for q in (p.parts if isinstance(p, All) else (p,)))
+    return flat[0] if len(flat) == 1 else All(flat)
+
+
+def any_of(parts: list[Condition]) -> Condition:
+    """``or`` of the parts, nested ``or``s flattened."""
+    flat = tuple(q for p in parts for q in (p.parts if isinstance(p, AnyOf) else (p,)))
+    return flat[0] if len(flat) == 1 else AnyOf(flat)
+
+
 def _literal(value: Value) -> str:
     if isinstance(value, str):
         return f'"{value}"' if "'" in value else f"'{value}'"
@@ -179,14 +191,14 @@ class _Parser:
         while self.at("or"):
             self.pos += 1
             parts.append(self.parse_and())
-        return parts[0] if len(parts) == 1 else AnyOf(tuple(parts))
+        return any_of(parts)
 
     def parse_and(self) -> Condition:
         parts = [self.parse_not()]
         while self.at("and"):
             self.pos += 1
             parts.append(self.parse_not())
-        return parts[0] if len(parts) == 1 else All(tuple(parts))
+        return all_of(parts)
 
     def parse_not(self) -> Condition:
         if self.at("not"):

@@ -22,7 +22,7 @@ from pydantic import ValidationError
 
 from impactlab.errors import UserError
 from impactlab.evidence.instruments import LocalText
-from impactlab.fieldwork.conditions import All, Condition, ConditionError, Value
+from impactlab.fieldwork.conditions import Condition, ConditionError, Value, all_of
 from impactlab.fieldwork.questionnaire import Question, Questionnaire, condition_problems
 from impactlab.fieldwork.xpath import translate
 
@@ -275,7 +275,7 @@ class _Reader:
         constraint = self.condition(row, "constraint", cells.get("constraint", ""), data, known)
         parts = [c for _, c in groups if c is not None] + ([relevant] if relevant is not None else [])
         if parts:
-            data["show_if"] = str(parts[0] if len(parts) == 1 else All(tuple(parts)))
+            data["show_if"] = str(all_of(parts))
         if constraint is not None:
             data["constraint"] = str(constraint)
         try:

@@ -13,15 +13,15 @@ from collections.abc import Callable
 
 from impactlab.fieldwork.conditions import (
     CURRENT,
-    All,
     Answered,
-    AnyOf,
     Compare,
     Condition,
     ConditionError,
     Not,
     Ref,
     Value,
+    all_of,
+    any_of,
 )
 
 _TOKEN = re.compile(
@@ -87,14 +87,14 @@ class _Translator:
         while self.word("or"):
             self.pos += 1
             parts.append(self.parse_and())
-        return parts[0] if len(parts) == 1 else AnyOf(tuple(parts))
+        return any_of(parts)
 
     def parse_and(self) -> Condition:
         parts = [self.parse_unary()]
         while self.word("and"):
             self.pos += 1
             parts.append(self.parse_unary())
-        return parts[0] if len(parts) == 1 else All(tuple(parts))
+        return all_of(parts)
 
     def parse_unary(self) -> Condition:
         kind, token, position = self.peek()
