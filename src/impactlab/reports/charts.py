@@ -26,10 +26,6 @@ def _base(title: str, height: int) -> dict[str, Any]:
                        "legend": {"orient": "bottom", "title": None}}}
 
 
-def _money_format(texts: Texts) -> str:
-    return f"{texts.symbol()} ,.0f" if texts.lang == "en" else ",.0f"
-
-
 def tornado_spec(sens: SensitivityResult, labels: dict[str, str], texts: Texts) -> dict[str, Any]:
     """Bars from the base ratio to the ratio at each assumption's low and high value, widest first."""
     bars = [b for b in sens.tornado if b.ratio_at_low is not None and b.ratio_at_high is not None]
@@ -85,7 +81,7 @@ def waterfall_spec(result: ValuationResult, texts: Texts) -> dict[str, Any]:
         "y2": {"field": "end"},
         "color": {"field": "kind", "type": "nominal", "legend": None,
                   "scale": {"domain": ["total", "decrease"], "range": [COLORS["total"], COLORS["decrease"]]}},
-        "tooltip": [{"field": "step"}, {"field": "amount", "format": _money_format(texts)}],
+        "tooltip": [{"field": "step"}, {"field": "amount", "format": ",.0f"}],
     }
     return spec
 
@@ -108,7 +104,7 @@ def who_pays_spec(result: ValuationResult, texts: Texts) -> dict[str, Any]:
                   "scale": {"domain": [texts("invested"), texts("benefits")],
                             "range": [COLORS["invested"], COLORS["benefits"]]}},
         "tooltip": [{"field": "stakeholder"}, {"field": "measure"},
-                    {"field": "amount", "format": _money_format(texts)}],
+                    {"field": "amount", "format": ",.0f"}],
     }
     return spec
 

@@ -106,7 +106,7 @@ def _sources_table(c: _Context) -> Table:
         size = sizes.get(s.outcome or "")
         response = ch["n_pre"] / size if ch.get("n_pre") is not None and size else None
         key = f"methods.{s.dataset}"
-        for name, number in (("snapshot", s.snapshot_id), ("rows", s.rows), ("n_pre", ch.get("n_pre")),
+        for name, number in (("snapshot", s.snapshot_id), ("respondents", s.rows), ("n_pre", ch.get("n_pre")),
                              ("n_post", ch.get("n_post")), ("n_pairs", ch.get("n_pairs")),
                              ("response", response), ("attrition", ch.get("attrition"))):
             c.fig(f"{key}.{name}", "methods", f"{s.dataset}: {name}", number)

@@ -11,7 +11,8 @@ from impactlab.errors import UserError
 from impactlab.evidence.change import change_from_long
 from impactlab.evidence.datasets import DatasetStore
 from impactlab.evidence.disclosure import DisclosurePolicy
-from impactlab.evidence.instruments import load_instrument, score
+from impactlab.evidence.instruments import score
+from impactlab.evidence.scored import RESPONDENT, WAVE, score_spec, scored_frame
 from impactlab.model.schema import ImpactModel
 
 
@@ -26,7 +27,7 @@ class DataSource:
     instrument_name: str | None
     pre_wave: str
     post_wave: str
-    rows: int | None
+    rows: int | None  # distinct respondents (None when below min_cell)
     change: dict[str, Any]
     outcome: str | None = None
     by: str | None = None
@@ -59,19 +60,20 @@ def _waves(frame: pl.DataFrame) -> tuple[str, str]:
 def source_from_frame(frame: pl.DataFrame, *, dataset: str, snapshot_id: str, source_name: str,
                       instrument_id: str, model: ImpactModel, policy: DisclosurePolicy,
                       outcome: str | None = None, by: str | None = None) -> DataSource:
-    """Score ``frame`` (columns respondent, wave, the instrument's items) and compute its change."""
+    """Change statistics of ``frame`` (columns respondent, wave and the instrument's items or score)."""
     if outcome is not None and outcome not in {o.id for o in model.outcomes}:
         raise UserError(f"--data names outcome {outcome!r}, which is not in the model "
                         f"(outcomes: {', '.join(o.id for o in model.outcomes)})")
-    instrument = load_instrument(instrument_id)
-    scored = score(instrument, frame, invalid="missing")
-    reliability = next((r.value for r in instrument.reliability if r.score == "total"), None)
+    spec = score_spec(instrument_id)
+    scored = frame if spec.column in frame.columns else score(spec.instrument, frame, invalid="missing")
     pre, post = _waves(scored)
     change = change_from_long(
-        scored, id="respondent", wave="wave", score=instrument.id, pre=pre, post=post, by=by,
-        reliability=reliability, higher_is_better=bool(instrument.scoring.higher_is_better), policy=policy,
+        scored, id=RESPONDENT, wave=WAVE, score=spec.column, pre=pre, post=post, by=by,
+        reliability=spec.reliability, higher_is_better=spec.higher_is_better, norms=spec.norms, policy=policy,
     )
-    rows = frame.height if policy.allows(frame.height) else None
+    people = frame[RESPONDENT].n_unique()  # respondents, not rows: one row per wave would double them
+    rows = people if policy.allows(people) else None
+    instrument = spec.instrument
     return DataSource(dataset, snapshot_id, source_name, instrument.id, instrument.name.en or instrument.id,
                       pre, post, rows, change, outcome or _match_outcome(model, instrument.id), by)
 
@@ -84,9 +86,10 @@ def source_from_store(store: DatasetStore, reference: str, model: ImpactModel,
     instrument_id = info.mapping.get("instrument")
     if not instrument_id:
         raise UserError(f"dataset {info.dataset}: its mapping names no instrument, so no score can be computed")
+    frame, info = scored_frame(store, name, score_spec(instrument_id))
     groups = [g for g in info.mapping.get("group", []) if g != "group"]
     return source_from_frame(
-        store.read(name), dataset=info.dataset, snapshot_id=info.snapshot_id, source_name=info.source.name,
+        frame, dataset=info.dataset, snapshot_id=info.snapshot_id, source_name=info.source.name,
         instrument_id=instrument_id, model=model, policy=policy or DisclosurePolicy(model.valuation.min_cell),
         outcome=outcome or None, by=groups[0] if groups else None,
     )
