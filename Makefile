@@ -4,7 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test lint bench clean
+MANAGE := $(BIN)/python manage.py
+PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/impactlab_test
+WEB_TESTS := $(BIN)/python -m pytest tests_web --ds=impactlab_web.settings
+
+.PHONY: setup web run test test-web chromium lint bench clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -15,15 +19,33 @@ $(STAMP): requirements.lock pyproject.toml
 
 setup: $(STAMP)
 
-run: setup
-	$(BIN)/impactlab value examples/buurtcirkels.yaml
-	$(BIN)/impactlab simulate examples/buurtcirkels.yaml --draws 100000 --seed 7
+# The web app: migrate, compile the translations, seed the demo workspace (idempotent), serve.
+web: setup
+	$(MANAGE) migrate --noinput -v0
+	cd src/impactlab_web && ../../$(MANAGE) compilemessages -v0
+
+run: web
+	$(MANAGE) seed_demo
+	@echo ""
+	@echo "impactlab runs at http://127.0.0.1:8000 -- log in with one of the demo logins above (Ctrl+C stops)."
+	$(MANAGE) runserver 127.0.0.1:8000
 
 lint: setup
 	$(BIN)/ruff check .
 
-test: setup lint
+test: setup lint chromium
 	$(BIN)/python -m pytest
+	$(MAKE) --no-print-directory test-web
+
+# The web tests run twice: on SQLite, then on PostgreSQL (PG_TEST_URL; the test database is made and dropped).
+test-web: setup chromium
+	cd src/impactlab_web && ../../$(MANAGE) compilemessages -v0
+	$(WEB_TESTS)
+	DATABASE_URL=$(PG_TEST_URL) $(WEB_TESTS)
+
+# Browser tests drive Debian's chromium (never `playwright install`).
+chromium:
+	@test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 
 bench: setup
 	$(BIN)/python -m bench

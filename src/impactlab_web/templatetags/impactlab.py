@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django import template
@@ -17,7 +18,9 @@ SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£"}
 
 
 def _number(value: Any, places: int) -> str:
-    return formats.number_format(value, places, use_l10n=True, force_grouping=True)
+    """Rounded half-up (Django's number_format would cut the digits off), grouped per locale."""
+    rounded = Decimal(str(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return formats.number_format(rounded, places, use_l10n=True, force_grouping=True)
 
 
 @register.filter

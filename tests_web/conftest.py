@@ -1,0 +1,91 @@
+"""Fixtures for the web tests: a small world of organisations, a programme network, users per role."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import User
+
+from impactlab.model.examples import example_text
+from impactlab_web import modelling
+from impactlab_web.models import (
+    DatasetRecord,
+    DataSharingAgreement,
+    Membership,
+    Organisation,
+    Profile,
+    Programme,
+    Role,
+)
+
+SCOPES = ("own", "partner", "foreign")
+
+
+@dataclass
+class World:
+    """`programme` is led by `own`, with `partner` as partner; `foreign` leads another programme."""
+
+    own: Organisation
+    partner: Organisation
+    foreign: Organisation
+    programme: Programme
+    other: Programme
+    dataset: DatasetRecord
+    users: dict[tuple[Role, str], User] = field(default_factory=dict)
+
+    def user(self, role: Role, scope: str) -> User:
+        return self.users[(role, scope)]
+
+
+def make_user(username: str, role: Role | None = None, organisation: Organisation | None = None,
+              programme: Programme | None = None, language: str = "en") -> User:
+    user = User.objects.create_user(username, password="correct-horse-battery")
+    Profile.objects.create(user=user, language=language)
+    if role is not None:
+        Membership.objects.create(user=user, role=role, organisation=organisation, programme=programme)
+    return user
+
+
+@pytest.fixture
+def world(db) -> World:
+    own = Organisation.objects.create(name="Welzijn Test", kind="welfare")
+    partner = Organisation.objects.create(name="Gemeente Test", kind="municipality")
+    foreign = Organisation.objects.create(name="Elders Test", kind="welfare")
+    programme = Programme.objects.create(name="Circles", lead=own)
+    programme.partners.add(partner)
+    other = Programme.objects.create(name="Elsewhere", lead=foreign)
+    text = example_text("buurtcirkels")
+    modelling.save_version(programme, text, None, "first")
+    modelling.save_version(programme, text.replace("amount: 186000", "amount: 196000"), None, "second")
+    dataset = DatasetRecord.objects.create(owner=own, programme=programme, name="survey", snapshot_id="a" * 64,
+                                           source_sha256="b" * 64, n=240, origin="survey.csv (csv)")
+    world = World(own, partner, foreign, programme, other, dataset)
+    orgs = {"own": own, "partner": partner, "foreign": foreign}
+    for role in Role:
+        for scope in SCOPES:
+            world.users[(role, scope)] = make_user(f"{role.value}-{scope}", role, orgs[scope])
+    return world
+
+
+@pytest.fixture
+def shared(world: World) -> DataSharingAgreement:
+    """The dataset shared with the partner organisation until next year."""
+    return DataSharingAgreement.objects.create(dataset=world.dataset, partner=world.partner, purpose="evaluation",
+                                               valid_until=dt.date.today() + dt.timedelta(days=365))
+
+
+@pytest.fixture
+def var_dir(settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.delenv("IMPACTLAB_KEY_FILE", raising=False)
+    settings.VAR_DIR = tmp_path / "var"
+    settings.WORKSPACE_DIR = tmp_path / "var" / "workspace"
+    return settings.VAR_DIR
+
+
+@pytest.fixture(autouse=True)
+def _fast_hasher(settings) -> None:
+    """Argon2 is deliberately slow; tests that do not test hashing use a fast hasher."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

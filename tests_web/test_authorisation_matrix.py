@@ -1,0 +1,128 @@
+"""The authorisation matrix, built from the URL configuration: every URL × role × organisation scope.
+
+A URL without a declared expectation fails the test, so every new URL must say who may use it.
+Scopes: `own` (a role in the programme's lead organisation), `partner` (a role in a partner organisation,
+the dataset not shared with it), `foreign` (a role in an unrelated organisation), and anonymous visitors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from impactlab_web.models import Role
+from tests_web.conftest import SCOPES, World
+
+Rule = Callable[[Role | None, str], int]
+ALL = frozenset(Role)
+EDITORS = frozenset({Role.ADMINISTRATOR, Role.RESEARCHER})
+DATA = frozenset({Role.ADMINISTRATOR, Role.RESEARCHER, Role.PROFESSIONAL})
+
+
+def in_programme(allowed: frozenset[Role], ok: int = 200) -> Rule:
+    """Programme pages: login first; foreign organisations get 404; roles without the action get 403."""
+    def rule(role: Role | None, scope: str) -> int:
+        if role is None:
+            return 302
+        if scope == "foreign":
+            return 404
+        return ok if role in allowed else 403
+    return rule
+
+
+def everyone(ok: int) -> Rule:
+    return lambda role, scope: 302 if role is None else ok
+
+
+def dataset_detail(role: Role | None, scope: str) -> int:
+    """Only the owner organisation's data roles see an unshared dataset; partners get 404, as foreigners do."""
+    if role is None:
+        return 302
+    if scope == "foreign":
+        return 404
+    if role not in DATA:
+        return 403
+    return 200 if scope == "own" else 404
+
+
+EXPECT: dict[tuple[str, str], Rule] = {
+    ("accounts:login", "GET"): lambda role, scope: 200 if role is None else 302,
+    ("accounts:logout", "GET"): everyone(405),
+    ("accounts:logout", "POST"): lambda role, scope: 302,
+    ("accounts:language", "GET"): everyone(405),
+    ("accounts:language", "POST"): everyone(302),
+    ("programmes:home", "GET"): everyone(200),
+    ("programmes:create", "GET"): lambda role, scope: 302 if role is None else (200 if role in EDITORS else 403),
+    ("programmes:detail", "GET"): in_programme(ALL),
+    ("programmes:theory_of_change", "GET"): in_programme(ALL),
+    ("editor:edit", "GET"): in_programme(ALL),
+    ("editor:save", "GET"): in_programme(EDITORS, ok=405),
+    ("editor:save", "POST"): in_programme(EDITORS, ok=422),  # an empty form: errors next to the field
+    ("editor:check", "GET"): in_programme(ALL, ok=405),
+    ("editor:check", "POST"): in_programme(ALL),
+    ("editor:import", "GET"): in_programme(EDITORS),
+    ("editor:import", "POST"): in_programme(EDITORS, ok=422),
+    ("editor:export", "GET"): in_programme(ALL),
+    ("editor:versions", "GET"): in_programme(ALL),
+    ("editor:version", "GET"): in_programme(ALL),
+    ("editor:compare", "GET"): in_programme(ALL),
+    ("data:list", "GET"): in_programme(DATA),
+    ("data:detail", "GET"): dataset_detail,
+}
+
+
+def url_names(patterns: list, prefix: str = "") -> Iterator[tuple[str, URLPattern]]:
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            space = f"{prefix}{entry.namespace}:" if entry.namespace else prefix
+            yield from url_names(entry.url_patterns, space)
+        elif isinstance(entry, URLPattern):
+            assert entry.name, f"URL {entry.pattern} has no name"
+            yield f"{prefix}{entry.name}", entry
+
+
+URLS = dict(url_names(get_resolver().url_patterns))
+
+
+def kwargs_for(pattern: URLPattern, world: World) -> dict[str, int]:
+    known = {"programme": world.programme.pk, "number": 1, "dataset": world.dataset.pk}
+    names = list(pattern.pattern.converters)
+    missing = [n for n in names if n not in known]
+    assert not missing, f"no test value for URL argument(s) {missing}: add them to kwargs_for"
+    return {n: known[n] for n in names}
+
+
+def test_every_url_has_an_expectation() -> None:
+    declared = {name for name, _ in EXPECT}
+    assert set(URLS) - declared == set(), "declare the expected statuses of these URLs in EXPECT"
+    assert declared - set(URLS) == set(), "EXPECT names URLs that no longer exist"
+    assert all((name, "GET") in EXPECT for name in URLS), "every URL needs at least a GET expectation"
+
+
+def test_every_view_is_guarded() -> None:
+    """Each view carries the permission it checks (permissions.requires / public / any_user)."""
+    unguarded = [name for name, p in URLS.items() if not getattr(p.callback, "permission", None)]
+    assert unguarded == []
+
+
+@pytest.mark.parametrize(("name", "method"), sorted(EXPECT))
+def test_matrix(name: str, method: str, world: World) -> None:
+    url = reverse(name, kwargs=kwargs_for(URLS[name], world))
+    rule = EXPECT[(name, method)]
+    wrong = []
+    cases = [(None, "own")] + [(role, scope) for role in Role for scope in SCOPES]
+    for role, scope in cases:
+        client = Client()
+        if role is not None:
+            client.force_login(world.user(role, scope))
+        response = client.get(url) if method == "GET" else client.post(url, {})
+        expected = rule(role, scope)
+        if response.status_code != expected:
+            wrong.append(f"{role.value if role else 'anonymous'}/{scope}: {response.status_code} != {expected}")
+        if role is not None and scope == "foreign" and response.status_code == 200:
+            body = response.content.decode()
+            assert world.programme.name not in body and world.dataset.snapshot_id not in body, (name, role)
+    assert not wrong, f"{method} {url}:\n" + "\n".join(wrong)

@@ -1,0 +1,67 @@
+"""Pages: programme creation, the language switch, locale formatting, the theory of change, seed_demo."""
+
+from __future__ import annotations
+
+from django.core.management import call_command
+from django.utils import translation
+
+from impactlab_web.models import DatasetRecord, ImpactModelVersion, Membership, Organisation, Programme
+from impactlab_web.templatetags.impactlab import money, ratio
+from tests_web.conftest import World
+
+
+def test_create_programme(client, world: World) -> None:
+    user = world.user("researcher", "own")
+    client.force_login(user)
+    response = client.post("/programmes/new/", {"name": "Nieuw", "lead": world.own.pk, "partners": [world.partner.pk]})
+    assert response.status_code == 302
+    created = Programme.objects.get(name="Nieuw")
+    assert list(created.partners.all()) == [world.partner]
+    assert Membership.objects.filter(user=user, programme=created, role="administrator").exists()
+    assert response["Location"] == f"/programmes/{created.pk}/model/"
+
+
+def test_cannot_create_for_a_foreign_organisation(client, world: World) -> None:
+    client.force_login(world.user("administrator", "own"))
+    response = client.post("/programmes/new/", {"name": "Stolen", "lead": world.foreign.pk})
+    assert response.status_code == 200 and not Programme.objects.filter(name="Stolen").exists()
+    assert "Select a valid choice" in response.content.decode()
+
+
+def test_money_per_locale() -> None:
+    with translation.override("nl"):
+        assert money(1234.56) == "€ 1.234,56" and money(-5) == "€ -5,00" and ratio(3.456) == "3,46"
+    with translation.override("en"):
+        assert money(1234.56) == "€1,234.56" and ratio(3.456) == "3.46"
+    assert money(None) == "—"
+
+
+def test_language_switch_is_stored_per_user(client, world: World) -> None:
+    user = world.user("viewer", "own")
+    client.force_login(user)
+    response = client.post("/accounts/language/", {"language": "nl", "next": f"/programmes/{world.programme.pk}/"})
+    assert response.status_code == 302 and response["Location"] == f"/programmes/{world.programme.pk}/"
+    user.profile.refresh_from_db()
+    assert user.profile.language == "nl"
+    page = client.get(f"/programmes/{world.programme.pk}/").content.decode()
+    assert '<html lang="nl">' in page and "Penvoerder" in page and "€ " in page
+    assert client.post("/accounts/language/", {"language": "nl", "next": "https://evil.example/"})["Location"] == "/"
+
+
+def test_theory_of_change_per_stakeholder(client, world: World) -> None:
+    client.force_login(world.user("viewer", "own"))
+    page = client.get(f"/programmes/{world.programme.pk}/theory-of-change/").content.decode()
+    assert page.count("<svg") == 4  # residents, insurer, municipality, volunteers have outcomes
+    assert "Residents feel less lonely" in page and "Subsidy for circle" in page
+
+
+def test_seed_demo_is_idempotent(db, var_dir, capsys) -> None:
+    call_command("seed_demo")
+    first = capsys.readouterr().out
+    tables = (Organisation, Programme, ImpactModelVersion, DatasetRecord, Membership)
+    counts = [m.objects.count() for m in tables]
+    call_command("seed_demo")
+    assert [m.objects.count() for m in tables] == counts
+    assert counts[3] == 4 and "admin" in first and "demo-impactlab-2025" in first
+    welfare = Organisation.objects.get(name="Stichting Welzijn Venlo")
+    assert DatasetRecord.objects.filter(owner=welfare, name="buurtcirkels-enquete").count() == 2
