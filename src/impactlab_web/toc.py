@@ -63,9 +63,9 @@ def chains(model: ImpactModel) -> list[Chain]:
 
 
 def _box(x: int, y: int, label: str, fill: str) -> str:
-    lines = textwrap.wrap(label, 27)[:2] or ["—"]
-    if len(textwrap.wrap(label, 27)) > 2:
-        lines[1] = lines[1][:25] + "…"
+    lines = textwrap.wrap(label, 24)[:2] or ["—"]
+    if len(textwrap.wrap(label, 24)) > 2:
+        lines[1] = lines[1][:22] + "…"
     spans = "".join(f'<tspan x="{x + PAD}" dy="{0 if i == 0 else 16}">{escape(t)}</tspan>' for i, t in enumerate(lines))
     return (f'<g><title>{escape(label)}</title><rect x="{x}" y="{y}" width="{BOX_W}" height="{BOX_H}" rx="6" '
             f'fill="{fill}" stroke="#475569"/><text x="{x + PAD}" y="{y + 21}" font-size="13" '
