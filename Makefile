@@ -6,6 +6,7 @@ STAMP := $(VENV)/.installed
 
 MANAGE := $(BIN)/python manage.py
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/impactlab_test
+COMPILE_MESSAGES := cd src/impactlab_web && ../../$(BIN)/python ../../manage.py compilemessages -v0
 WEB_TESTS := $(BIN)/python -m pytest tests_web --ds=impactlab_web.settings
 
 .PHONY: setup web run test test-web chromium lint bench clean
@@ -22,7 +23,7 @@ setup: $(STAMP)
 # The web app: migrate, compile the translations, seed the demo workspace (idempotent), serve.
 web: setup
 	$(MANAGE) migrate --noinput -v0
-	cd src/impactlab_web && ../../$(MANAGE) compilemessages -v0
+	$(COMPILE_MESSAGES)
 
 run: web
 	$(MANAGE) seed_demo
@@ -39,7 +40,7 @@ test: setup lint chromium
 
 # The web tests run twice: on SQLite, then on PostgreSQL (PG_TEST_URL; the test database is made and dropped).
 test-web: setup chromium
-	cd src/impactlab_web && ../../$(MANAGE) compilemessages -v0
+	$(COMPILE_MESSAGES)
 	$(WEB_TESTS)
 	DATABASE_URL=$(PG_TEST_URL) $(WEB_TESTS)
 
