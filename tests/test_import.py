@@ -295,3 +295,13 @@ def test_cli_synth(tmp_path: Path) -> None:
     out = tmp_path / "s.csv"
     result = CliRunner().invoke(app, ["synth", "--respondents", "20", "--waves", "2", "--out", str(out)])
     assert result.exit_code == 0 and out.exists()
+
+
+def test_a_file_that_crashes_the_spss_reader_is_reported_not_fatal(tmp_path: Path, workspace: Workspace) -> None:
+    """tests/data/readstat_crash.sav makes ReadStat segfault; the reading runs in a helper process."""
+    crashing = Path(__file__).parent / "data" / "readstat_crash.sav"
+    with pytest.raises(UserError, match="damaged SPSS file"):
+        import_file(crashing, {"respondent_id": "a", "wave_value": "T0"}, "crash", workspace)
+    assert not (workspace.datasets_dir / "crash").exists() or not list((workspace.datasets_dir / "crash").iterdir())
+    path = synth(20, 1, tmp_path / "fine.sav", seed=2, items=11)
+    assert import_file(path, synth_mapping(), "fine", workspace).snapshot.rows.imported == 20

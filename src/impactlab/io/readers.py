@@ -268,23 +268,20 @@ def _column(name: str, values: list[Any]) -> pl.Series:
 
 # ----- SPSS -----
 def _read_sav(path: Path, columns: Collection[str] | None) -> Table:
-    import pyreadstat
+    from impactlab.io.sav_isolated import read_sav_isolated
 
-    _, meta = pyreadstat.read_sav(str(path), metadataonly=True, user_missing=True)
-    names = list(meta.column_names)
-    usecols = [c for c in names if c in set(columns)] if columns is not None else None
-    if usecols == []:
-        frame = pl.DataFrame(height=max(meta.number_rows or 0, 0))
-    else:  # pandas output hands over NumPy arrays (cheaper than 'dict' lists or pyreadstat's polars output)
-        data, _ = pyreadstat.read_sav(str(path), usecols=usecols, disable_datetime_conversion=True)
-        frame = pl.from_pandas(data)
-        frame = frame.with_columns(_sav_column(name, dtype, meta) for name, dtype in frame.schema.items())
-    labels = {k: v for k, v in zip(names, meta.column_labels, strict=False) if v}
+    data, meta = read_sav_isolated(path, columns)
+    names = meta["column_names"]
+    if data is None:
+        frame = pl.DataFrame(height=max(meta["number_rows"] or 0, 0))
+    else:
+        frame = data.with_columns(_sav_column(name, dtype, meta) for name, dtype in data.schema.items())
+    labels = {k: v for k, v in zip(names, meta["column_labels"], strict=False) if v}
     value_labels = {
         col: {_code_text(code): str(text) for code, text in mapping.items()}
-        for col, mapping in meta.variable_value_labels.items()
+        for col, mapping in meta["variable_value_labels"].items()
     }
-    missing = {col: [_missing_range(r) for r in ranges] for col, ranges in meta.missing_ranges.items()}
+    missing = {col: [_missing_range(r) for r in ranges] for col, ranges in meta["missing_ranges"].items()}
     return Table(frame, path, "sav", names, 1, False, None, labels, value_labels, missing)
 
 
@@ -293,7 +290,7 @@ SPSS_DATE_FORMATS = ("DATE", "ADATE", "EDATE", "SDATE", "JDATE")
 SPSS_DATETIME_FORMATS = ("DATETIME", "YMDHMS")
 
 
-def _sav_column(name: str, dtype: pl.DataType, meta: Any) -> pl.Expr:
+def _sav_column(name: str, dtype: pl.DataType, meta: dict[str, Any]) -> pl.Expr:
     """One SPSS column: text ("" -> null), number (NaN -> null), or date/datetime from SPSS seconds."""
     column = pl.col(name)
     if dtype == pl.String:
@@ -301,7 +298,7 @@ def _sav_column(name: str, dtype: pl.DataType, meta: Any) -> pl.Expr:
     if not dtype.is_float():
         return column.cast(pl.String) if dtype == pl.Null else column
     column = column.fill_nan(None)
-    spss_format = str(meta.original_variable_types.get(name, "")).upper()
+    spss_format = str(meta["original_variable_types"].get(name, "")).upper()
     if spss_format.startswith(SPSS_DATETIME_FORMATS):
         epoch_ms = SPSS_EPOCH_DAYS * 86_400_000
         return (column * 1000 + epoch_ms).cast(pl.Int64).cast(pl.Datetime("ms")).alias(name)
