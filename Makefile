@@ -29,7 +29,8 @@ run: web
 	$(MANAGE) seed_demo
 	@echo ""
 	@echo "impactlab runs at http://127.0.0.1:8000 -- log in with one of the demo logins above (Ctrl+C stops)."
-	$(MANAGE) runserver 127.0.0.1:8000
+	@$(MANAGE) run_jobs & worker=$$!; trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
+	  $(MANAGE) runserver 127.0.0.1:8000
 
 lint: setup
 	$(BIN)/ruff check .

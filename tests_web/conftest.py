@@ -11,6 +11,7 @@ from django.contrib.auth.models import User
 
 from impactlab.model.examples import example_text
 from impactlab_web import modelling
+from impactlab_web.jobs.models import Job
 from impactlab_web.models import (
     DatasetRecord,
     DataSharingAgreement,
@@ -34,6 +35,7 @@ class World:
     programme: Programme
     other: Programme
     dataset: DatasetRecord
+    job: Job
     users: dict[tuple[Role, str], User] = field(default_factory=dict)
 
     def user(self, role: Role, scope: str) -> User:
@@ -62,7 +64,8 @@ def world(db) -> World:
     modelling.save_version(programme, text.replace("amount: 186000", "amount: 196000"), None, "second")
     dataset = DatasetRecord.objects.create(owner=own, programme=programme, name="survey", snapshot_id="a" * 64,
                                            source_sha256="b" * 64, n=240, origin="survey.csv (csv)")
-    world = World(own, partner, foreign, programme, other, dataset)
+    job = Job.objects.create(kind="simulate", params={"programme": programme.pk, "version": 1}, programme=programme)
+    world = World(own, partner, foreign, programme, other, dataset, job)
     orgs = {"own": own, "partner": partner, "foreign": foreign}
     for role in Role:
         for scope in SCOPES:

@@ -71,6 +71,7 @@ EXPECT: dict[tuple[str, str], Rule] = {
     ("editor:compare", "GET"): in_programme(ALL),
     ("data:list", "GET"): in_programme(DATA),
     ("data:detail", "GET"): dataset_detail,
+    ("jobs:status", "GET"): in_programme(ALL),
 }
 
 
@@ -87,8 +88,8 @@ def url_names(patterns: list, prefix: str = "") -> Iterator[tuple[str, URLPatter
 URLS = dict(url_names(get_resolver().url_patterns))
 
 
-def kwargs_for(pattern: URLPattern, world: World) -> dict[str, int]:
-    known = {"programme": world.programme.pk, "number": 1, "dataset": world.dataset.pk}
+def kwargs_for(pattern: URLPattern, world: World) -> dict[str, object]:
+    known = {"programme": world.programme.pk, "number": 1, "dataset": world.dataset.pk, "job": world.job.pk}
     names = list(pattern.pattern.converters)
     missing = [n for n in names if n not in known]
     assert not missing, f"no test value for URL argument(s) {missing}: add them to kwargs_for"

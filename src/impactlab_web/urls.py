@@ -37,7 +37,10 @@ data_urls = ([
     path(P + "data/<int:dataset>/", data.dataset_detail, name="detail"),
 ], "data")
 
+from impactlab_web.jobs.urls import urlpatterns as jobs_urls  # noqa: E402
+
 urlpatterns = [
+    path("", include(jobs_urls)),
     path("accounts/", include(accounts_urls)),
     path("", include(programme_urls)),
     path("", include(editor_urls)),

@@ -27,7 +27,10 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "impactlab_web",
+    "impactlab_web.jobs",
 ]
+# Background jobs run in `manage.py run_jobs`; eager mode (tests, tiny installs) runs them after the request.
+IMPACTLAB_JOBS_EAGER = os.environ.get("IMPACTLAB_JOBS_EAGER", "0") == "1"
 
 # Django 6 ships a CSP middleware; on Django 5.2 (Python 3.11) our small stand-in reads the same setting.
 CSP_MIDDLEWARE = (
