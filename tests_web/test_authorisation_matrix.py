@@ -15,6 +15,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from impactlab_web.models import Role
 from tests_web.conftest import SCOPES, World
+from tests_web.url_arguments import ARGUMENTS
 
 Rule = Callable[[Role | None, str], int]
 ALL = frozenset(Role)
@@ -89,11 +90,10 @@ URLS = dict(url_names(get_resolver().url_patterns))
 
 
 def kwargs_for(pattern: URLPattern, world: World) -> dict[str, object]:
-    known = {"programme": world.programme.pk, "number": 1, "dataset": world.dataset.pk, "job": world.job.pk}
     names = list(pattern.pattern.converters)
-    missing = [n for n in names if n not in known]
-    assert not missing, f"no test value for URL argument(s) {missing}: add them to kwargs_for"
-    return {n: known[n] for n in names}
+    missing = [n for n in names if n not in ARGUMENTS]
+    assert not missing, f"no test value for URL argument(s) {missing}: add them to tests_web/url_arguments.py"
+    return {n: ARGUMENTS[n](world) for n in names}
 
 
 def test_every_url_has_an_expectation() -> None:

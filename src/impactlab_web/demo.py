@@ -9,7 +9,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from importlib import import_module
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -75,6 +77,24 @@ USERS = [
 ]
 
 
+@dataclass
+class DemoContext:
+    """What an area's demo part gets: the shared programme, the other one, organisations and users by name."""
+
+    programme: Programme
+    foreign: Programme
+    organisations: dict[str, Organisation]
+    users: dict[str, Any]
+    workspace: Workspace
+    folder: Path
+    say: Callable[[str], None]
+
+
+# Each area adds its own demo part as a module with `seed(context: DemoContext)`, run in this order
+# (idempotent: a second run must change nothing).
+EXTENSIONS: list[str] = []
+
+
 def seed(say: Callable[[str], None] = print) -> Programme:
     """Build (or complete) the demo workspace and return the shared programme."""
     var = Path(settings.VAR_DIR) / "demo"
@@ -106,6 +126,9 @@ def seed(say: Callable[[str], None] = print) -> Programme:
                       "valid_until": dt.date(2027, 12, 31), "created_by": users["admin"]})
     _import(_survey_files(var, seed=11, name="elders")[0], SURVEY_MAPPING, "elders-enquete", workspace, foreign,
             orgs[ELSEWHERE], say)
+    context = DemoContext(programme, foreign, orgs, users, workspace, var, say)
+    for extension in EXTENSIONS:
+        import_module(extension).seed(context)
     return programme
 
 
