@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -92,3 +94,43 @@ def var_dir(settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def _fast_hasher(settings) -> None:
     """Argon2 is deliberately slow; tests that do not test hashing use a fast hasher."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+# --- browser tests: real Chromium (Debian's /usr/bin/chromium) driven by Playwright ----------------------
+
+CHROMIUM = Path("/usr/bin/chromium")
+SHOTS = Path(__file__).resolve().parents[1] / "var" / "screenshots"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator:
+    """Chromium for a module's browser tests (`make test` installs Debian's chromium when missing)."""
+    from playwright.sync_api import sync_playwright
+
+    assert CHROMIUM.exists(), "Debian's chromium is missing: run `make chromium` (make test does)"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server, transactional_db):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
+    page = context.new_page()
+    page.console = []  # type: ignore[attr-defined]
+    page.on("console", lambda message: page.console.append(message.text))
+    yield page
+    context.close()
+
+
+def shot(page, name: str, full: bool = True) -> None:
+    """Save a screenshot under var/screenshots/ for a person to look at."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full)
+
+

@@ -5,50 +5,12 @@ Screenshots go to var/screenshots/ for a person to look at.
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from impactlab.model.examples import example_text
 from impactlab_web.models import Organisation, Role
-from tests_web.conftest import make_user
-
-CHROMIUM = Path("/usr/bin/chromium")
-SHOTS = Path(__file__).resolve().parents[1] / "var" / "screenshots"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
-
-if not CHROMIUM.exists():
-    pytest.skip("Debian's chromium is not installed (make test installs it)", allow_module_level=True)
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser, live_server, transactional_db):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
-    page = context.new_page()
-    page.console = []  # type: ignore[attr-defined]
-    page.on("console", lambda message: page.console.append(message.text))
-    yield page
-    context.close()
-
-
-def shot(page, name: str, full: bool = True) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full)
+from tests_web.conftest import make_user, shot
 
 
 def test_login_create_import_summary_toc_dutch(page, live_server, tmp_path: Path) -> None:
