@@ -5,7 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 MANAGE := $(BIN)/python manage.py
-PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/impactlab_test
+# A database name of its own per run, so that runs side by side (developers, CI) never share a test database.
+PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/impactlab_test_$(shell date +%s%N | tail -c 9)
 COMPILE_MESSAGES := cd src/impactlab_web && ../../$(BIN)/python ../../manage.py compilemessages -v0
 WEB_TESTS := $(BIN)/python -m pytest tests_web --ds=impactlab_web.settings
 
