@@ -75,7 +75,7 @@ def percentile_se(sorted_values: np.ndarray, p: float) -> float:
 
 
 def summarise(values: np.ndarray) -> Summary:
-    """Mean, SD, P5/P50/P95 and their standard errors (values are sorted in place)."""
+    """Mean, SD, P5/P50/P95 and their standard errors (of the finite values; ``values`` is not changed)."""
     finite = values[np.isfinite(values)]
     finite.sort()
     n = finite.shape[0]
@@ -148,16 +148,20 @@ def simulate(model: ImpactModel | CompiledModel, draws: int = 100_000, seed: int
             if progress:
                 progress(done, draws)
 
+    # in place, so that 10M draws stay within bounded memory: pv -> npv, pv of transfers -> society npv
     pv, pv_transfer, investment = out
     with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(investment > 0, pv / investment, np.nan)
-    npv = pv - investment
-    society = pv - pv_transfer - investment
+        ratio = np.divide(pv, investment, out=np.full(draws, np.nan), where=investment > 0)
+    np.subtract(pv, pv_transfer, out=pv_transfer)
+    np.subtract(pv_transfer, investment, out=pv_transfer)
+    np.subtract(pv, investment, out=pv)
     above = float(np.mean(ratio > 1))
     kept = ratio.copy() if keep_draws else None
+    ratio_summary = summarise(ratio)
+    del ratio
     return SimulationResult(
         draws=draws, seed=seed, uncertain_parameters=[compiled.params[i].name for i in index],
-        sroi_ratio=summarise(ratio), net_present_value=summarise(npv), society_npv=summarise(society),
+        sroi_ratio=ratio_summary, net_present_value=summarise(pv), society_npv=summarise(pv_transfer),
         prob_ratio_above_1=above, prob_ratio_above_1_se=math.sqrt(above * (1 - above) / draws),
         ratio_draws=kept,
     )
