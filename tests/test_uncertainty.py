@@ -142,3 +142,11 @@ def test_percentile_standard_error_matches_asymptotic_formula() -> None:
 def test_too_few_draws() -> None:
     with pytest.raises(UserError):
         simulate(with_outcome(), draws=1)
+
+
+def test_summary_frame() -> None:
+    model = with_outcome(quantity={"base": 100, "low": 50, "high": 150})
+    result = simulate(model, draws=10_000, seed=4)
+    frame = result.summary_frame()
+    assert list(frame.index) == ["sroi_ratio", "net_present_value", "society_npv"]
+    assert frame.loc["sroi_ratio", "p50"] == result.sroi_ratio.p50

@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from scipy import special
 
 from impactlab.errors import UserError
@@ -59,6 +60,11 @@ class SimulationResult:
         data = asdict(self)
         data.pop("ratio_draws")
         return data
+
+    def summary_frame(self) -> pd.DataFrame:
+        """One row per figure (SROI ratio, NPV, MKBA NPV): mean, percentiles and their standard errors."""
+        return pd.DataFrame({"sroi_ratio": asdict(self.sroi_ratio), "net_present_value": asdict(self.net_present_value),
+                             "society_npv": asdict(self.society_npv)}).T
 
 
 def percentile_se(sorted_values: np.ndarray, p: float) -> float:
