@@ -73,6 +73,38 @@ EXPECT: dict[tuple[str, str], Rule] = {
     ("data:list", "GET"): in_programme(DATA),
     ("data:detail", "GET"): dataset_detail,
     ("jobs:status", "GET"): in_programme(ALL),
+    ("review:cycles", "GET"): in_programme(ALL - {Role.REVIEWER}),
+    ("review:cycle_create", "GET"): in_programme(EDITORS, ok=405),
+    ("review:cycle_create", "POST"): in_programme(EDITORS, ok=422),
+    ("review:cycle_compare", "GET"): in_programme(ALL - {Role.REVIEWER}),
+    ("review:cycle", "GET"): in_programme(ALL - {Role.REVIEWER}),
+    ("review:cycle_edit", "GET"): in_programme(EDITORS),
+    ("review:cycle_edit", "POST"): in_programme(EDITORS, ok=422),
+    ("review:phase", "GET"): in_programme(EDITORS, ok=405),
+    ("review:phase", "POST"): in_programme(EDITORS, ok=422),
+    ("review:cycle_freeze", "GET"): in_programme(EDITORS, ok=405),
+    ("review:cycle_freeze", "POST"): in_programme(EDITORS, ok=302),
+    ("review:cycle_finish", "GET"): in_programme(EDITORS, ok=405),
+    ("review:cycle_finish", "POST"): in_programme(EDITORS, ok=302),
+    ("review:cycle_datasets", "GET"): in_programme(EDITORS, ok=405),
+    ("review:cycle_datasets", "POST"): in_programme(EDITORS, ok=302),
+    ("review:report_generate", "GET"): in_programme(EDITORS, ok=405),
+    ("review:report_generate", "POST"): in_programme(EDITORS, ok=422),
+    ("review:reports", "GET"): in_programme(ALL),
+    ("review:report", "GET"): in_programme(ALL),  # reviewers: the test report is shared with their role
+    ("review:report_file", "GET"): in_programme(ALL, ok=404),  # the test report has no files
+    ("review:share_create", "GET"): in_programme(EDITORS, ok=405),
+    ("review:share_create", "POST"): in_programme(EDITORS, ok=422),
+    ("review:share_revoke", "GET"): in_programme(EDITORS, ok=405),
+    ("review:share_revoke", "POST"): in_programme(EDITORS, ok=302),
+    ("review:comment", "GET"): in_programme(ALL - {Role.VIEWER}, ok=405),
+    ("review:comment", "POST"): in_programme(ALL - {Role.VIEWER}, ok=422),
+    ("review:comment_answer", "GET"): in_programme(ALL - {Role.VIEWER, Role.REVIEWER}, ok=405),
+    ("review:comment_answer", "POST"): in_programme(ALL - {Role.VIEWER, Role.REVIEWER}, ok=422),
+    ("review:shared", "GET"): lambda role, scope: 200,  # a personal link works for whoever holds it
+    ("review:shared_comment", "GET"): lambda role, scope: 405,
+    ("review:shared_comment", "POST"): lambda role, scope: 422,
+    ("review:shared_file", "GET"): lambda role, scope: 404,  # the test report has no files
 }
 
 

@@ -9,9 +9,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from tests_web import review_world
+
 ARGUMENTS: dict[str, Callable[[Any], object]] = {
     "programme": lambda world: world.programme.pk,
     "number": lambda world: 1,
     "dataset": lambda world: world.dataset.pk,
     "job": lambda world: world.job.pk,
+    "cycle": lambda world: review_world.cycle(world).number,
+    "phase": lambda world: "fieldwork",
+    "report": lambda world: review_world.report(world).pk,
+    "fmt": lambda world: "pdf",
+    "share": lambda world: review_world.share(world).pk,
+    "comment": lambda world: review_world.comment(world).pk,
+    "token": lambda world: review_world.token(world),
 }

@@ -39,6 +39,14 @@ ACTIONS: dict[str, frozenset[Role]] = {
     "programme.manage": frozenset({Role.ADMINISTRATOR}),
     "datasets.list": frozenset({Role.ADMINISTRATOR, Role.RESEARCHER, Role.PROFESSIONAL}),
     "results.view": frozenset({Role.ADMINISTRATOR, Role.RESEARCHER, Role.REVIEWER, Role.VIEWER}),
+    "cycles.view": frozenset({Role.ADMINISTRATOR, Role.RESEARCHER, Role.PROFESSIONAL, Role.VIEWER}),
+    "cycles.manage": frozenset({Role.ADMINISTRATOR, Role.RESEARCHER}),
+    "reports.view": ALL_ROLES,  # reviewers: only report versions shared with them (review.sharing.reports_for)
+    "reports.drafts": frozenset({Role.ADMINISTRATOR, Role.RESEARCHER, Role.PROFESSIONAL, Role.VIEWER}),
+    "reports.generate": frozenset({Role.ADMINISTRATOR, Role.RESEARCHER}),
+    "review.share": frozenset({Role.ADMINISTRATOR, Role.RESEARCHER}),
+    "review.comment": frozenset({Role.ADMINISTRATOR, Role.RESEARCHER, Role.PROFESSIONAL, Role.REVIEWER}),
+    "review.resolve": frozenset({Role.ADMINISTRATOR, Role.RESEARCHER, Role.PROFESSIONAL}),
 }
 OWNER_DATA_ROLES = frozenset({Role.ADMINISTRATOR, Role.RESEARCHER, Role.PROFESSIONAL})
 SHARED_DATA_ROLES = frozenset({Role.ADMINISTRATOR, Role.RESEARCHER})

@@ -45,4 +45,5 @@ urlpatterns = [
     path("", include(programme_urls)),
     path("", include(editor_urls)),
     path("", include(data_urls)),
+    path("", include("impactlab_web.review.urls")),
 ]

@@ -1,0 +1,152 @@
+"""Report versions from the web app: every figure and file comes from the core (`impactlab.reports`).
+
+``request_report`` makes a pending ``ReportVersion`` and enqueues the ``report`` job; the job builds the
+document once (valuation, sensitivity, Monte Carlo with progress, evidence of the cycle's snapshots through the
+core's disclosure control) and renders each asked format into the version's folder under VAR_DIR.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections import defaultdict
+from typing import Any
+
+import polars as pl
+from django.conf import settings
+from django.db import transaction
+
+from impactlab import parse_model
+from impactlab.errors import UserError
+from impactlab.evidence.disclosure import DisclosurePolicy
+from impactlab.evidence.workspace import Workspace
+from impactlab.model.schema import ImpactModel
+from impactlab.reports import DataSource, ReportDocument, build_report, render_html, render_pdf, render_xlsx
+from impactlab.reports.evidence import source_from_frame
+from impactlab_web.jobs import runner
+from impactlab_web.jobs.registry import Progress
+from impactlab_web.review.models import Cycle, ReportVersion
+
+FILE_NAMES = {"html": "report.html", "pdf": "report.pdf", "xlsx": "value-map.xlsx"}
+CONTENT_TYPES = {"html": "text/html; charset=utf-8", "pdf": "application/pdf",
+                 "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def default_draws() -> int:
+    return int(getattr(settings, "IMPACTLAB_REPORT_DRAWS", 100_000))
+
+
+@transaction.atomic
+def request_report(cycle: Cycle, lang: str, formats: list[str], user: Any = None) -> ReportVersion:
+    """A pending report version of the cycle's frozen model (or the latest one), generated in the background."""
+    version = cycle.model_version or cycle.programme.latest_version()
+    if version is None:
+        raise UserError("the programme has no impact model yet")
+    Cycle.objects.select_for_update().filter(pk=cycle.pk).first()
+    last = cycle.reports.order_by("-number").values_list("number", flat=True).first() or 0
+    wanted = [f for f in ReportVersion.FORMATS if f in formats] or ["pdf"]
+    report = ReportVersion.objects.create(cycle=cycle, number=last + 1, lang=lang, formats=wanted,
+                                          model_version=version, draws=default_draws(),
+                                          created_by=user if user is not None and user.is_authenticated else None)
+    job = runner.enqueue("report", {"report": report.pk}, user, cycle.programme)
+    ReportVersion.objects.filter(pk=report.pk).update(job=job)
+    report.job = job
+    return report
+
+
+def sources_for(cycle: Cycle, model: ImpactModel) -> tuple[list[DataSource], list[str]]:
+    """Change statistics of the cycle's survey snapshots (those whose mapping names an instrument); the waves
+    of one dataset may be separate snapshots and are read together. Returns the sources and snapshot ids."""
+    records = list(cycle.datasets.all())
+    if not records:
+        return [], []
+    store = Workspace(settings.WORKSPACE_DIR).store()
+    by_name: dict[str, list] = defaultdict(list)
+    for record in records:
+        by_name[record.name].append(record)
+    sources, used = [], []
+    policy = DisclosurePolicy(model.valuation.min_cell)
+    for name, group in sorted(by_name.items()):
+        infos = [store.get(r.snapshot_id) for r in group]
+        instrument = next((i.mapping.get("instrument") for i in infos if i.mapping.get("instrument")), None)
+        if not instrument:
+            continue
+        frame = pl.concat([store.read(i.snapshot_id) for i in infos], how="diagonal_relaxed")
+        groups = [g for g in infos[0].mapping.get("group", []) if g != "group"]
+        ids = [i.snapshot_id for i in infos]
+        sources.append(source_from_frame(
+            frame, dataset=name, snapshot_id="+".join(ids), source_name=", ".join(i.source.name for i in infos),
+            instrument_id=instrument, model=model, policy=policy, by=groups[0] if groups else None))
+        used += ids
+    return sources, used
+
+
+def summary_of(doc: ReportDocument) -> dict[str, Any]:
+    """What the review page shows without opening the files: title, key figures, sections and outcomes."""
+    r = doc.result
+    outcomes = doc.section("outcomes")
+    names = {s.id: s.name for s in doc.model.stakeholders}
+    summary_figures = {f.key.removeprefix("summary."): f.value for f in doc.figures if f.section == "summary"}
+    return {
+        "title": doc.title, "subtitle": doc.subtitle, "date": doc.date, "currency": r.currency,
+        "figures": {k: summary_figures.get(k) for k in ("sroi_ratio", "npv", "total_pv", "investment",
+                                                          "monte_carlo.p5", "monte_carlo.p95", "prob_above_1",
+                                                          "mkba_npv")},
+        "sections": [{"id": s.id, "title": s.title} for s in doc.sections],
+        "outcomes": [{"id": o.id, "description": o.description, "stakeholder": names.get(o.stakeholder, ""),
+                      "present_value": float(o.present_value), "quantity": float(o.quantity),
+                      "deadweight": float(o.deadweight), "attribution": float(o.attribution),
+                      "displacement": float(o.displacement), "drop_off": float(o.drop_off)}
+                     for o in r.outcomes],
+        "outcome_sections": [s.id.removeprefix("outcome-") for s in outcomes.subsections],
+    }
+
+
+def generate(report: ReportVersion, progress: Progress | None = None) -> ReportVersion:
+    """Build and render the report version's files now (the job calls this; the demo too)."""
+    say = progress or (lambda fraction, message="": None)
+    cycle = report.cycle
+    model = parse_model(report.model_version.text)
+    say(0.02, "evidence")
+    sources, used = sources_for(cycle, model)
+    workspace = settings.WORKSPACE_DIR if settings.WORKSPACE_DIR.exists() else None
+    doc = build_report(model, lang=report.lang, sources=sources, cycle=cycle.label, draws=report.draws,
+                       seed=report.seed, workspace=workspace,
+                       progress=lambda done, total: say(0.05 + 0.55 * done / total, f"{done:,} / {total:,} draws"))
+    folder = report.folder
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    files = {}
+    for k, fmt in enumerate(report.formats):
+        say(0.6 + 0.4 * k / len(report.formats), f"{fmt.upper()}")
+        path = folder / FILE_NAMES[fmt]
+        if fmt == "html":
+            path.write_text(render_html(doc), encoding="utf-8")
+        elif fmt == "pdf":
+            render_pdf(doc, path)
+        else:
+            render_xlsx(doc, path)
+        files[fmt] = path.name
+    (folder / "content.json").write_text(json.dumps(_content(doc), ensure_ascii=False), encoding="utf-8")
+    report.files, report.summary, report.snapshots = files, summary_of(doc), used
+    report.status, report.error = ReportVersion.Status.READY, ""
+    report.save(update_fields=["files", "summary", "snapshots", "status", "error"])
+    return report
+
+
+def _content(doc: ReportDocument) -> dict[str, Any]:
+    """The document's text blocks for reading on the review page (charts are in the HTML and PDF files)."""
+    data = doc.to_dict()
+
+    def strip(section: dict) -> dict:
+        blocks = [b for b in section["blocks"] if b.get("kind") in ("paragraph", "bullets", "table", "quote")]
+        return {"id": section["id"], "title": section["title"], "blocks": blocks,
+                "subsections": [strip(s) for s in section.get("subsections", [])]}
+
+    return {"sections": [strip(s) for s in data["sections"]]}
+
+
+def content(report: ReportVersion) -> dict[str, Any]:
+    path = report.folder / "content.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {"sections": []}

@@ -1,0 +1,155 @@
+"""Who may see a report version, personal links (signed tokens), comments and each outcome's verification status.
+
+A personal link carries a token signed with Django's signing (the SECRET_KEY, a salt of its own): the share's id
+and a random nonce. It is valid while the share exists, is not revoked and has not expired; it shows only that
+one report version. Programme reviewers see a report version only while it is shared with their role; the rest
+of the team (roles allowed ``reports.drafts``) sees every version.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core import signing
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from impactlab_web import permissions
+from impactlab_web.models import Programme
+from impactlab_web.review.models import Comment, ReportVersion, Share
+
+SALT = "impactlab.review.share"
+DEFAULT_DAYS = 30
+
+
+def reports_for(user: Any, programme: Programme) -> QuerySet[ReportVersion]:
+    """The report versions of the programme this user may open."""
+    reports = ReportVersion.objects.filter(cycle__programme=programme).select_related("cycle", "model_version")
+    if permissions.can(user, "reports.drafts", programme):
+        return reports
+    shared = Share.objects.filter(kind=Share.Kind.ROLE, revoked_at__isnull=True).values("report")
+    return reports.filter(pk__in=shared, status=ReportVersion.Status.READY)
+
+
+def share_with_role(report: ReportVersion, user: Any = None) -> Share:
+    share = report.shares.filter(kind=Share.Kind.ROLE, revoked_at__isnull=True).first()
+    return share or Share.objects.create(report=report, kind=Share.Kind.ROLE, created_by=_user(user))
+
+
+def share_link(report: ReportVersion, name: str, days: int = DEFAULT_DAYS, user: Any = None) -> tuple[Share, str]:
+    share = Share.objects.create(report=report, kind=Share.Kind.LINK, name=name[:120], created_by=_user(user),
+                                 expires_at=timezone.now() + dt.timedelta(days=days))
+    return share, token_for(share)
+
+
+def token_for(share: Share) -> str:
+    return signing.dumps({"s": share.pk, "n": share.nonce}, salt=SALT, compress=True)
+
+
+def share_for_token(token: str) -> Share | None:
+    """The active link share a token names, or None (bad signature, unknown, revoked or expired)."""
+    try:
+        data = signing.loads(token, salt=SALT)
+    except signing.BadSignature:
+        return None
+    share = (Share.objects.filter(pk=data.get("s"), kind=Share.Kind.LINK).select_related("report__cycle__programme")
+             .first())
+    if share is None or not share.nonce or share.nonce != data.get("n") or not share.is_active():
+        return None
+    if share.report.status != ReportVersion.Status.READY:
+        return None
+    return share
+
+
+def revoke(share: Share) -> Share:
+    if share.revoked_at is None:
+        share.revoked_at = timezone.now()
+        share.save(update_fields=["revoked_at"])
+    return share
+
+
+def _user(user: Any) -> Any:
+    return user if user is not None and getattr(user, "is_authenticated", False) else None
+
+
+# --- comments ------------------------------------------------------------------------------------------
+
+def add_comment(report: ReportVersion, target: str, target_id: str, text: str, verdict: str = "",
+                user: Any = None, share: Share | None = None) -> Comment:
+    author = _user(user)
+    name = (author.get_full_name() or author.username) if author else (share.name if share else "")
+    return Comment.objects.create(report=report, model_version=report.model_version, target=target,
+                                  target_id=target_id, verdict=verdict if target == Comment.Target.OUTCOME else "",
+                                  text=text, author=author, author_name=name or "?", share=share)
+
+
+def answer(comment: Comment, text: str, user: Any, resolve: bool = False) -> Comment:
+    reply = Comment.objects.create(report=comment.report, model_version=comment.model_version,
+                                   target=comment.target, target_id=comment.target_id, text=text, parent=comment,
+                                   author=_user(user), author_name=user.get_full_name() or user.username)
+    if resolve:
+        mark_resolved(comment, user)
+    return reply
+
+
+def mark_resolved(comment: Comment, user: Any) -> Comment:
+    if comment.resolved_at is None:
+        comment.resolved_at, comment.resolved_by = timezone.now(), _user(user)
+        comment.save(update_fields=["resolved_at", "resolved_by"])
+    return comment
+
+
+# --- verification ----------------------------------------------------------------------------------------
+
+VERIFIED, DISPUTED, ADDRESSED, UNVERIFIED = "verified", "disputed", "addressed", "unverified"
+
+
+def verification_status(comments: list[Comment]) -> str:
+    """SROI's "verify the result", per outcome, from the reviewers' verdicts on one report version:
+    an open disagreement or suggestion makes it *disputed*; otherwise an agreement makes it *verified*;
+    resolved objections alone make it *addressed*; no verdict at all leaves it *unverified*."""
+    verdicts = [c for c in comments if c.parent_id is None and c.verdict]
+    if any(c.verdict in ("disagree", "suggest") and not c.resolved for c in verdicts):
+        return DISPUTED
+    if any(c.verdict == "agree" for c in verdicts):
+        return VERIFIED
+    if verdicts:
+        return ADDRESSED
+    return UNVERIFIED
+
+
+@dataclass
+class Thread:
+    """The comments on one section or outcome: this version's, and those made on earlier versions."""
+
+    target: str
+    target_id: str
+    current: list[Comment] = field(default_factory=list)
+    earlier: list[Comment] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        return verification_status(self.current)
+
+    @property
+    def earlier_status(self) -> str:
+        return verification_status(self.earlier)
+
+
+def threads(report: ReportVersion) -> dict[tuple[str, str], Thread]:
+    """Every target's thread for a report version; comments stay on the version they were made on and
+    show here as "on an earlier version" when they belong to an earlier report of the same programme."""
+    found: dict[tuple[str, str], Thread] = {}
+    earlier_ids = list(report.earlier().values_list("pk", flat=True))
+    rows = (Comment.objects.filter(report_id__in=[report.pk, *earlier_ids], parent__isnull=True)
+            .select_related("report", "model_version").prefetch_related("answers").order_by("created_at", "pk"))
+    for c in rows:
+        thread = found.setdefault((c.target, c.target_id), Thread(c.target, c.target_id))
+        (thread.current if c.report_id == report.pk else thread.earlier).append(c)
+    return found
+
+
+def thread(report: ReportVersion, target: str, target_id: str) -> Thread:
+    return threads(report).get((target, target_id)) or Thread(target, target_id)
