@@ -14,6 +14,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from impactlab_web.models import Role
+from tests_web import dashboards_matrix as dash
 from tests_web.conftest import SCOPES, World
 from tests_web.url_arguments import ARGUMENTS
 
@@ -73,6 +74,21 @@ EXPECT: dict[tuple[str, str], Rule] = {
     ("data:list", "GET"): in_programme(DATA),
     ("data:detail", "GET"): dataset_detail,
     ("jobs:status", "GET"): in_programme(ALL),
+    ("dashboards:upload_new", "GET"): in_programme(DATA),
+    ("dashboards:upload_new", "POST"): in_programme(DATA, ok=422),  # no file: the error next to the field
+    ("dashboards:upload", "GET"): dash.uploader(200),
+    ("dashboards:upload", "POST"): dash.uploader(422),
+    ("dashboards:upload_status", "GET"): dash.uploader(200),
+    ("dashboards:upload_discard", "GET"): in_programme(DATA, ok=405),
+    ("dashboards:upload_discard", "POST"): dash.uploader(302),
+    ("dashboards:agreement_new", "GET"): dash.dataset_admin(200),
+    ("dashboards:agreement_new", "POST"): dash.dataset_admin(422),
+    ("dashboards:agreement_withdraw", "GET"): in_programme(dash.ADMIN, ok=405),
+    ("dashboards:agreement_withdraw", "POST"): dash.dataset_admin(302),
+    ("dashboards:index", "GET"): in_programme(dash.RESULTS),
+    ("dashboards:chart", "GET"): in_programme(dash.RESULTS),
+    ("dashboards:simulate", "GET"): in_programme(dash.RESULTS, ok=405),
+    ("dashboards:simulate", "POST"): in_programme(dash.RESULTS, ok=302),
     ("review:cycles", "GET"): in_programme(ALL - {Role.REVIEWER}),
     ("review:cycle_create", "GET"): in_programme(EDITORS, ok=405),
     ("review:cycle_create", "POST"): in_programme(EDITORS, ok=422),

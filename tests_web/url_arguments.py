@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from tests_web import dashboards_matrix as dash
 from tests_web import review_world
 
 ARGUMENTS: dict[str, Callable[[Any], object]] = {
@@ -16,6 +17,9 @@ ARGUMENTS: dict[str, Callable[[Any], object]] = {
     "number": lambda world: 1,
     "dataset": lambda world: world.dataset.pk,
     "job": lambda world: world.job.pk,
+    "upload": lambda world: dash.upload(world),  # dashboards: an upload of the own administrator
+    "agreement": lambda world: dash.agreement(world),  # dashboards: the dataset shared with the partner
+    "chart": lambda world: "waterfall",  # dashboards
     "cycle": lambda world: review_world.cycle(world).number,
     "phase": lambda world: "fieldwork",
     "report": lambda world: review_world.report(world).pk,

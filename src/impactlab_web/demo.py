@@ -93,6 +93,7 @@ class DemoContext:
 # Each area adds its own demo part as a module with `seed(context: DemoContext)`, run in this order
 # (idempotent: a second run must change nothing).
 EXTENSIONS: list[str] = []
+EXTENSIONS.append("impactlab_web.dashboards.demo")
 EXTENSIONS.append("impactlab_web.review.demo")  # learning cycles, a report, review comments
 
 

@@ -39,6 +39,8 @@ ACTIONS: dict[str, frozenset[Role]] = {
     "programme.manage": frozenset({Role.ADMINISTRATOR}),
     "datasets.list": frozenset({Role.ADMINISTRATOR, Role.RESEARCHER, Role.PROFESSIONAL}),
     "results.view": frozenset({Role.ADMINISTRATOR, Role.RESEARCHER, Role.REVIEWER, Role.VIEWER}),
+    "data.upload": frozenset({Role.ADMINISTRATOR, Role.RESEARCHER, Role.PROFESSIONAL}),  # of the owning organisation
+    "agreements.manage": frozenset({Role.ADMINISTRATOR}),  # of the organisation that owns the dataset
     "cycles.view": frozenset({Role.ADMINISTRATOR, Role.RESEARCHER, Role.PROFESSIONAL, Role.VIEWER}),
     "cycles.manage": frozenset({Role.ADMINISTRATOR, Role.RESEARCHER}),
     "reports.view": ALL_ROLES,  # reviewers: only report versions shared with them (review.sharing.reports_for)

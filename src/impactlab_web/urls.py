@@ -45,5 +45,6 @@ urlpatterns = [
     path("", include(programme_urls)),
     path("", include(editor_urls)),
     path("", include(data_urls)),
+    path("", include("impactlab_web.dashboards.urls")),
     path("", include("impactlab_web.review.urls")),
 ]

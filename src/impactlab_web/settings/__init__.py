@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "impactlab_web",
     "impactlab_web.jobs",
+    "impactlab_web.dashboards",
     "impactlab_web.review",
 ]
 # Background jobs run in `manage.py run_jobs`; eager mode (tests, tiny installs) runs them after the request.

@@ -1,4 +1,5 @@
-"""The programme's datasets: the list (hash, n, origin) and one dataset's metadata. Upload comes later."""
+"""The programme's datasets: the list (hash, n, origin, the user's recent uploads) and one dataset's metadata
+with its data-sharing agreements. Upload, import and agreements live in ``impactlab_web.dashboards``."""
 
 from __future__ import annotations
 
@@ -6,15 +7,22 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from impactlab_web import audit, permissions
-from impactlab_web.models import AuditEvent
+from impactlab_web.models import AuditEvent, Role
 from impactlab_web.permissions import requires
 
 
 @requires("datasets.list")
 def dataset_list(request: HttpRequest, programme: int) -> HttpResponse:
+    from impactlab_web.dashboards.models import Upload
+
     current = request.programme
     datasets = permissions.usable_datasets(request.user, current).select_related("owner")
-    return render(request, "impactlab_web/datasets.html", {"programme": current, "datasets": datasets})
+    recent = Upload.objects.filter(programme=current, uploaded_by=request.user).exclude(
+        state=Upload.State.DISCARDED)[:5]
+    return render(request, "impactlab_web/datasets.html", {
+        "programme": current, "datasets": datasets, "uploads": recent,
+        "may_upload": permissions.can(request.user, "data.upload", current),
+    })
 
 
 @requires("datasets.list")
@@ -24,7 +32,10 @@ def dataset_detail(request: HttpRequest, programme: int, dataset: int) -> HttpRe
     record = get_object_or_404(permissions.usable_datasets(request.user, current).select_related("owner"), pk=dataset)
     snapshot = audit.snapshot_info(record)
     audit.record(request, AuditEvent.Action.VIEW, record, "dataset metadata")
+    administers = permissions.organisations_where(request.user, frozenset({Role.ADMINISTRATOR}))
+    may_share = (permissions.can(request.user, "agreements.manage", current)
+                 and administers.filter(pk=record.owner_id).exists())
     return render(request, "impactlab_web/dataset.html", {
-        "programme": current, "dataset": record, "snapshot": snapshot,
-        "agreements": record.agreements.select_related("partner"),
+        "programme": current, "dataset": record, "snapshot": snapshot, "may_share": may_share,
+        "agreements": record.agreements.select_related("partner").order_by("-created_at"),
     })

@@ -1,0 +1,96 @@
+"""Background jobs of this app: importing an uploaded file, and the dashboard's Monte Carlo simulation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+
+from impactlab.errors import UserError
+from impactlab_web.jobs.registry import Progress, register
+
+STEPS = {"reading": 0.1, "validating": 0.35, "pseudonymising": 0.6, "writing snapshot": 0.85}
+REPORT_LIMIT = 500
+
+
+def report_rows(report: Any, masked: set[str]) -> dict[str, Any]:
+    """The core's validation report as stored with the upload: counts per rule and the first issues, with the
+    values of identifying columns (respondent id, date of birth) masked."""
+    from impactlab.io.validation import RULE_TEXT
+
+    frame = report.frame
+    issues = [{"file": report.file, "row": row, "column": column,
+               "value": "•••" if column in masked and value not in (None, "") else value, "rule": rule,
+               "rule_text": RULE_TEXT.get(rule, rule)}
+              for row, column, value, rule in frame.head(REPORT_LIMIT).iter_rows()]
+    return {"file": report.file, "issues": issues, "total": frame.height,
+            "rows": int(report.bad_rows().len()) if frame.height else 0, "counts": report.counts()}
+
+
+@register("dataset.import")
+def import_upload(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
+    """Import an upload with its mapping (the core's ``import_file``), make the DatasetRecord, delete the file."""
+    from impactlab.evidence.workspace import Workspace
+    from impactlab.io.importer import ImportRejected, import_file
+    from impactlab_web.dashboards import uploads
+    from impactlab_web.dashboards.models import Upload
+    from impactlab_web.models import DatasetRecord
+
+    upload = Upload.objects.select_related("programme", "owner").get(pk=params["upload"])
+    link = reverse("dashboards:upload", kwargs={"programme": upload.programme_id, "upload": upload.pk})
+    raw = upload.path
+    masked = {upload.mapping.get("respondent_id"), upload.mapping.get("date_of_birth")} - {None}
+
+    def say(step: str) -> None:
+        progress(next((f for s, f in STEPS.items() if step.startswith(s)), 0.5), step)
+
+    try:
+        result = import_file(raw, upload.mapping, upload.dataset, Workspace(settings.WORKSPACE_DIR),
+                             upload.on_error, progress=say)
+    except ImportRejected as rejected:
+        _finish(upload, Upload.State.REJECTED, report_rows(rejected.report, masked))
+        return {"state": "rejected", "link": link}
+    except UserError as error:
+        _finish(upload, Upload.State.FAILED, {"messages": error.messages})
+        raise
+    except Exception:
+        _finish(upload, Upload.State.FAILED, {"messages": ["internal error"]})
+        raise
+    finally:
+        uploads.discard(raw)
+    info = result.snapshot
+    with transaction.atomic():
+        record, _ = DatasetRecord.objects.get_or_create(
+            snapshot_id=info.snapshot_id,
+            defaults={"owner": upload.owner, "programme": upload.programme, "name": upload.dataset,
+                      "source_sha256": info.source.sha256, "n": info.rows.imported,
+                      "origin": f"{info.source.name} ({info.source.format})"[:300]})
+        upload.record = record
+        report = report_rows(result.report, masked) | {"imported": info.rows.imported,
+                                                        "quarantined": info.rows.quarantined,
+                                                        "snapshot": info.snapshot_id, "warnings": result.warnings}
+        _finish(upload, Upload.State.IMPORTED, report)
+    progress(1.0, "done")
+    return {"state": "imported", "snapshot": info.snapshot_id, "record": record.pk, "link": link}
+
+
+def _finish(upload: Any, state: str, report: dict[str, Any]) -> None:
+    upload.state, upload.report, upload.path = state, report, ""
+    upload.save(update_fields=["state", "report", "path", "record"])
+
+
+@register("dashboard.simulate")
+def simulate_for_dashboard(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
+    """The Monte Carlo simulation of one model version, stored for its dashboard."""
+    from impactlab_web.dashboards import figures
+    from impactlab_web.dashboards.models import Simulation
+
+    sim = Simulation.objects.select_related("version").get(pk=params["simulation"])
+    if not sim.done:
+        sim.result = figures.run_simulation(sim, progress)
+        sim.save(update_fields=["result"])
+    summary = sim.result["summary"]
+    return {"version": sim.version.number, "draws": summary["draws"], "sroi_ratio": summary["sroi_ratio"],
+            "link": reverse("dashboards:index", kwargs={"programme": sim.version.programme_id})}

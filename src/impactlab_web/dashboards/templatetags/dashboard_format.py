@@ -1,0 +1,31 @@
+"""Locale-aware numbers for the dashboard (``1.234,5`` in Dutch); a missing figure is a dash."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from impactlab_web.templatetags.impactlab import _number
+
+register = template.Library()
+
+
+def _missing(value: Any) -> bool:
+    return value is None or value == "" or (isinstance(value, float) and value != value)
+
+
+@register.filter
+def num(value: Any, places: int = 2) -> str:
+    return "—" if _missing(value) else _number(float(value), int(places))
+
+
+@register.filter
+def pct(value: Any, places: int = 0) -> str:
+    """A share 0.255 -> 26% (or 25,5% with one place in Dutch)."""
+    return "—" if _missing(value) else f"{_number(100 * float(value), int(places))}%"
+
+
+@register.filter
+def whole(value: Any) -> str:
+    return "—" if _missing(value) else _number(int(value), 0)

@@ -1,0 +1,301 @@
+"""Pages of the upload flow, the data-sharing agreements and the programme dashboard."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.contrib import messages
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+
+from impactlab.errors import UserError
+from impactlab.evidence.instruments import list_instruments
+from impactlab.reports.texts import Texts
+from impactlab_web import permissions
+from impactlab_web.dashboards import charts, figures, uploads
+from impactlab_web.dashboards.forms import AgreementForm, MappingForm, UploadForm
+from impactlab_web.dashboards.models import Upload
+from impactlab_web.jobs.runner import enqueue
+from impactlab_web.models import AuditEvent, DatasetRecord, DataSharingAgreement, Organisation, Role
+from impactlab_web.permissions import requires
+from impactlab_web.throttle import client_ip
+
+ADMIN = frozenset({Role.ADMINISTRATOR})
+
+
+def _audit(request: HttpRequest, action: str, kind: str, object_id: str, detail: str) -> None:
+    AuditEvent.objects.create(user=request.user, action=action, object_type=kind, object_id=str(object_id)[:64],
+                              detail=detail[:300], ip=client_ip(request))
+
+
+def _lang() -> str:
+    return "nl" if (translation.get_language() or "en").startswith("nl") else "en"
+
+
+# ------------------------------------------------------------------------------------------------ upload
+def _owners(request: HttpRequest) -> Any:
+    """Organisations of this programme in which the user may own data (administrator, researcher, professional)."""
+    programme = request.programme
+    ids = [o.pk for o in programme.organisations()]
+    return permissions.organisations_where(request.user, permissions.OWNER_DATA_ROLES).filter(pk__in=ids)
+
+
+@requires("data.upload")
+def upload_new(request: HttpRequest, programme: int) -> HttpResponse:
+    """Upload a file: size and type (by content) are checked, then the preview and mapping page opens."""
+    owners = _owners(request)
+    form = UploadForm(request.POST or None, request.FILES or None, owners=owners)
+    status = 200
+    if not owners.exists():
+        form = None
+    elif request.method == "POST":
+        if form.is_valid():
+            uploads.discard_stale()
+            key = uuid.uuid4()
+            try:
+                path, fmt = uploads.save(form.cleaned_data["file"], str(key))
+                uploads.preview(path)
+            except uploads.BadFile as error:
+                uploads.discard(locals().get("path"))
+                form.add_error("file", str(error))
+            else:
+                upload = Upload.objects.create(
+                    id=key, programme=request.programme, owner=form.cleaned_data["owner"], uploaded_by=request.user,
+                    filename=form.cleaned_data["file"].name[:200], format=fmt, size=path.stat().st_size,
+                    path=str(path))
+                return redirect("dashboards:upload", programme=programme, upload=upload.pk)
+        status = 422
+    return render(request, "dashboards/upload_new.html", {"programme": request.programme, "form": form},
+                  status=status)
+
+
+def _my_upload(request: HttpRequest, upload: uuid.UUID) -> Upload:
+    """The upload, if this user made it in this programme (others' raw files are never shown)."""
+    return get_object_or_404(Upload.objects.select_related("owner", "job", "record"), pk=upload,
+                             programme=request.programme, uploaded_by=request.user)
+
+
+def _instruments() -> list[tuple[str, str]]:
+    lang = _lang()
+    return [(i.id, f"{i.id} · {getattr(i.name, lang) or i.name.en}") for i in list_instruments()]
+
+
+@requires("data.upload")
+def upload_detail(request: HttpRequest, programme: int, upload: uuid.UUID) -> HttpResponse:
+    """Preview and column mapping; after it, the import's progress and its validation report."""
+    found = _my_upload(request, upload)
+    context: dict[str, Any] = {"programme": request.programme, "upload": found}
+    if found.state != Upload.State.MAPPING:
+        return render(request, "dashboards/upload_report.html", context)
+    try:
+        preview = uploads.preview(found.path) if found.path else None
+    except uploads.BadFile as error:
+        preview, context["file_error"] = None, str(error)
+    if preview is None:
+        context.setdefault("file_error", _("The uploaded file is no longer there: upload it again."))
+        status = 422 if request.method == "POST" else 200
+        return render(request, "dashboards/upload_mapping.html", context, status=status)
+    _audit(request, AuditEvent.Action.VIEW, "upload", found.pk, f"preview of {found.filename}")
+    instrument_guess = uploads.guess_instrument(preview["columns"])
+    initial = {"dataset": _default_name(found.filename), "instrument": instrument_guess or "", "on_error": "reject"}
+    initial |= {f"role_{k}": role for k, role in
+                enumerate(uploads.guess_roles(preview["columns"], instrument_guess).values())}
+    form = MappingForm(request.POST or None, columns=preview["columns"], instruments=_instruments(), initial=initial)
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                mapping = uploads.build_mapping(form.roles(), wave_value=data["wave_value"].strip(),
+                                                instrument=data["instrument"] or None,
+                                                missing_codes=data["missing_codes"])
+            except UserError as error:
+                context["mapping_errors"] = error.messages
+            else:
+                with transaction.atomic():
+                    found.mapping, found.dataset, found.on_error = mapping, data["dataset"], data["on_error"]
+                    found.state = Upload.State.IMPORTING
+                    found.job = enqueue("dataset.import", {"upload": str(found.pk)}, request.user, request.programme)
+                    found.save(update_fields=["mapping", "dataset", "on_error", "state", "job"])
+                return redirect("dashboards:upload", programme=programme, upload=found.pk)
+    context |= {"preview": preview, "form": form}
+    return render(request, "dashboards/upload_mapping.html", context, status=status)
+
+
+def _default_name(filename: str) -> str:
+    stem = uploads._safe_stem(filename).lower()
+    for suffix in ("-t0", "-t1", "-t2", "_t0", "_t1", "_t2"):
+        stem = stem.removesuffix(suffix)
+    return stem[:64] or "dataset"
+
+
+@never_cache
+@requires("data.upload")
+def upload_status(request: HttpRequest, programme: int, upload: uuid.UUID) -> HttpResponse:
+    """The import's progress (polled with HTMX while it runs), then its validation report."""
+    found = _my_upload(request, upload)
+    return render(request, "dashboards/_upload_status.html", {"programme": request.programme, "upload": found})
+
+
+@requires("data.upload")
+def upload_discard(request: HttpRequest, programme: int, upload: uuid.UUID) -> HttpResponse:
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    found = _my_upload(request, upload)
+    if found.state == Upload.State.MAPPING:
+        uploads.discard(found.path)
+        found.path, found.state = "", Upload.State.DISCARDED
+        found.save(update_fields=["path", "state"])
+        messages.info(request, _("The uploaded file was deleted."))
+    return redirect("data:list", programme=programme)
+
+
+# ------------------------------------------------------------------------------------------- agreements
+def _managed_dataset(request: HttpRequest, dataset: int) -> DatasetRecord:
+    """A dataset of this programme owned by an organisation the user administers; 404 otherwise."""
+    admin_of = permissions.organisations_where(request.user, ADMIN)
+    return get_object_or_404(DatasetRecord.objects.select_related("owner"), pk=dataset,
+                             programme=request.programme, owner__in=admin_of)
+
+
+@requires("agreements.manage")
+def agreement_new(request: HttpRequest, programme: int, dataset: int) -> HttpResponse:
+    """Share a dataset with a partner organisation of the programme, for a purpose, until a date."""
+    record = _managed_dataset(request, dataset)
+    partners = Organisation.objects.filter(pk__in=[o.pk for o in request.programme.organisations()]).exclude(
+        pk=record.owner_id)
+    form = AgreementForm(request.POST or None, partners=partners)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            with transaction.atomic():
+                agreement = DataSharingAgreement.objects.create(dataset=record, created_by=request.user,
+                                                                **form.cleaned_data)
+                _audit(request, AuditEvent.Action.SHARE, "dataset", record.snapshot_id,
+                       f"shared with {agreement.partner} until {agreement.valid_until}: {agreement.purpose}")
+            messages.success(request, _("The dataset is shared with %(partner)s.") % {"partner": agreement.partner})
+            return redirect("data:detail", programme=programme, dataset=record.pk)
+        status = 422
+    return render(request, "dashboards/agreement_form.html",
+                  {"programme": request.programme, "dataset": record, "form": form}, status=status)
+
+
+@requires("agreements.manage")
+def agreement_withdraw(request: HttpRequest, programme: int, agreement: int) -> HttpResponse:
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    admin_of = permissions.organisations_where(request.user, ADMIN)
+    found = get_object_or_404(DataSharingAgreement.objects.select_related("dataset", "partner"), pk=agreement,
+                              dataset__programme=request.programme, dataset__owner__in=admin_of)
+    if found.withdrawn_at is None:
+        with transaction.atomic():
+            found.withdrawn_at = timezone.now()
+            found.save(update_fields=["withdrawn_at"])
+            _audit(request, AuditEvent.Action.WITHDRAW, "dataset", found.dataset.snapshot_id,
+                   f"agreement with {found.partner} withdrawn")
+        messages.success(request, _("The agreement with %(partner)s is withdrawn.") % {"partner": found.partner})
+    return redirect("data:detail", programme=programme, dataset=found.dataset_id)
+
+
+# ------------------------------------------------------------------------------------------- dashboard
+def _evidence(request: HttpRequest) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Change per instrument and support balances from the datasets this user may use, disclosure-controlled."""
+    records = list(permissions.usable_datasets(request.user, request.programme).select_related("owner"))
+    sets, registrations = figures.evidence_sets(records)
+    lang = _lang()
+    changes = []
+    for entry in sorted(sets, key=lambda e: (e.name, e.instrument)):
+        by = entry.groups[0] if entry.groups else None
+        result = figures.change(entry, by)
+        name = result.get("instrument_name", {}).get(lang) or entry.instrument
+        stats = result.get("change") or {}
+        changes.append({"entry": entry, "result": result, "stats": stats, "title": f"{entry.name} · {name}",
+                        "reliably_improved": figures.reliably_improved(stats),
+                        "chart": _chart_url(request, f"change-{len(changes)}")})
+    balances = [{"record": record, "result": figures.support_balance(record, info),
+                 "chart": _chart_url(request, f"balance-{k}")}
+                for k, (record, info) in enumerate(sorted(registrations, key=lambda p: (p[0].name, p[0].created_at)))]
+    return changes, balances
+
+
+def _chart_url(request: HttpRequest, name: str) -> str:
+    return reverse("dashboards:chart", kwargs={"programme": request.programme.pk, "chart": name})
+
+
+@requires("results.view")
+def index(request: HttpRequest, programme: int) -> HttpResponse:
+    current = request.programme
+    version = current.latest_version()
+    context: dict[str, Any] = {"programme": current, "version": version}
+    if version is not None:
+        lang = _lang()
+        valuation = figures.valuation(version)
+        sim = figures.ensure_simulation(version, request.user)
+        changes, balances = _evidence(request)
+        context |= {
+            "valuation": valuation, "tornado": figures.tornado(version, lang)["bars"][:12],
+            "waterfall": [(Texts(lang)(step), amount)
+                          for step, amount in charts.waterfall_totals(valuation)],
+            "simulation": sim, "summary": sim.result.get("summary") if sim.done else None,
+            "changes": changes, "balances": balances, "min_cell": figures.policy().min_cell,
+        }
+    return render(request, "dashboards/index.html", context)
+
+
+@requires("results.view")
+def simulate(request: HttpRequest, programme: int) -> HttpResponse:
+    """Start the simulation again (after a failure)."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    version = request.programme.latest_version()
+    if version is not None:
+        figures.ensure_simulation(version, request.user)
+    return redirect("dashboards:index", programme=programme)
+
+
+def _labels() -> dict[str, str]:
+    return {"all": _("All respondents"), "mean": _("Mean score"), "wave": _("Wave"), "group": _("Group"),
+            "pairs": _("Pairs"), "formal": _("formal"), "informal": _("informal"), "period": _("Quarter"),
+            "hours": _("Hours"), "title": _("Formal and informal support hours")}
+
+
+@requires("results.view")
+def chart(request: HttpRequest, programme: int, chart: str) -> HttpResponse:
+    """One chart's Vega-Lite spec (and the number format of the user's language) as JSON."""
+    version = request.programme.latest_version()
+    if version is None:
+        raise Http404("no model")
+    lang = _lang()
+    texts = Texts(lang, figures.valuation(version)["currency"])
+    kind, _sep, number = chart.partition("-")
+    spec = None
+    if chart == "who-pays":
+        spec = charts.who_pays(figures.valuation(version), texts)
+    elif chart == "waterfall":
+        spec = charts.waterfall(figures.valuation(version), texts)
+    elif chart == "tornado":
+        spec = charts.tornado(figures.tornado(version, lang), texts)
+    elif chart == "histogram":
+        sim = figures.simulation_for(version)
+        spec = charts.histogram(sim.result, lang) if sim and sim.done else None
+    elif kind in ("change", "balance") and number.isdigit():
+        changes, balances = _evidence(request)
+        items = changes if kind == "change" else balances
+        k = int(number)
+        if k < len(items):
+            if kind == "change" and items[k]["stats"]:
+                spec = charts.change(items[k]["result"], items[k]["title"], _labels())
+            elif kind == "balance":
+                spec = charts.balance(items[k]["result"], _labels())
+    if spec is None:
+        raise Http404("no such chart")
+    response = JsonResponse({"spec": spec, "locale": charts.format_locale(lang)})
+    response["Cache-Control"] = "private, max-age=60"
+    return response
