@@ -1,0 +1,159 @@
+"""Questionnaires (a validated core document per programme), waves, drafts, responses and support registrations.
+
+Privacy: a response or draft is keyed by the random respondent key from the wave link, never by a person.
+A registration names its client by a pseudonymised code that the professional's organisation keeps.
+"""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from impactlab.fieldwork.questionnaire import Questionnaire as CoreQuestionnaire
+from impactlab.fieldwork.questionnaire import localise, questionnaire_from_data
+from impactlab_web.models import Programme
+
+
+def _public_id() -> str:
+    return secrets.token_urlsafe(9)
+
+
+@lru_cache(maxsize=256)
+def _compiled(pk: int, revision: int, document: str) -> CoreQuestionnaire:
+    import json
+
+    return questionnaire_from_data(json.loads(document))
+
+
+class Questionnaire(models.Model):
+    """A questionnaire of a programme: the core document (instrument blocks and own questions) as JSON."""
+
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="questionnaires")
+    public_id = models.CharField(max_length=24, unique=True, default=_public_id, editable=False)
+    document = models.JSONField(help_text="the validated core questionnaire document")
+    revision = models.PositiveIntegerField(default=1)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.title()
+
+    @property
+    def core(self) -> CoreQuestionnaire:
+        """The core Questionnaire (parsed once per process and revision)."""
+        import json
+
+        return _compiled(self.pk or 0, self.revision, json.dumps(self.document, sort_keys=True))
+
+    def title(self, language: str = "nl") -> str:
+        return localise(self.core.title, language) or self.document.get("id", "")
+
+    @property
+    def slug(self) -> str:
+        return str(self.document.get("id", ""))
+
+    def locked(self) -> bool:
+        """Once responses exist, the questions stay as they were (the data must keep its meaning)."""
+        return self.responses.exists()
+
+
+class Wave(models.Model):
+    """One measurement moment (T0, T1...) of a questionnaire; its links carry the wave's name."""
+
+    questionnaire = models.ForeignKey(Questionnaire, on_delete=models.CASCADE, related_name="waves")
+    name = models.CharField(_("wave"), max_length=20)
+    valid_days = models.PositiveIntegerField(_("links valid for (days)"), default=120)
+    closed = models.BooleanField(_("closed"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["questionnaire", "name"], name="unique_wave_name")]
+
+    def __str__(self) -> str:
+        return f"{self.questionnaire.slug} {self.name}"
+
+
+class Draft(models.Model):
+    """Answers saved halfway (save-and-resume), one per wave link."""
+
+    wave = models.ForeignKey(Wave, on_delete=models.CASCADE, related_name="drafts")
+    respondent_key = models.CharField(max_length=64)
+    answers = models.JSONField(default=dict)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["wave", "respondent_key"], name="unique_draft")]
+
+
+class Response(models.Model):
+    """A submitted questionnaire: stored once per respondent key, questionnaire and wave (idempotent)."""
+
+    class Channel(models.TextChoices):
+        LINK = "link", _("link")
+        VISIT = "visit", _("visit")
+
+    questionnaire = models.ForeignKey(Questionnaire, on_delete=models.CASCADE, related_name="responses")
+    wave = models.ForeignKey(Wave, on_delete=models.CASCADE, related_name="responses")
+    respondent_key = models.CharField(max_length=64)
+    answers = models.JSONField(default=dict)
+    channel = models.CharField(max_length=8, choices=Channel.choices, default=Channel.LINK)
+    submitted_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["submitted_at"]
+        constraints = [models.UniqueConstraint(fields=["questionnaire", "wave", "respondent_key"],
+                                               name="unique_response_per_link")]
+
+
+class Registration(models.Model):
+    """Support given to one client (a pseudonymised code) on one day: formal or informal, hours or contacts."""
+
+    class Support(models.TextChoices):
+        FORMAL = "formal", _("formal (professional)")
+        INFORMAL = "informal", _("informal (volunteer or carer)")
+
+    class Kind(models.TextChoices):
+        PRACTICAL = "practical", _("practical help")
+        SOCIAL = "social", _("social contact")
+        EMOTIONAL = "emotional", _("emotional support")
+        ADVICE = "advice", _("information and advice")
+        COORDINATION = "coordination", _("coordination")
+        OTHER = "other", _("other")
+
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="registrations")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    date = models.DateField(_("date"))
+    client = models.CharField(_("client code"), max_length=20)
+    provider = models.CharField(_("volunteer or professional code"), max_length=20, blank=True)
+    support = models.CharField(_("support"), max_length=10, choices=Support.choices)
+    kind = models.CharField(_("kind of support"), max_length=20, choices=Kind.choices)
+    hours = models.DecimalField(_("hours"), max_digits=5, decimal_places=2, null=True, blank=True)
+    contacts = models.PositiveIntegerField(_("contacts"), null=True, blank=True)
+    team = models.CharField(_("team"), max_length=60, blank=True)
+    neighbourhood = models.CharField(_("neighbourhood"), max_length=60, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-date", "-created_at"]
+        indexes = [models.Index(fields=["programme", "date"])]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.client} {self.support}"
+
+    def row(self) -> dict[str, Any]:
+        """The registration as a row of the core's registrations table (the provider defaults to the recorder)."""
+        return {"date": self.date, "client": self.client, "provider": self.provider or f"user-{self.recorded_by_id}",
+                "support": self.support, "kind": self.kind,
+                "hours": None if self.hours is None else float(self.hours), "contacts": self.contacts,
+                "team": self.team or None, "neighbourhood": self.neighbourhood or None}
