@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from impactlab_web.qualitative.testing import sample
+
 from tests_web import dashboards_matrix as dash
 from tests_web import review_world
 
@@ -17,6 +19,8 @@ ARGUMENTS: dict[str, Callable[[Any], object]] = {
     "number": lambda world: 1,
     "dataset": lambda world: world.dataset.pk,
     "job": lambda world: world.job.pk,
+    "qdoc": lambda world: sample(world.programme).document.pk,  # qualitative
+    "qcode": lambda world: sample(world.programme).code.pk,  # qualitative
     "upload": lambda world: dash.upload(world),  # dashboards: an upload of the own administrator
     "agreement": lambda world: dash.agreement(world),  # dashboards: the dataset shared with the partner
     "chart": lambda world: "waterfall",  # dashboards

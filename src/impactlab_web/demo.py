@@ -95,6 +95,7 @@ class DemoContext:
 EXTENSIONS: list[str] = []
 EXTENSIONS.append("impactlab_web.dashboards.demo")
 EXTENSIONS.append("impactlab_web.review.demo")  # learning cycles, a report, review comments
+EXTENSIONS.append("impactlab_web.qualitative.demo")  # interviews, codebook, two coders, quotes under outcomes
 
 
 def seed(say: Callable[[str], None] = print) -> Programme:

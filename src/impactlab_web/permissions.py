@@ -39,6 +39,11 @@ ACTIONS: dict[str, frozenset[Role]] = {
     "programme.manage": frozenset({Role.ADMINISTRATOR}),
     "datasets.list": frozenset({Role.ADMINISTRATOR, Role.RESEARCHER, Role.PROFESSIONAL}),
     "results.view": frozenset({Role.ADMINISTRATOR, Role.RESEARCHER, Role.REVIEWER, Role.VIEWER}),
+    "qualitative.analyse": ALL_ROLES,  # frequencies, agreement, quotes under outcomes (disclosure-controlled)
+    "qualitative.view": frozenset({Role.ADMINISTRATOR, Role.RESEARCHER, Role.PROFESSIONAL}),  # read transcripts
+    "qualitative.code": frozenset({Role.ADMINISTRATOR, Role.RESEARCHER, Role.PROFESSIONAL}),  # upload, code, memos
+    "qualitative.codebook": frozenset({Role.ADMINISTRATOR, Role.RESEARCHER}),  # codes, links to outcomes
+    "qualitative.export": frozenset({Role.ADMINISTRATOR, Role.RESEARCHER}),  # REFI-QDA .qdpx
     "data.upload": frozenset({Role.ADMINISTRATOR, Role.RESEARCHER, Role.PROFESSIONAL}),  # of the owning organisation
     "agreements.manage": frozenset({Role.ADMINISTRATOR}),  # of the organisation that owns the dataset
     "cycles.view": frozenset({Role.ADMINISTRATOR, Role.RESEARCHER, Role.PROFESSIONAL, Role.VIEWER}),
