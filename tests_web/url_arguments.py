@@ -10,7 +10,6 @@ from collections.abc import Callable
 from typing import Any
 
 from impactlab_web.qualitative.testing import sample
-
 from tests_web import dashboards_matrix as dash
 from tests_web import review_world
 
