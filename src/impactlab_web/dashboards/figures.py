@@ -125,6 +125,11 @@ def _finite(x: Any) -> float | None:
     return float(x) if isinstance(x, int | float) and np.isfinite(x) else None
 
 
+def _text_hash(version: ImpactModelVersion) -> str:
+    """Figures of a model depend on its text only: the key survives renumbering and is never stale."""
+    return hashlib.sha256(version.text.encode()).hexdigest()
+
+
 def model_of(version: ImpactModelVersion) -> ImpactModel:
     return ImpactModel.model_validate(version.document)
 
@@ -147,7 +152,7 @@ def valuation(version: ImpactModelVersion) -> dict[str, Any]:
                           "waterfall": dict(o.waterfall)} for o in result.outcomes],
         }
 
-    return cached("valuation", [version.pk, version.programme_id, version.number], compute)
+    return cached("valuation", [_text_hash(version)], compute)
 
 
 def tornado(version: ImpactModelVersion, lang: str) -> dict[str, Any]:
@@ -165,7 +170,7 @@ def tornado(version: ImpactModelVersion, lang: str) -> dict[str, Any]:
                           "npv_at_high": _finite(b.npv_at_high), "swing": _finite(b.swing)}
                          for b in result.tornado]}
 
-    return cached("tornado", [version.pk, version.number, lang], compute)
+    return cached("tornado", [_text_hash(version), lang], compute)
 
 
 # -------------------------------------------------------------------------------------------- simulation
