@@ -111,7 +111,7 @@ def analyse(programme: Programme) -> Analysis:
     rule = policy(programme)
     result = Analysis(min_cell=rule.min_cell)
     for document in proj.documents:
-        key = document.group or ""
+        key = group_names.get(document.group, document.group) if document.group else ""
         result.groups[key] = result.groups.get(key, 0) + 1
 
     def label(row: dict[str, Any]) -> dict[str, Any]:

@@ -290,7 +290,8 @@ def code_passage(request: HttpRequest, programme: int, qdoc: int) -> HttpRespons
         messages.success(request, _("Coded with %(code)s.") % {"code": code.name})
     else:
         messages.info(request, _("You had already coded this passage with %(code)s.") % {"code": code.name})
-    return _workspace(request, found)
+    fresh = CodingForm(tree=bridge.tree(request.programme), passages=passages(text), initial={"code": code.pk})
+    return _workspace(request, found, fresh)
 
 
 @requires("qualitative.code")
