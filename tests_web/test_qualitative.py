@@ -384,3 +384,15 @@ def test_demo_part_is_idempotent(world: World, tmp_path: Path) -> None:
     quotes = bridge.quotes_for(world.programme)
     assert any("minder alleen" in q.text for q in quotes["less_lonely"])
     assert all(q.source and q.source.startswith(("R-", "V-", "P-")) for items in quotes.values() for q in items)
+
+
+def test_pages_in_dutch(world: World) -> None:
+    from impactlab_web.models import Profile
+
+    _coded_world(world)
+    user = world.user(Role.RESEARCHER, "own")
+    Profile.objects.filter(user=user).update(language="nl")
+    page = client_for(world).get(url("quotes", world)).content.decode()
+    assert "Citaten per uitkomst" in page and "Koppel een code aan een uitkomst" in page
+    page = client_for(world).get(url("analysis", world)).content.decode()
+    assert "Codefrequenties en samenhang" in page and "Documenten (personen)" in page
