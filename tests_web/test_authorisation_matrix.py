@@ -50,6 +50,19 @@ def dataset_detail(role: Role | None, scope: str) -> int:
     return 200 if scope == "own" else 404
 
 
+def own_entry(ok: int) -> Rule:
+    """A registration recorded by the own organisation's professional: only they may open it; others get 404."""
+    def rule(role: Role | None, scope: str) -> int:
+        if role is None:
+            return 302
+        if scope == "foreign":
+            return 404
+        if role not in DATA:
+            return 403
+        return ok if (role, scope) == (Role.PROFESSIONAL, "own") else 404
+    return rule
+
+
 EXPECT: dict[tuple[str, str], Rule] = {
     ("accounts:login", "GET"): lambda role, scope: 200 if role is None else 302,
     ("accounts:logout", "GET"): everyone(405),
@@ -74,6 +87,42 @@ EXPECT: dict[tuple[str, str], Rule] = {
     ("data:list", "GET"): in_programme(DATA),
     ("data:detail", "GET"): dataset_detail,
     ("jobs:status", "GET"): in_programme(ALL),
+    ("fieldwork:questionnaires", "GET"): in_programme(DATA),
+    ("fieldwork:create", "GET"): in_programme(EDITORS),
+    ("fieldwork:create", "POST"): in_programme(EDITORS, ok=422),
+    ("fieldwork:import_xlsform", "GET"): in_programme(EDITORS),
+    ("fieldwork:import_xlsform", "POST"): in_programme(EDITORS, ok=422),
+    ("fieldwork:questionnaire", "GET"): in_programme(DATA),
+    ("fieldwork:add_question", "GET"): in_programme(EDITORS, ok=405),
+    ("fieldwork:add_question", "POST"): in_programme(EDITORS, ok=422),
+    ("fieldwork:add_instrument", "GET"): in_programme(EDITORS, ok=405),
+    ("fieldwork:add_instrument", "POST"): in_programme(EDITORS, ok=422),
+    ("fieldwork:remove_item", "GET"): in_programme(EDITORS, ok=405),
+    ("fieldwork:remove_item", "POST"): in_programme(EDITORS, ok=422),
+    ("fieldwork:export_yaml", "GET"): in_programme(DATA),
+    ("fieldwork:add_wave", "GET"): in_programme(EDITORS, ok=405),
+    ("fieldwork:add_wave", "POST"): in_programme(EDITORS, ok=422),
+    ("fieldwork:links", "GET"): in_programme(EDITORS),
+    ("fieldwork:links", "POST"): in_programme(EDITORS, ok=422),
+    ("fieldwork:start_visit", "GET"): in_programme(DATA),
+    ("fieldwork:start_visit", "POST"): in_programme(DATA, ok=302),  # a new respondent: on to the visit form
+    ("fieldwork:export_wave", "GET"): in_programme(EDITORS, ok=405),
+    ("fieldwork:export_wave", "POST"): in_programme(EDITORS, ok=302),  # queued: back to the questionnaire
+    ("fieldwork:visit", "GET"): in_programme(DATA),
+    ("fieldwork:visit", "POST"): in_programme(DATA, ok=422),  # required answers missing: nothing stored
+    ("fieldwork:respond", "GET"): lambda role, scope: 200,  # public: the wave link is the key
+    ("fieldwork:respond", "POST"): lambda role, scope: 422,
+    ("fieldwork:registrations", "GET"): in_programme(DATA),
+    ("fieldwork:registrations", "POST"): in_programme(DATA, ok=422),
+    ("fieldwork:edit_registration", "GET"): own_entry(200),  # one's own entries only (own caseload)
+    ("fieldwork:edit_registration", "POST"): own_entry(422),
+    ("fieldwork:delete_registration", "GET"): in_programme(DATA, ok=405),
+    ("fieldwork:delete_registration", "POST"): own_entry(302),
+    ("fieldwork:balance", "GET"): in_programme(ALL),
+    ("fieldwork:feed", "GET"): in_programme(EDITORS),
+    ("fieldwork:feed", "POST"): in_programme(EDITORS, ok=422),
+    ("fieldwork:proposal", "GET"): in_programme(EDITORS, ok=404),  # the test job is not a feed job
+    ("fieldwork:proposal", "POST"): in_programme(EDITORS, ok=404),
     ("qualitative:index", "GET"): in_programme(ALL),
     ("qualitative:colours", "GET"): in_programme(ALL),
     ("qualitative:upload", "GET"): in_programme(DATA),

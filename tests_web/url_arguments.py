@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from impactlab_web.fieldwork import testing as fieldwork_args
 from impactlab_web.qualitative.testing import sample
 from tests_web import dashboards_matrix as dash
 from tests_web import review_world
@@ -18,6 +19,10 @@ ARGUMENTS: dict[str, Callable[[Any], object]] = {
     "number": lambda world: 1,
     "dataset": lambda world: world.dataset.pk,
     "job": lambda world: world.job.pk,
+    "questionnaire": lambda world: fieldwork_args.questionnaire(world),  # fieldwork
+    "wave": lambda world: fieldwork_args.wave(world),  # fieldwork
+    "wave_link": lambda world: fieldwork_args.wave_link(world),  # fieldwork
+    "registration": lambda world: fieldwork_args.registration(world),  # fieldwork
     "qdoc": lambda world: sample(world.programme).document.pk,  # qualitative
     "qcode": lambda world: sample(world.programme).code.pk,  # qualitative
     "upload": lambda world: dash.upload(world),  # dashboards: an upload of the own administrator

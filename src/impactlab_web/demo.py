@@ -96,6 +96,7 @@ EXTENSIONS: list[str] = []
 EXTENSIONS.append("impactlab_web.dashboards.demo")
 EXTENSIONS.append("impactlab_web.review.demo")  # learning cycles, a report, review comments
 EXTENSIONS.append("impactlab_web.qualitative.demo")  # interviews, codebook, two coders, quotes under outcomes
+EXTENSIONS.append("impactlab_web.fieldwork.demo")  # a questionnaire with T0/T1 responses, support registrations
 
 
 def seed(say: Callable[[str], None] = print) -> Programme:

@@ -39,6 +39,12 @@ ACTIONS: dict[str, frozenset[Role]] = {
     "programme.manage": frozenset({Role.ADMINISTRATOR}),
     "datasets.list": frozenset({Role.ADMINISTRATOR, Role.RESEARCHER, Role.PROFESSIONAL}),
     "results.view": frozenset({Role.ADMINISTRATOR, Role.RESEARCHER, Role.REVIEWER, Role.VIEWER}),
+    "questionnaire.manage": frozenset({Role.ADMINISTRATOR, Role.RESEARCHER}),  # build, waves, links, export
+    "questionnaire.view": frozenset({Role.ADMINISTRATOR, Role.RESEARCHER, Role.PROFESSIONAL}),  # list, visits
+    "registrations.record": frozenset({Role.ADMINISTRATOR, Role.RESEARCHER, Role.PROFESSIONAL}),  # enter, edit own
+    "registrations.all": frozenset({Role.ADMINISTRATOR, Role.RESEARCHER, Role.REVIEWER, Role.VIEWER}),  # else own
+    "registrations.balance": ALL_ROLES,  # the formal/informal balance (disclosure-controlled aggregates)
+    "registrations.export": frozenset({Role.ADMINISTRATOR, Role.RESEARCHER}),  # snapshot, feed the model
     "qualitative.analyse": ALL_ROLES,  # frequencies, agreement, quotes under outcomes (disclosure-controlled)
     "qualitative.view": frozenset({Role.ADMINISTRATOR, Role.RESEARCHER, Role.PROFESSIONAL}),  # read transcripts
     "qualitative.code": frozenset({Role.ADMINISTRATOR, Role.RESEARCHER, Role.PROFESSIONAL}),  # upload, code, memos

@@ -45,6 +45,7 @@ urlpatterns = [
     path("", include(programme_urls)),
     path("", include(editor_urls)),
     path("", include(data_urls)),
+    path("", include("impactlab_web.fieldwork.urls")),
     path("", include("impactlab_web.qualitative.urls")),
     path("", include("impactlab_web.dashboards.urls")),
     path("", include("impactlab_web.review.urls")),

@@ -163,11 +163,13 @@ class RegistrationForm(Accessible, forms.ModelForm):
             "provider": _("Optional: the volunteer's code, if a volunteer gave the support."),
         }
 
-    def __init__(self, *args: Any, **kwargs: Any):
-        super().__init__(*args, **kwargs)
+    def __init__(self, data: Any = None, *args: Any, **kwargs: Any):
+        if data is not None and "," in str(data.get("hours", "")):  # a Dutch decimal comma: 1,5 hours
+            data = data.copy()
+            data["hours"] = str(data["hours"]).replace(",", ".")
+        super().__init__(data, *args, **kwargs)
         self.fields["date"].initial = timezone.localdate()
         self.fields["support"].choices = Registration.Support.choices
-        self.fields["hours"].max_digits = 5
 
     def clean_client(self) -> str:
         return check_code(self.cleaned_data["client"], "client")

@@ -274,7 +274,7 @@ def export_responses(questionnaire: Questionnaire, wave: Wave | None, user: Any 
     if not rows:
         raise UserError("there are no responses to export yet")
     frame = responses_to_frame(core, rows)
-    frame = pseudonymise_column(frame, "respondent", workspace.key(), alias="respondent")
+    frame = pseudonymise_column(frame.rename({"respondent": "_key"}), "_key", workspace.key(), alias="respondent")
     frame = frame.select(["respondent", "wave", *[c for c in frame.columns if c not in ("respondent", "wave")]])
     items = set(frame.columns)
     frame = score_responses(core, frame)

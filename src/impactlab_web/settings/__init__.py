@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "impactlab_web",
     "impactlab_web.jobs",
+    "impactlab_web.fieldwork",
     "impactlab_web.qualitative",
     "impactlab_web.dashboards",
     "impactlab_web.review",
