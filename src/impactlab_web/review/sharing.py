@@ -17,7 +17,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from impactlab_web import permissions
-from impactlab_web.models import Programme
+from impactlab_web.models import Programme, Role
 from impactlab_web.review.models import Comment, ReportVersion, Share
 
 SALT = "impactlab.review.share"
@@ -78,10 +78,16 @@ def _user(user: Any) -> Any:
 
 def add_comment(report: ReportVersion, target: str, target_id: str, text: str, verdict: str = "",
                 user: Any = None, share: Share | None = None) -> Comment:
+    """A comment on a section or outcome. Only stakeholder reviewers (their role in the programme, or a
+    personal link) say whether they recognise an outcome: the team does not verify its own results."""
     author = _user(user)
+    reviewer = share is not None or (author is not None and
+                                     Role.REVIEWER in permissions.roles_in(author, report.cycle.programme))
+    if target != Comment.Target.OUTCOME or not reviewer:
+        verdict = ""
     name = (author.get_full_name() or author.username) if author else (share.name if share else "")
     return Comment.objects.create(report=report, model_version=report.model_version, target=target,
-                                  target_id=target_id, verdict=verdict if target == Comment.Target.OUTCOME else "",
+                                  target_id=target_id, verdict=verdict,
                                   text=text, author=author, author_name=name or "?", share=share)
 
 

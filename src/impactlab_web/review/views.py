@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from impactlab.errors import UserError
 from impactlab_web import permissions
-from impactlab_web.models import AuditEvent
+from impactlab_web.models import AuditEvent, Role
 from impactlab_web.permissions import public, requires
 from impactlab_web.review import cycles as service
 from impactlab_web.review import reporting, sharing
@@ -236,15 +236,16 @@ def _review_context(request: HttpRequest, report: ReportVersion, share: Share | 
         can_comment = permissions.can(request.user, "review.comment", programme)
         can_resolve = permissions.can(request.user, "review.resolve", programme)
         can_share = permissions.can(request.user, "review.share", programme)
+        can_verdict = Role.REVIEWER in permissions.roles_in(request.user, programme)
     else:
-        programme, can_comment, can_resolve, can_share = None, True, False, False
+        programme, can_comment, can_resolve, can_share, can_verdict = None, True, False, False, True
     shares = list(report.shares.all()) if can_share else []
     return {"programme": programme, "report": report, "summary": summary, "figures": summary.get("figures", {}),
             "currency": summary.get("currency", "EUR"),
             "outcomes": outcomes, "sections": sections, "share": share,
             "token": request.resolver_match.kwargs.get("token") if share else None,
             "can_comment": can_comment and report.status == ReportVersion.Status.READY,
-            "can_resolve": can_resolve, "can_share": can_share, "shares": shares,
+            "can_resolve": can_resolve, "can_verdict": can_verdict, "can_share": can_share, "shares": shares,
             "tokens": {s.pk: sharing.token_for(s) for s in shares if s.kind == Share.Kind.LINK},
             "share_form": ShareForm(initial={"days": sharing.DEFAULT_DAYS})}
 
