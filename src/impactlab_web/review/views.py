@@ -246,6 +246,7 @@ def _review_context(request: HttpRequest, report: ReportVersion, share: Share | 
             "token": request.resolver_match.kwargs.get("token") if share else None,
             "can_comment": can_comment and report.status == ReportVersion.Status.READY,
             "can_resolve": can_resolve, "can_verdict": can_verdict, "can_share": can_share, "shares": shares,
+            "role_shared": any(s.kind == Share.Kind.ROLE and not s.revoked_at for s in shares),
             "tokens": {s.pk: sharing.token_for(s) for s in shares if s.kind == Share.Kind.LINK},
             "share_form": ShareForm(initial={"days": sharing.DEFAULT_DAYS})}
 
