@@ -4,6 +4,7 @@ vendored Vega bundle (no CDN, no inline script: the content security policy stay
 
 from __future__ import annotations
 
+import copy
 from types import SimpleNamespace
 from typing import Any
 
@@ -47,7 +48,10 @@ def tornado(figures: dict[str, Any], texts: Texts) -> dict[str, Any]:
 
 
 def histogram(simulation: dict[str, Any], lang: str) -> dict[str, Any]:
-    return _responsive(simulation["histogram"][lang])
+    """The core's histogram; its bars get ``y2 = 0`` (the core's spec draws each bin as a thin dash)."""
+    spec = copy.deepcopy(simulation["histogram"][lang])
+    spec["layer"][0]["encoding"].setdefault("y2", {"datum": 0})
+    return _responsive(spec)
 
 
 def change(result: dict[str, Any], title: str, labels: dict[str, str]) -> dict[str, Any]:

@@ -190,6 +190,7 @@ def ensure_simulation(version: ImpactModelVersion, user: Any = None, draws: int 
         sim = existing or Simulation.objects.get_or_create(version=version, defaults={"draws": draws, "seed": SEED})[0]
         sim.job = enqueue("dashboard.simulate", {"simulation": sim.pk}, user, version.programme)
         sim.save(update_fields=["job"])
+    sim.refresh_from_db()  # in eager mode the job has run on commit
     return sim
 
 

@@ -29,3 +29,16 @@ def pct(value: Any, places: int = 0) -> str:
 @register.filter
 def whole(value: Any) -> str:
     return "—" if _missing(value) else _number(int(value), 0)
+
+
+@register.filter
+def setting(value: Any) -> str:
+    """An assumption's value: whole and grouped from 1000 up, else at most three decimals (trailing zeros cut)."""
+    if _missing(value):
+        return "—"
+    number = float(value)
+    if abs(number) >= 1000:
+        return _number(number, 0)
+    text = _number(number, 3)
+    decimal = _number(0.5, 1)[1]  # the locale's decimal separator
+    return text.rstrip("0").rstrip(decimal) if decimal in text else text
