@@ -120,7 +120,7 @@ def seed(context) -> None:
                 programme=programme, label=label,
                 defaults={"group": group, "kind": extracted.kind, "sha256": extracted.sha256,
                           "text": extracted.text, "uploaded_by": users["researcher"]})
-        documents["R-01"].memo = documents["R-01"].memo or "Tweede codeur: Pien (agreement-oefening)."
+        documents["R-01"].memo = documents["R-01"].memo or "Dubbel gecodeerd (oefening in overeenstemming)."
         documents["R-01"].save(update_fields=["memo"])
         codes: dict[str, Code] = {}
         for name, parent, colour, definition in CODES:
