@@ -9,8 +9,10 @@ from django.contrib import messages
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
@@ -231,6 +233,11 @@ def _chart_url(request: HttpRequest, name: str) -> str:
 
 @requires("results.view")
 def index(request: HttpRequest, programme: int) -> HttpResponse:
+    """Headline with the Monte Carlo interval, who pays, waterfall, tornado, change per instrument, balance.
+
+    The body is rendered once per (model text, simulation, snapshots used, language, minimum cell) and kept in
+    process memory: every part of that key is immutable, so the cached body is never stale.
+    """
     current = request.programme
     version = current.latest_version()
     context: dict[str, Any] = {"programme": current, "version": version}
@@ -239,13 +246,25 @@ def index(request: HttpRequest, programme: int) -> HttpResponse:
         valuation = figures.valuation(version)
         sim = figures.ensure_simulation(version, request.user)
         changes, balances = _evidence(request)
+        key = None
+        if sim.done:
+            used = [[*c["entry"].snapshot_ids, c["entry"].instrument] for c in changes]
+            used += [[b["record"].snapshot_id] for b in balances]
+            key = figures.cache_key("dashboard-body", current.pk, version.pk, version.text, sim.pk, used, lang,
+                                    figures.policy().min_cell, translation.get_language())
+            body = figures.MEMO.get(key)
+            if body is not None:
+                return render(request, "dashboards/index.html", context | {"body": body})
         context |= {
             "valuation": valuation, "tornado": figures.tornado(version, lang)["bars"][:12],
-            "waterfall": [(Texts(lang)(step), amount)
-                          for step, amount in charts.waterfall_totals(valuation)],
+            "waterfall": [(Texts(lang)(step), amount) for step, amount in charts.waterfall_totals(valuation)],
             "simulation": sim, "summary": sim.result.get("summary") if sim.done else None,
             "changes": changes, "balances": balances, "min_cell": figures.policy().min_cell,
         }
+        body = mark_safe(render_to_string("dashboards/_body.html", context, request=request))
+        if key is not None:
+            figures.MEMO.put(key, body)
+        context["body"] = body
     return render(request, "dashboards/index.html", context)
 
 
