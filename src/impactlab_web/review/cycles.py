@@ -194,5 +194,14 @@ def compare_cycles(old: Cycle, new: Cycle) -> CycleComparison:
     before, after = outcome_values(old.model_version), outcome_values(new.model_version)
     outcomes = [OutcomeChange(k, (after.get(k) or before.get(k))[0], before.get(k, (None, None))[1],
                               after.get(k, (None, None))[1]) for k in dict.fromkeys([*before, *after])]
-    changes = assumption_diff(old.model_version.document, new.model_version.document)
+    changes = assumption_diff(document(old.model_version), document(new.model_version))
     return CycleComparison(old, new, versions, outcomes, changes)
+
+
+def document(version: ImpactModelVersion) -> dict[str, Any]:
+    """The model as a document in the order the core's schema gives (PostgreSQL's jsonb does not keep the
+    stored document's key order, and a diff should read in the model's own order)."""
+    try:
+        return parse_model(version.text).model_dump(mode="json")
+    except UserError:
+        return version.document
