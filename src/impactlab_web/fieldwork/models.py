@@ -7,7 +7,6 @@ A registration names its client by a pseudonymised code that the professional's 
 from __future__ import annotations
 
 import secrets
-from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
@@ -23,11 +22,21 @@ def _public_id() -> str:
     return secrets.token_urlsafe(9)
 
 
-@lru_cache(maxsize=256)
-def _compiled(pk: int, revision: int, document: str) -> CoreQuestionnaire:
-    import json
+_COMPILED: dict[tuple[int, int, float], CoreQuestionnaire] = {}
 
-    return questionnaire_from_data(json.loads(document))
+
+def _compiled(questionnaire: Questionnaire) -> CoreQuestionnaire:
+    """Parse once per process, revision and save (a document changed in code without a new revision still
+    has a new `updated_at`); at most 256 kept."""
+    stamp = questionnaire.updated_at.timestamp() if questionnaire.updated_at else 0.0
+    key = (questionnaire.pk or 0, questionnaire.revision, stamp)
+    found = _COMPILED.get(key)
+    if found is None or questionnaire.pk is None:
+        found = questionnaire_from_data(questionnaire.document)
+        if len(_COMPILED) >= 256:
+            _COMPILED.clear()
+        _COMPILED[key] = found
+    return found
 
 
 class Questionnaire(models.Model):
@@ -50,9 +59,7 @@ class Questionnaire(models.Model):
     @property
     def core(self) -> CoreQuestionnaire:
         """The core Questionnaire (parsed once per process and revision)."""
-        import json
-
-        return _compiled(self.pk or 0, self.revision, json.dumps(self.document, sort_keys=True))
+        return _compiled(self)
 
     def title(self, language: str = "nl") -> str:
         return localise(self.core.title, language) or self.document.get("id", "")

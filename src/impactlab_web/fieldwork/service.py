@@ -10,7 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -142,13 +143,20 @@ def submit(wave: Wave, key: str, raw: Mapping[str, Any], channel: str = Response
         save_draft(wave, key, raw)
         return Submission(None, errors, False)
     try:
-        with transaction.atomic():
+        with transaction.atomic() if not transaction.get_autocommit() else _nothing():  # a savepoint if nested
             response = Response.objects.create(questionnaire_id=wave.questionnaire_id, wave=wave,
                                                respondent_key=key, answers=json_safe(clean), channel=channel)
-            Draft.objects.filter(wave=wave, respondent_key=key).delete()
     except IntegrityError:  # submitted before (a repeat, a double click, a concurrent twin): stored once
         return Submission(Response.objects.filter(wave=wave, respondent_key=key).first(), [], False)
+    # The response is stored (one statement, committed on its own); a draft left behind by a failure here
+    # is harmless: the link shows "thank you" from now on.
+    Draft.objects.filter(wave=wave, respondent_key=key).delete()
     return Submission(response, [], True)
+
+
+@contextmanager
+def _nothing() -> Iterator[None]:
+    yield
 
 
 # ---------------------------------------------------------------------------------------- builder
