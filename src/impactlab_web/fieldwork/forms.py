@@ -131,12 +131,11 @@ class VisitForm(Accessible, forms.Form):
 CLIENT_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{1,18}[A-Za-z0-9]$")
 
 
-def check_code(value: str, what: str) -> str:
+def check_code(value: str) -> str:
     """A pseudonymised code: 3-20 letters, digits or -, with at least one digit; never a name or an e-mail."""
     value = value.strip()
     if "@" in value or " " in value or not CLIENT_CODE.match(value) or not re.search(r"\d", value):
-        raise ValidationError(_("Enter the %(what)s code (3-20 letters, digits or -, with a digit), never a name."),
-                              params={"what": what})
+        raise ValidationError(_("Enter the code (3-20 letters, digits or -, with a digit), never a name."))
     if re.fullmatch(r"\d{9}", value):
         raise ValidationError(_("This looks like a BSN: enter the code, never a citizen service number."))
     if re.fullmatch(r"0\d{9}", value):
@@ -172,11 +171,11 @@ class RegistrationForm(Accessible, forms.ModelForm):
         self.fields["support"].choices = Registration.Support.choices
 
     def clean_client(self) -> str:
-        return check_code(self.cleaned_data["client"], "client")
+        return check_code(self.cleaned_data["client"])
 
     def clean_provider(self) -> str:
         value = self.cleaned_data.get("provider") or ""
-        return check_code(value, "volunteer") if value.strip() else ""
+        return check_code(value) if value.strip() else ""
 
     def clean_date(self) -> dt.date:
         day = self.cleaned_data["date"]
