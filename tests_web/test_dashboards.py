@@ -365,3 +365,19 @@ def test_csv_sniffing_accepts_semicolons_and_bom() -> None:
 
     assert sniff("\ufeffid;wave\n1;T0\n".encode()) == "csv"
     assert sniff(io.BytesIO(b"id\twave\n").read()) == "csv"
+
+
+@pytest.mark.parametrize("suffix", ["xlsx", "sav"])
+def test_excel_and_spss_uploads_import(world: World, var_dir: Path, tmp_path: Path, suffix: str) -> None:
+    path = tmp_path / f"enquete.{suffix}"
+    synth(respondents=30, waves=2, out=path, seed=3, items=11)
+    client = login(world)
+    response = upload(client, world, path, name=f"enquete.{suffix}")
+    assert response.status_code == 302
+    assert Upload.objects.get().format == suffix
+    found, done = mapping_post(client, response)
+    assert done.status_code == 302
+    run_pending()
+    found.refresh_from_db()
+    assert found.state == Upload.State.IMPORTED, found.report
+    assert DatasetRecord.objects.get(name="enquete").origin.endswith(f"({suffix})")

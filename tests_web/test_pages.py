@@ -62,6 +62,6 @@ def test_seed_demo_is_idempotent(db, var_dir, capsys) -> None:
     counts = [m.objects.count() for m in tables]
     call_command("seed_demo")
     assert [m.objects.count() for m in tables] == counts
-    assert counts[3] == 4 and "admin" in first and "demo-impactlab-2025" in first
+    assert counts[3] == 5 and "admin" in first and "demo-impactlab-2025" in first  # + dashboards' registrations
     welfare = Organisation.objects.get(name="Stichting Welzijn Venlo")
     assert DatasetRecord.objects.filter(owner=welfare, name="buurtcirkels-enquete").count() == 2
