@@ -47,6 +47,7 @@ def test_fill_a_questionnaire_on_a_phone(page, live_server) -> None:
     expect(housemates).to_have_attribute("aria-describedby", "e-housemates")
     expect(page.locator("#e-housemates")).to_contain_text("this question needs an answer")
     snap(page, "fieldwork-02-phone-errors")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
     # the error summary links to the field; keyboard focus is visible
     page.locator(".error-summary a").first.click()
@@ -56,6 +57,7 @@ def test_fill_a_questionnaire_on_a_phone(page, live_server) -> None:
     # living alone after all: the follow-up question is skipped
     page.get_by_role("group", name="Alone?").get_by_label("yes").check()
     expect(page.get_by_label("How many people do you live with?")).to_have_count(0)
+    expect(page.locator(".error-summary")).to_have_count(0)  # the stale summary goes with the refresh
     for fieldset in page.locator("fieldset.question").all()[1:]:
         fieldset.get_by_role("radio").first.check()
     snap(page, "fieldwork-04-phone-skip")
@@ -93,5 +95,6 @@ def test_record_a_registration_on_a_phone(page, live_server) -> None:
     page.get_by_role("button", name="Save registration").click()
     expect(page.get_by_text("Registration saved: BC-0042")).to_be_visible()
     snap(page, "fieldwork-07-phone-registration-saved")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]  # no sideways scrolling
     assert Registration.objects.get().support == "informal"
     assert csp_violations(page) == []
