@@ -381,3 +381,20 @@ def test_excel_and_spss_uploads_import(world: World, var_dir: Path, tmp_path: Pa
     found.refresh_from_db()
     assert found.state == Upload.State.IMPORTED, found.report
     assert DatasetRecord.objects.get(name="enquete").origin.endswith(f"({suffix})")
+
+
+def test_a_failed_simulation_runs_again_only_when_asked(world: World, var_dir: Path) -> None:
+    from impactlab_web.jobs.models import Job
+
+    version = world.programme.latest_version()
+    job = Job.objects.create(kind="dashboard.simulate", params={}, programme=world.programme, status="failed")
+    Simulation.objects.create(version=version, draws=100, seed=1, job=job)
+    client = login(world, Role.VIEWER, "own")
+    index = reverse("dashboards:index", kwargs={"programme": world.programme.pk})
+    html = client.get(index).content.decode()
+    assert "The simulation failed." in html and Simulation.objects.get().job == job
+    assert client.post(reverse("dashboards:simulate", kwargs={"programme": world.programme.pk})).status_code == 302
+    sim = Simulation.objects.get()
+    assert sim.job != job and sim.job.status == Job.Status.QUEUED
+    run_pending()
+    assert "90% interval" in client.get(index).content.decode()

@@ -178,13 +178,16 @@ def simulation_for(version: ImpactModelVersion) -> Simulation | None:
     return Simulation.objects.filter(version=version).select_related("job").first()
 
 
-def ensure_simulation(version: ImpactModelVersion, user: Any = None, draws: int = DRAWS) -> Simulation:
-    """The version's simulation; queued as a background job the first time (one per version)."""
+def ensure_simulation(version: ImpactModelVersion, user: Any = None, draws: int = DRAWS,
+                      retry: bool = False) -> Simulation:
+    """The version's simulation; queued as a background job the first time (one per version), and again after
+    a failure only when asked (``retry``)."""
     from impactlab_web.jobs.models import Job
     from impactlab_web.jobs.runner import enqueue
 
     existing = simulation_for(version)
-    if existing is not None and (existing.done or (existing.job and existing.job.status != Job.Status.FAILED)):
+    failed = existing is not None and existing.job is not None and existing.job.status == Job.Status.FAILED
+    if existing is not None and (existing.done or existing.job is not None) and not (retry and failed):
         return existing
     with transaction.atomic():
         sim = existing or Simulation.objects.get_or_create(version=version, defaults={"draws": draws, "seed": SEED})[0]

@@ -59,12 +59,12 @@ def upload_new(request: HttpRequest, programme: int) -> HttpResponse:
     elif request.method == "POST":
         if form.is_valid():
             uploads.discard_stale()
-            key = uuid.uuid4()
+            key, path = uuid.uuid4(), None
             try:
                 path, fmt = uploads.save(form.cleaned_data["file"], str(key))
                 uploads.preview(path)
             except uploads.BadFile as error:
-                uploads.discard(locals().get("path"))
+                uploads.discard(path)
                 form.add_error("file", str(error))
             else:
                 upload = Upload.objects.create(
@@ -275,7 +275,7 @@ def simulate(request: HttpRequest, programme: int) -> HttpResponse:
         return HttpResponseNotAllowed(["POST"])
     version = request.programme.latest_version()
     if version is not None:
-        figures.ensure_simulation(version, request.user)
+        figures.ensure_simulation(version, request.user, retry=True)
     return redirect("dashboards:index", programme=programme)
 
 
