@@ -42,3 +42,12 @@ def setting(value: Any) -> str:
     text = _number(number, 3)
     decimal = _number(0.5, 1)[1]  # the locale's decimal separator
     return text.rstrip("0").rstrip(decimal) if decimal in text else text
+
+
+@register.filter
+def quarter(value: Any) -> str:
+    """An ISO date at the start of a quarter -> ``2025 Q2``."""
+    text = str(value or "")
+    if len(text) >= 7 and text[:4].isdigit() and text[5:7].isdigit():
+        return f"{text[:4]} Q{(int(text[5:7]) - 1) // 3 + 1}"
+    return text
