@@ -124,6 +124,7 @@ def histogram_spec(draws: np.ndarray, p5: float, p95: float, texts: Texts) -> di
                       "x2": {"field": "to"},
                       "y": {"field": "share", "type": "quantitative", "title": texts("share"),
                             "axis": {"format": ".0%"}},
+                      "y2": {"datum": 0},
                       "tooltip": [{"field": "from", "format": ".2f"}, {"field": "to", "format": ".2f"},
                                   {"field": "share", "format": ".1%"}]}},
         {"data": {"values": marks}, "mark": {"type": "rule", "strokeDash": [4, 3], "color": "#333"},

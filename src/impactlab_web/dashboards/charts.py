@@ -48,10 +48,8 @@ def tornado(figures: dict[str, Any], texts: Texts) -> dict[str, Any]:
 
 
 def histogram(simulation: dict[str, Any], lang: str) -> dict[str, Any]:
-    """The core's histogram; its bars get ``y2 = 0`` (the core's spec draws each bin as a thin dash)."""
-    spec = copy.deepcopy(simulation["histogram"][lang])
-    spec["layer"][0]["encoding"].setdefault("y2", {"datum": 0})
-    return _responsive(spec)
+    """The core's Monte Carlo histogram, sized for the page."""
+    return _responsive(copy.deepcopy(simulation["histogram"][lang]))
 
 
 def change(result: dict[str, Any], title: str, labels: dict[str, str]) -> dict[str, Any]:
