@@ -408,3 +408,20 @@ def test_demo_part_is_complete_and_idempotent(db, settings, var_dir, monkeypatch
     foreign.force_login(get_user_model().objects.get(username="elsewhere"))
     assert foreign.get(reverse("review:report", kwargs={"programme": programme.pk,
                                                         "report": report.pk})).status_code == 404
+
+
+def test_report_carries_the_coded_quotes_of_its_outcomes(world, settings, tmp_path) -> None:
+    """A coded passage linked to an outcome appears under that outcome in the generated report."""
+    from impactlab_web.qualitative.models import OutcomeLink
+    from impactlab_web.qualitative.testing import TEXT, sample
+    from impactlab_web.review.reporting import generate, request_report
+    from tests_web.review_world import cycle
+
+    settings.VAR_DIR = tmp_path
+    settings.WORKSPACE_DIR = tmp_path / "workspace"
+    coded = sample(world.programme)
+    OutcomeLink.objects.create(programme=world.programme, outcome="less_lonely", coding=coded.coding)
+    report = generate(request_report(cycle(world), "en", ["html"]))
+    html = (report.folder / "report.html").read_text(encoding="utf-8")
+    passage = TEXT[coded.coding.start:coded.coding.end]
+    assert passage in html and "T-001" in html

@@ -25,6 +25,7 @@ from impactlab.reports import DataSource, ReportDocument, build_report, render_h
 from impactlab.reports.evidence import source_from_frame
 from impactlab_web.jobs import runner
 from impactlab_web.jobs.registry import Progress
+from impactlab_web.qualitative.project import quotes_for
 from impactlab_web.review.models import Cycle, ReportVersion
 
 FILE_NAMES = {"html": "report.html", "pdf": "report.pdf", "xlsx": "value-map.xlsx"}
@@ -111,7 +112,7 @@ def generate(report: ReportVersion, progress: Progress | None = None) -> ReportV
     sources, used = sources_for(cycle, model)
     workspace = settings.WORKSPACE_DIR if settings.WORKSPACE_DIR.exists() else None
     doc = build_report(model, lang=report.lang, sources=sources, cycle=cycle.label, draws=report.draws,
-                       seed=report.seed, workspace=workspace,
+                       seed=report.seed, workspace=workspace, quotes=quotes_for(cycle.programme),
                        progress=lambda done, total: say(0.05 + 0.55 * done / total, f"{done:,} / {total:,} draws"))
     folder = report.folder
     if folder.exists():
