@@ -92,11 +92,14 @@ class DemoContext:
 
 # Each area adds its own demo part as a module with `seed(context: DemoContext)`, run in this order
 # (idempotent: a second run must change nothing).
-EXTENSIONS: list[str] = []
-EXTENSIONS.append("impactlab_web.dashboards.demo")
-EXTENSIONS.append("impactlab_web.review.demo")  # learning cycles, a report, review comments
-EXTENSIONS.append("impactlab_web.qualitative.demo")  # interviews, codebook, two coders, quotes under outcomes
-EXTENSIONS.append("impactlab_web.fieldwork.demo")  # a questionnaire with T0/T1 responses, support registrations
+# Order matters: quotes and fieldwork exist before the review part writes its report, and the dashboard part
+# simulates the latest model version (the review part adds one for the cycle in progress).
+EXTENSIONS: list[str] = [
+    "impactlab_web.qualitative.demo",  # interviews, codebook, two coders, quotes under outcomes
+    "impactlab_web.fieldwork.demo",  # a questionnaire with T0/T1 responses, support registrations
+    "impactlab_web.review.demo",  # learning cycles, a report, review comments
+    "impactlab_web.dashboards.demo",  # the dashboard's simulation of the latest model version
+]
 
 
 def seed(say: Callable[[str], None] = print) -> Programme:

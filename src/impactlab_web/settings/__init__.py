@@ -124,6 +124,7 @@ SECURE_CSP = {
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("nl", _("Nederlands"))]
+FORMAT_MODULE_PATH = ["impactlab_web.formats"]  # English dates as 25 Nov 2026, not the US 11/25/2026
 LOCALE_PATHS = [Path(__file__).resolve().parents[1] / "locale"]
 USE_I18N = True
 USE_THOUSAND_SEPARATOR = True
