@@ -71,12 +71,18 @@ def _memberships(user: User) -> QuerySet[Membership]:
 
 
 def roles_in(user: User, programme: Programme) -> set[Role]:
-    """The user's roles in a programme: through its organisations or directly."""
+    """The user's roles in a programme: through its organisations or directly.
+
+    Remembered on the user object, which lives for one request, so the tabs and checks of a page ask once.
+    """
     if not user.is_authenticated:
         return set()
-    organisations = [o.pk for o in programme.organisations()]
-    rows = _memberships(user).filter(Q(programme=programme) | Q(organisation__in=organisations))
-    return {Role(r) for r in rows.values_list("role", flat=True)}
+    cache: dict[int, frozenset[Role]] = user.__dict__.setdefault("_impactlab_roles", {})
+    if programme.pk not in cache:
+        organisations = [o.pk for o in programme.organisations()]
+        rows = _memberships(user).filter(Q(programme=programme) | Q(organisation__in=organisations))
+        cache[programme.pk] = frozenset(Role(r) for r in rows.values_list("role", flat=True))
+    return set(cache[programme.pk])
 
 
 def organisations_where(user: User, roles: frozenset[Role]) -> QuerySet[Organisation]:
