@@ -84,6 +84,16 @@ EXPECT: dict[tuple[str, str], Rule] = {
     ("editor:versions", "GET"): in_programme(ALL),
     ("editor:version", "GET"): in_programme(ALL),
     ("editor:compare", "GET"): in_programme(ALL),
+    ("editor:settings", "GET"): in_programme(EDITORS),
+    ("editor:settings", "POST"): in_programme(EDITORS, ok=422),  # an empty form: errors next to the fields
+    ("editor:proxy_search", "GET"): in_programme(ALL),
+    ("editor:parts", "GET"): in_programme(ALL),
+    ("editor:part_new", "GET"): in_programme(EDITORS),
+    ("editor:part_new", "POST"): in_programme(EDITORS, ok=422),
+    ("editor:part_edit", "GET"): in_programme(EDITORS),
+    ("editor:part_edit", "POST"): in_programme(EDITORS, ok=422),
+    ("editor:part_remove", "GET"): in_programme(EDITORS, ok=405),
+    ("editor:part_remove", "POST"): in_programme(EDITORS, ok=302),  # removed (or already gone): back to the list
     ("data:list", "GET"): in_programme(DATA),
     ("data:detail", "GET"): dataset_detail,
     ("jobs:status", "GET"): in_programme(ALL),

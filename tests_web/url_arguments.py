@@ -17,6 +17,8 @@ from tests_web import review_world
 ARGUMENTS: dict[str, Callable[[Any], object]] = {
     "programme": lambda world: world.programme.pk,
     "number": lambda world: 1,
+    "section": lambda world: "outcomes",  # editor: a part of the model
+    "item": lambda world: "less_lonely",  # editor: an outcome of the example model
     "dataset": lambda world: world.dataset.pk,
     "job": lambda world: world.job.pk,
     "questionnaire": lambda world: fieldwork_args.questionnaire(world),  # fieldwork

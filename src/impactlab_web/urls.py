@@ -30,6 +30,12 @@ editor_urls = ([
     path(P + "model/versions/", editor.versions, name="versions"),
     path(P + "model/versions/<int:number>/", editor.version, name="version"),
     path(P + "model/compare/", editor.compare, name="compare"),
+    path(P + "model/settings/", editor.settings, name="settings"),
+    path(P + "model/proxy-search/", editor.proxy_search, name="proxy_search"),
+    path(P + "model/parts/<str:section>/", editor.parts, name="parts"),
+    path(P + "model/parts/<str:section>/new/", editor.part_new, name="part_new"),
+    path(P + "model/parts/<str:section>/<str:item>/", editor.part_edit, name="part_edit"),
+    path(P + "model/parts/<str:section>/<str:item>/remove/", editor.part_remove, name="part_remove"),
 ], "editor")
 
 data_urls = ([

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from impactlab.model.examples import example_text
-from impactlab_web import modelling
+from impactlab.model.library import proxy_library, search_proxies
+from impactlab_web import model_forms, modelling
 from impactlab_web.forms import CompareForm, ModelTextForm, ModelUploadForm
 from impactlab_web.models import Programme
 from impactlab_web.permissions import requires
@@ -26,7 +27,7 @@ def _feedback(text: str) -> dict:
 def _editor(request: HttpRequest, programme: Programme, form: ModelTextForm, status: int = 200) -> HttpResponse:
     text = form.data.get("text") if form.is_bound else form.initial.get("text", "")
     context = {"programme": programme, "form": form, "upload": ModelUploadForm(),
-               "version": programme.latest_version(), **_feedback(text or "")}
+               "version": programme.latest_version(), "sections": model_forms.SECTIONS, **_feedback(text or "")}
     return render(request, "impactlab_web/editor.html", context, status=status)
 
 
@@ -130,3 +131,158 @@ def compare(request: HttpRequest, programme: int) -> HttpResponse:
     return render(request, "impactlab_web/compare.html",
                   {"programme": current, "form": form, "comparison": comparison},
                   status=200 if comparison or not form.is_bound else 422)
+
+
+# --- the structured editor: forms on the same document as the YAML ------------------------------------------
+
+
+def _side(programme: Programme) -> dict:
+    """The live summary of the latest version, for the structured pages' side column."""
+    latest = programme.latest_version()
+    return {"version": latest, **_feedback(latest.text if latest else "")}
+
+
+def _references(document: dict) -> dict[str, list[str]]:
+    library = sorted(proxy_library())
+    return {
+        "stakeholder_ids": [s.get("id") for s in document.get("stakeholders", [])],
+        "proxy_ids": [p.get("id") for p in document.get("proxies", [])] + library,
+        "index_ids": sorted({"cpi", *document.get("indices", {})}),
+        "categories": ["client", "informal", "formal", "funder"],
+    }
+
+
+def _part_page(request: HttpRequest, programme: Programme, template: str, context: dict, status: int = 200):
+    _model, document, text = model_forms.latest_document(programme)
+    context = {"programme": programme, "sections": model_forms.SECTIONS, "has_comments":
+               model_forms.has_comments(text), "document": document, **_references(document), **_side(programme),
+               **context}
+    return render(request, template, context, status=status)
+
+
+def _structured_save(request: HttpRequest, programme: Programme, form, document: dict, where: list[tuple],
+                     message: str) -> bool:
+    """Check the changed document with the core and save it as a new version; errors go onto `form`."""
+    checked = model_forms.check_document(document)
+    if checked.report.model is None:
+        model_forms.attach_problems(form, checked.report, where)
+        return False
+    try:
+        version = modelling.save_version(programme, checked.text, request.user, message)
+    except modelling.InvalidModel as error:  # pragma: no cover - the same check as above
+        model_forms.attach_problems(form, error.report, where)
+        return False
+    messages.success(request, _("Saved as version %(number)s: %(message)s.") % {"number": version.number,
+                                                                             "message": message})
+    return True
+
+
+def _section(section: str) -> model_forms.Section:
+    if section not in model_forms.SECTIONS:
+        raise Http404
+    return model_forms.SECTIONS[section]
+
+
+@requires("model.view")
+def parts(request: HttpRequest, programme: int, section: str) -> HttpResponse:
+    """A part of the model as a list (stakeholders, inputs, outcomes, proxies) with edit and remove."""
+    current = request.programme
+    part = _section(section)
+    _model, document, _text = model_forms.latest_document(current)
+    rows = [[item.get(c) for c in part.columns] + [item.get("id")] for item in document.get(section, [])]
+    return _part_page(request, current, "impactlab_web/editor_parts.html",
+                      {"section": part, "rows": rows, "valid": _model is not None})
+
+
+@requires("model.edit")
+def settings(request: HttpRequest, programme: int) -> HttpResponse:
+    """Programme settings: name, price year, discount rate (with an optional range), first year, index."""
+    current = request.programme
+    _model, document, _text = model_forms.latest_document(current)
+    if _model is None:
+        return redirect("editor:edit", programme=current.pk)
+    initial = model_forms.SettingsForm.initial_from_document(document)
+    form = model_forms.SettingsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        changed = form.apply(document)
+        if _structured_save(request, current, form, changed, [("programme",), ("valuation",)],
+                            _("edited the programme settings")):
+            return redirect("editor:settings", programme=current.pk)
+    status = 422 if request.method == "POST" else 200
+    return _part_page(request, current, "impactlab_web/editor_form.html",
+                      {"form": form, "section": None, "item": None, "title": _("Programme settings")}, status)
+
+
+def _find(document: dict, section: str, item: str) -> int | None:
+    return next((i for i, x in enumerate(document.get(section, [])) if x.get("id") == item), None)
+
+
+def _part_form(request: HttpRequest, programme: Programme, section: str, item: str | None) -> HttpResponse:
+    part = _section(section)
+    _model, document, _text = model_forms.latest_document(programme)
+    if _model is None:
+        return redirect("editor:edit", programme=programme.pk)
+    items = list(document.get(section, []))
+    index = _find(document, section, item) if item is not None else len(items)
+    if index is None:
+        raise Http404
+    old = items[index] if item is not None else {}
+    form = part.form(request.POST or None, initial=part.form.initial_from(old))
+    if request.method == "POST" and form.is_valid():
+        new = form.to_item(old)
+        if item is None:
+            items.append(new)
+        else:
+            items[index] = new
+        verb = _("added %(part)s %(id)s") if item is None else _("edited %(part)s %(id)s")
+        message = verb % {"part": part.singular, "id": new.get("id", "")}
+        if _structured_save(request, programme, form, {**document, section: items}, [(section, index)], message):
+            return redirect("editor:parts", programme=programme.pk, section=section)
+    title = (_("Edit %(part)s %(id)s") % {"part": part.singular, "id": item} if item is not None
+             else _("Add %(part)s") % {"part": part.singular})
+    status = 422 if request.method == "POST" else 200
+    return _part_page(request, programme, "impactlab_web/editor_form.html",
+                      {"form": form, "section": part, "item": item, "title": title}, status)
+
+
+@requires("model.edit")
+def part_new(request: HttpRequest, programme: int, section: str) -> HttpResponse:
+    return _part_form(request, request.programme, section, None)
+
+
+@requires("model.edit")
+def part_edit(request: HttpRequest, programme: int, section: str, item: str) -> HttpResponse:
+    return _part_form(request, request.programme, section, item)
+
+
+@requires("model.edit")
+@require_POST
+def part_remove(request: HttpRequest, programme: int, section: str, item: str) -> HttpResponse:
+    """Remove a part; when something still refers to it, the core's messages say what and nothing is saved."""
+    current = request.programme
+    part = _section(section)
+    _model, document, _text = model_forms.latest_document(current)
+    index = _find(document, section, item) if _model is not None else None
+    if index is None:
+        messages.error(request, _("There is no %(part)s %(id)s.") % {"part": part.singular, "id": item})
+        return redirect("editor:parts", programme=current.pk, section=section)
+    items = [x for i, x in enumerate(document[section]) if i != index]
+    checked = model_forms.check_document({**document, section: items})
+    if checked.report.model is None:
+        messages.error(request, _("%(id)s was not removed:") % {"id": item} + " " + "; ".join(
+            model_forms.LINE.sub("", m.removeprefix(f"{modelling.SOURCE}: ")) for m in checked.report.errors))
+        return redirect("editor:parts", programme=current.pk, section=section)
+    message = _("removed %(part)s %(id)s") % {"part": part.singular, "id": item}
+    version = modelling.save_version(current, checked.text, request.user, message)
+    messages.success(request, _("Saved as version %(number)s: %(message)s.") % {"number": version.number,
+                                                                             "message": message})
+    return redirect("editor:parts", programme=current.pk, section=section)
+
+
+@requires("model.view")
+def proxy_search(request: HttpRequest, programme: int) -> HttpResponse:
+    """HTMX: library proxies matching the typed words, with value, unit, price year and source."""
+    words = request.GET.get("q", "").split()[:8]
+    found = search_proxies(words)[:20] if words else []
+    return render(request, "impactlab_web/_proxy_results.html",
+                  {"proxies": found, "words": words, "target": request.GET.get("target", "id_proxy")})

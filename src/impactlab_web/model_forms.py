@@ -1,0 +1,312 @@
+"""The structured model editor: forms for the parts of an impact model, on the same document as the YAML.
+
+A structured save takes the validated model of the latest version (its document without unset defaults),
+changes one part, re-validates it as an `ImpactModel` and writes it with the core's `dump_model`; the core's
+`check_text` then decides, and its problems are shown next to the form field they point at.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from pydantic import ValidationError
+
+from impactlab.model import CheckReport, ImpactModel, check_text, dump_model
+from impactlab_web import modelling
+
+DISTS = [("triangular", _("triangular")), ("uniform", _("uniform")), ("normal", _("normal"))]
+RANGE_PARTS = ("low", "high", "dist", "sd")
+
+
+def _plain(x: float) -> float | int:
+    return int(x) if isinstance(x, float) and x.is_integer() else x
+
+
+class PartForm(forms.Form):
+    """A form for one part. `ranges` name the numbers that may be a range {base, low, high, dist}."""
+
+    ranges: tuple[str, ...] = ()
+    whole: tuple[str, ...] = ()
+    lists: tuple[str, ...] = ()
+
+    def __init__(self, *args, references: dict[str, list[str]] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.references = references or {}
+        for name in self.ranges:
+            base = self.fields[name]
+            base.widget.attrs.setdefault("step", "any")
+            self.fields[f"{name}__low"] = forms.FloatField(label=_("Low"), required=False,
+                                                           widget=forms.NumberInput(attrs={"step": "any"}))
+            self.fields[f"{name}__high"] = forms.FloatField(label=_("High"), required=False,
+                                                            widget=forms.NumberInput(attrs={"step": "any"}))
+            self.fields[f"{name}__dist"] = forms.ChoiceField(label=_("Distribution"), choices=DISTS, required=False)
+            self.fields[f"{name}__sd"] = forms.FloatField(label=_("SD (normal)"), required=False,
+                                                          widget=forms.NumberInput(attrs={"step": "any"}))
+
+    def layout(self) -> list[dict[str, Any]]:
+        """The fields in order; a range field comes with its low, high, distribution and sd."""
+        return [{"field": self[name], "parts": [self[f"{name}__{p}"] for p in RANGE_PARTS] if name in self.ranges
+                 else [], "picker": name == "proxy"}
+                for name in self.fields if "__" not in name]
+
+    # --- document <-> form -------------------------------------------------------------------------------
+
+    @classmethod
+    def initial_from(cls, item: dict[str, Any]) -> dict[str, Any]:
+        initial: dict[str, Any] = {}
+        for key, value in item.items():
+            if key in cls.ranges and isinstance(value, dict) and "base" in value:
+                initial[key] = value["base"]
+                for part in RANGE_PARTS:
+                    if part in value:
+                        initial[f"{key}__{part}"] = value[part]
+            elif key == "sources" and isinstance(value, dict):
+                initial[key] = "\n".join(f"{k}: {v}" for k, v in value.items())
+            elif key in cls.lists and isinstance(value, list):
+                initial[key] = "\n".join(str(v) for v in value)
+            elif not isinstance(value, dict | list):
+                initial[key] = value
+        return initial
+
+    def number(self, name: str) -> Any:
+        """The cleaned number or range for `name`, or None when blank."""
+        data = self.cleaned_data
+        base = data.get(name)
+        low, high = data.get(f"{name}__low"), data.get(f"{name}__high")
+        if base is None:
+            return None
+        if low is None and high is None:
+            return _plain(base) if name not in self.whole else int(base)
+        result: dict[str, Any] = {"base": _plain(base), "low": _plain(low if low is not None else base),
+                                  "high": _plain(high if high is not None else base)}
+        if data.get(f"{name}__dist") and data[f"{name}__dist"] != "triangular":
+            result["dist"] = data[f"{name}__dist"]
+        if data.get(f"{name}__sd") is not None:
+            result["sd"] = _plain(data[f"{name}__sd"])
+        return result
+
+    def to_item(self, old: dict[str, Any]) -> dict[str, Any]:
+        """The part as a document mapping: the old part's other keys kept, the form's keys replaced."""
+        item = dict(old)
+        for name in self.base_fields:
+            if "__" in name:
+                continue
+            if name in self.ranges:
+                value = self.number(name)
+            elif name == "sources":
+                value = parse_sources(self.cleaned_data.get(name) or "")
+            elif name in self.lists:
+                value = [line.strip() for line in (self.cleaned_data.get(name) or "").splitlines() if line.strip()]
+            else:
+                value = self.cleaned_data.get(name)
+                if isinstance(value, float):
+                    value = _plain(value)
+            if value in (None, "", {}, []):
+                item.pop(name, None)
+            else:
+                item[name] = value
+        return item
+
+
+def parse_sources(text: str) -> dict[str, str]:
+    sources = {}
+    for line in text.splitlines():
+        key, sep, value = line.partition(":")
+        if sep and key.strip():
+            sources[key.strip()] = value.strip()
+    return sources
+
+
+def _text(label, required=False, **attrs) -> forms.CharField:
+    return forms.CharField(label=label, required=required, widget=forms.TextInput(attrs=attrs) if attrs else None)
+
+
+def _num(label, required=False) -> forms.FloatField:
+    return forms.FloatField(label=label, required=required, widget=forms.NumberInput(attrs={"step": "any"}))
+
+
+def _area(label, rows=3) -> forms.CharField:
+    return forms.CharField(label=label, required=False, widget=forms.Textarea(attrs={"rows": rows}))
+
+
+class StakeholderForm(PartForm):
+    id = _text(_("Id"), True, autocomplete="off")
+    name = _text(_("Name"), True)
+    size = _num(_("Size (people)"))
+    category = _text(_("Category"), list="categories")
+    involvement = _text(_("Involvement"))
+    description = _area(_("Description"))
+
+
+class InputForm(PartForm):
+    ranges = ("amount", "quantity")
+    id = _text(_("Id"), True, autocomplete="off")
+    stakeholder = _text(_("Stakeholder"), True, list="stakeholder-ids", autocomplete="off")
+    description = _text(_("Description"))
+    amount = _num(_("Amount (money)"))
+    quantity = _num(_("Quantity (e.g. hours)"))
+    proxy = _text(_("Proxy (value per unit of quantity)"), list="proxy-ids", autocomplete="off")
+    year = forms.IntegerField(label=_("Year (0 = now)"), required=False)
+    support = forms.ChoiceField(label=_("Support"), required=False,
+                                choices=[("", "—"), ("formal", _("formal")), ("informal", _("informal"))])
+    source = _text(_("Source"))
+
+
+class OutcomeForm(PartForm):
+    ranges = ("quantity", "value", "deadweight", "attribution", "displacement", "drop_off", "duration")
+    id = _text(_("Id"), True, autocomplete="off")
+    stakeholder = _text(_("Stakeholder"), True, list="stakeholder-ids", autocomplete="off")
+    description = _text(_("Description"), True)
+    indicator = _text(_("Indicator"))
+    quantity = _num(_("Quantity"), True)
+    unit = _text(_("Unit"))
+    proxy = _text(_("Proxy"), list="proxy-ids", autocomplete="off")
+    value = _num(_("Value per unit (instead of a proxy)"))
+    deadweight = _num(_("Deadweight"))
+    attribution = _num(_("Attribution"))
+    displacement = _num(_("Displacement"))
+    drop_off = _num(_("Drop-off"))
+    duration = _num(_("Duration (years)"))
+    start_year = forms.IntegerField(label=_("Start year"), required=False)
+    transfer_from = _text(_("Transfer from (paying stakeholder)"), list="stakeholder-ids", autocomplete="off")
+    sources = _area(_("Sources (one per line, key: text)"), rows=3)
+
+
+class ProxyForm(PartForm):
+    ranges = ("value",)
+    id = _text(_("Id"), True, autocomplete="off")
+    name = _text(_("Name"), True)
+    value = _num(_("Value per unit"), True)
+    unit = _text(_("Unit"))
+    price_year = forms.IntegerField(label=_("Price year"))
+    source = _text(_("Source"), True)
+    currency = _text(_("Currency"))
+    notes = _area(_("Notes"))
+
+
+class SettingsForm(PartForm):
+    ranges = ("discount_rate",)
+    name = _text(_("Programme name"), True)
+    price_year = forms.IntegerField(label=_("Price year"))
+    discount_rate = _num(_("Discount rate"))
+    discount_first_year = forms.BooleanField(label=_("Discount the first year"), required=False)
+    index = _text(_("Price index (empty: no indexation)"), list="index-ids")
+
+    PROGRAMME = ("name", "price_year")
+
+    @classmethod
+    def initial_from_document(cls, document: dict[str, Any]) -> dict[str, Any]:
+        valuation = {"discount_first_year": True, "index": "cpi", **document.get("valuation", {})}
+        return cls.initial_from({**document.get("programme", {}), **valuation})
+
+    def apply(self, document: dict[str, Any]) -> dict[str, Any]:
+        programme = dict(document.get("programme", {}))
+        valuation = dict(document.get("valuation", {}))
+        programme["name"] = self.cleaned_data["name"]
+        programme["price_year"] = self.cleaned_data["price_year"]
+        rate = self.number("discount_rate")
+        if rate is None:
+            valuation.pop("discount_rate", None)
+        else:
+            valuation["discount_rate"] = rate
+        valuation["discount_first_year"] = self.cleaned_data["discount_first_year"]
+        index = (self.cleaned_data.get("index") or "").strip()
+        valuation["index"] = index or None
+        document = {**document, "programme": programme, "valuation": valuation}
+        return document
+
+
+@dataclass
+class Section:
+    key: str
+    label: Any
+    singular: Any
+    form: type[PartForm]
+    columns: tuple[str, ...] = field(default_factory=tuple)
+
+
+SECTIONS: dict[str, Section] = {
+    "stakeholders": Section("stakeholders", _("Stakeholders"), _("stakeholder"), StakeholderForm,
+                            ("id", "name", "size", "category")),
+    "inputs": Section("inputs", _("Inputs"), _("input"), InputForm, ("id", "stakeholder", "amount", "quantity",
+                                                                      "proxy", "support")),
+    "outcomes": Section("outcomes", _("Outcomes"), _("outcome"), OutcomeForm,
+                        ("id", "stakeholder", "quantity", "proxy", "value", "deadweight")),
+    "proxies": Section("proxies", _("Proxies"), _("proxy"), ProxyForm, ("id", "name", "value", "unit", "price_year")),
+}
+
+
+# --- building, checking and saving -----------------------------------------------------------------------
+
+def _comment_at(line: str) -> int:
+    """Where a YAML comment starts in `line` (-1: none); a `#` inside quotes or glued to a word is not one."""
+    single = double = False
+    for i, char in enumerate(line):
+        if char == "'" and not double:
+            single = not single
+        elif char == '"' and not single:
+            double = not double
+        elif char == "#" and not single and not double and (i == 0 or line[i - 1] in " \t"):
+            return i
+    return -1
+
+
+def has_comments(text: str) -> bool:
+    """True when the YAML text has comments (a structured save writes the document anew, without them)."""
+    return any(_comment_at(line) >= 0 for line in text.splitlines())
+
+
+def latest_document(programme) -> tuple[ImpactModel | None, dict[str, Any], str]:
+    """The latest version's validated model, its document (without unset defaults) and its text."""
+    latest = programme.latest_version()
+    if latest is None:
+        return None, {}, ""
+    model = modelling.check(latest.text).model
+    return model, (model.to_document() if model is not None else {}), latest.text
+
+
+def render(document: dict[str, Any]) -> str:
+    """The document as YAML: through the core's model and `dump_model` when it validates, else plainly
+    (only to let `check_text` name the problems; such a text is never saved)."""
+    try:
+        return dump_model(ImpactModel.model_validate(document))
+    except ValidationError:
+        return yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
+
+
+@dataclass
+class Outcome:
+    text: str
+    report: CheckReport
+
+
+def check_document(document: dict[str, Any]) -> Outcome:
+    text = render(document)
+    return Outcome(text, modelling.check(text))
+
+
+LINE = re.compile(r" \(line \d+\)$")
+
+
+def attach_problems(form: forms.Form, report: CheckReport, where: list[tuple]) -> None:
+    """Put each error of `report` next to the form field it points at; `where` are the location prefixes of
+    the edited part (e.g. ``("outcomes", 2)``); other errors go to the form as a whole, with the core's path."""
+    problems = [p for p in report.problems if p.severity == "error"]
+    if len(problems) != len(report.errors):
+        problems = [None] * len(report.errors)
+    for problem, message in zip(problems, report.errors, strict=True):
+        target = None
+        for prefix in where if problem is not None else ():
+            loc = tuple(problem.loc)
+            if loc[:len(prefix)] == prefix and len(loc) > len(prefix) and str(loc[len(prefix)]) in form.fields:
+                target = str(loc[len(prefix)])
+                break
+        if target is not None:
+            form.add_error(target, problem.message)
+        else:
+            form.add_error(None, LINE.sub("", message.removeprefix(f"{modelling.SOURCE}: ")))
