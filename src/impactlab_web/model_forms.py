@@ -16,7 +16,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from pydantic import ValidationError
 
-from impactlab.model import CheckReport, ImpactModel, check_text, dump_model
+from impactlab.model import CheckReport, ImpactModel, dump_model
 from impactlab_web import modelling
 
 DISTS = [("triangular", _("triangular")), ("uniform", _("uniform")), ("normal", _("normal"))]

@@ -1,0 +1,192 @@
+"""The structured model editor: forms on the same document as the YAML, every save a version through the core."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from impactlab.model import check_text, parse_model
+from impactlab.model.examples import example_text
+from impactlab_web import modelling
+from tests_web.conftest import World
+
+
+def url(world: World, tail: str) -> str:
+    return f"/programmes/{world.programme.pk}/model/{tail}"
+
+
+def latest(world: World):
+    version = world.programme.latest_version()
+    return version, parse_model(version.text)
+
+
+def form_data(client, world: World, tail: str) -> dict[str, str]:
+    """The form's current values as a browser would post them."""
+    page = client.get(url(world, tail)).content.decode()
+    data = {}
+    for tag in re.findall(r"<input[^>]*>", page):
+        name, value = re.search(r'name="([^"]+)"', tag), re.search(r'value="([^"]*)"', tag)
+        if name and name.group(1) not in ("csrfmiddlewaretoken", "q"):
+            data[name.group(1)] = html.unescape(value.group(1)) if value else ""
+    for name, body in re.findall(r'<textarea[^>]*name="([^"]+)"[^>]*>(.*?)</textarea>', page, re.S):
+        data[name] = html.unescape(body.strip("\n"))
+    for name, body in re.findall(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', page, re.S):
+        chosen = re.search(r'<option value="([^"]*)"[^>]*selected', body)
+        data[name] = chosen.group(1) if chosen else ""
+    checked = re.findall(r'<input type="checkbox" name="([^"]+)"[^>]*checked', page)
+    for name in re.findall(r'<input type="checkbox" name="([^"]+)"', page):
+        if name not in checked:
+            data.pop(name, None)
+    return data
+
+
+def editor(client, world: World) -> None:
+    client.force_login(world.user("researcher", "own"))
+
+
+def test_edit_an_outcome_range_makes_a_version(client, world: World) -> None:
+    editor(client, world)
+    before = world.programme.versions.count()
+    data = form_data(client, world, "parts/outcomes/less_lonely/")
+    assert data["deadweight"] == "0.25" and data["deadweight__low"] == "0.15"
+    data.update({"deadweight": "0.3", "deadweight__low": "0.2", "deadweight__high": "0.5"})
+    response = client.post(url(world, "parts/outcomes/less_lonely/"), data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    version, model = latest(world)
+    assert world.programme.versions.count() == before + 1 and version.message == "edited outcome less_lonely"
+    outcome = next(o for o in model.outcomes if o.id == "less_lonely")
+    assert (outcome.deadweight.base, outcome.deadweight.low, outcome.deadweight.high) == (0.3, 0.2, 0.5)
+    old = parse_model(example_text("buurtcirkels").replace("amount: 186000", "amount: 196000"))
+    assert [o for o in model.outcomes if o.id != "less_lonely"] == [o for o in old.outcomes if o.id != "less_lonely"]
+    assert outcome.sources == next(o for o in old.outcomes if o.id == "less_lonely").sources
+    assert model.stakeholders == old.stakeholders and model.inputs == old.inputs
+
+
+def test_add_edit_remove_each_part(client, world: World) -> None:
+    editor(client, world)
+    n = world.programme.versions.count()
+    steps = [
+        ("parts/stakeholders/new/", {"id": "neighbours", "name": "Neighbours", "size": "40", "category": "informal",
+                                     "involvement": "street meeting"}, "added stakeholder neighbours"),
+        ("parts/inputs/new/", {"id": "neighbour_hours", "stakeholder": "neighbours", "quantity": "300",
+                               "proxy": "volunteer_hour_minimum_wage", "year": "0", "support": "informal",
+                               "source": "diary"}, "added input neighbour_hours"),
+        ("parts/proxies/new/", {"id": "coffee", "name": "A cup of coffee", "value": "2.5", "unit": "cup",
+                                "price_year": "2025", "source": "menu"}, "added proxy coffee"),
+        ("parts/outcomes/new/", {"id": "coffee_together", "stakeholder": "neighbours", "description": "Coffee",
+                                 "quantity": "100", "quantity__low": "50", "quantity__high": "150",
+                                 "proxy": "coffee", "deadweight": "0.5", "attribution": "0.1", "duration": "1",
+                                 "transfer_from": "", "sources": "quantity: a guess"},
+         "added outcome coffee_together"),
+    ]
+    for tail, data, message in steps:
+        response = client.post(url(world, tail), data)
+        assert response.status_code == 302, (tail, html.unescape(response.content.decode())[:4000])
+        n += 1
+        assert world.programme.versions.count() == n and world.programme.latest_version().message == message
+    _, model = latest(world)
+    assert model.stakeholders[-1].size == 40 and model.inputs[-1].proxy == "volunteer_hour_minimum_wage"
+    assert model.proxies[-1].value == 2.5
+    outcome = model.outcomes[-1]
+    assert outcome.quantity.low == 50 and outcome.sources == {"quantity": "a guess"} and outcome.deadweight == 0.5
+
+    data = form_data(client, world, "parts/stakeholders/neighbours/")
+    data["name"] = "Neighbours in the street"
+    assert client.post(url(world, "parts/stakeholders/neighbours/"), data).status_code == 302
+    assert latest(world)[1].stakeholders[-1].name == "Neighbours in the street"
+
+    # a stakeholder still referred to is not removed: the core's message says why
+    page = client.post(url(world, "parts/stakeholders/neighbours/remove/"), follow=True).content.decode()
+    assert "unknown stakeholder" in html.unescape(page) and latest(world)[1].stakeholders[-1].id == "neighbours"
+    for tail in ("outcomes/coffee_together", "proxies/coffee", "inputs/neighbour_hours", "stakeholders/neighbours"):
+        assert client.post(url(world, f"parts/{tail}/remove/")).status_code == 302
+        assert world.programme.latest_version().message.startswith("removed ")
+    assert latest(world)[1] == parse_model(example_text("buurtcirkels").replace("amount: 186000", "amount: 196000"))
+
+
+def test_settings(client, world: World) -> None:
+    editor(client, world)
+    data = form_data(client, world, "settings/")
+    assert data["name"] == "Buurtcirkels Venlo" and data["discount_rate"] == "0.0225"
+    data.update({"discount_rate": "0.03", "discount_rate__low": "0.0225", "discount_rate__high": "0.04"})
+    data.pop("discount_first_year", None)
+    assert client.post(url(world, "settings/"), data).status_code == 302
+    version, model = latest(world)
+    assert model.valuation.discount_rate.high == 0.04 and model.valuation.discount_first_year is False
+    assert version.message == "edited the programme settings"
+    data = form_data(client, world, "settings/")
+    data["index"] = "cbs"
+    page = client.post(url(world, "settings/"), data)
+    assert page.status_code == 422 and "unknown price index" in html.unescape(page.content.decode())
+
+
+def error_next_to(page: str, field: str) -> str:
+    """The error message(s) shown in the field's own block (fieldset for ranges, paragraph otherwise)."""
+    block = re.search(rf'<(fieldset|p) class="[^"]*invalid[^"]*">(?:(?!</\1>).)*?id="id_{field}"(.*?)</\1>', page, re.S)
+    assert block, f"no error next to {field}"
+    return " ".join(html.unescape(e) for e in re.findall(r'<span class="error"[^>]*>(.*?)</span>', block.group(0)))
+
+
+def test_bad_values_show_the_core_message_next_to_the_field(client, world: World) -> None:
+    editor(client, world)
+    before = world.programme.versions.count()
+    cases = [
+        ({"deadweight": "1.4", "deadweight__low": "", "deadweight__high": ""}, "deadweight",
+         "must be between 0 and 1, got 1.4"),
+        ({"stakeholder": "residentz"}, "stakeholder", "unknown stakeholder 'residentz'"),
+        ({"attribution": "0.3", "attribution__low": "0.5", "attribution__high": "0.4"}, "attribution",
+         "a range needs low <= base <= high, got low 0.5, base 0.3, high 0.4"),
+    ]
+    for change, field, message in cases:
+        data = {**form_data(client, world, "parts/outcomes/less_lonely/"), **change}
+        response = client.post(url(world, "parts/outcomes/less_lonely/"), data)
+        assert response.status_code == 422
+        shown = error_next_to(response.content.decode(), field)
+        assert message in shown, shown
+        assert world.programme.versions.count() == before
+    # the message is the core's own, for the same document written as YAML
+    text = world.programme.latest_version().text.replace("deadweight: {base: 0.25, low: 0.15, high: 0.40}",
+                                                         "deadweight: 1.4")
+    assert any("must be between 0 and 1, got 1.4" in e for e in check_text(text).errors)
+
+
+def test_comment_warning(client, world: World) -> None:
+    editor(client, world)
+    assert "comments will be lost" in client.get(url(world, "parts/outcomes/less_lonely/")).content.decode()
+    model = parse_model(world.programme.latest_version().text)
+    from impactlab.model import dump_model
+    modelling.save_version(world.programme, dump_model(model), None, "no comments")
+    assert "comments will be lost" not in client.get(url(world, "parts/outcomes/less_lonely/")).content.decode()
+
+
+def test_proxy_search(client, world: World) -> None:
+    client.force_login(world.user("viewer", "own"))
+    page = html.unescape(client.get(url(world, "proxy-search/"), {"q": "volunteer minimum"}).content.decode())
+    assert 'data-proxy-id="volunteer_hour_minimum_wage"' in page and "prices of" in page
+    assert "No library proxy matches" in client.get(url(world, "proxy-search/"), {"q": "zzzqqq"}).content.decode()
+    assert client.get(url(world, "proxy-search/")).content.decode().strip() == ""
+
+
+def test_structured_edit_round_trips_with_the_yaml(client, world: World) -> None:
+    editor(client, world)
+    data = form_data(client, world, "parts/inputs/volunteering/")
+    data.update({"quantity": "4500", "quantity__high": "5200"})
+    assert client.post(url(world, "parts/inputs/volunteering/"), data).status_code == 302
+    stored = world.programme.latest_version()
+    exported = client.get(url(world, "export.yaml")).content.decode()
+    assert parse_model(exported) == check_text(stored.text).model
+    assert parse_model(exported).model_dump(mode="json") == stored.document
+    assert parse_model(exported).inputs[1].quantity.high == 5200
+    # the YAML tab shows the same text, and saving it unchanged keeps the same model
+    page = html.unescape(client.get(url(world, "")).content.decode())
+    assert "high: 5200" in page
+    assert client.post(url(world, "save/"), {"text": exported, "message": "via yaml"}).status_code == 302
+    assert world.programme.latest_version().document == stored.document
+
+
+def test_viewer_sees_parts_but_cannot_edit(client, world: World) -> None:
+    client.force_login(world.user("viewer", "own"))
+    page = client.get(url(world, "parts/outcomes/")).content.decode()
+    assert "less_lonely" in page and "/remove/" not in page
+    assert client.get(url(world, "parts/outcomes/less_lonely/")).status_code == 403
+    assert client.get(url(world, "parts/nothing/")).status_code == 404
