@@ -27,6 +27,15 @@ def _plain(x: float) -> float | int:
     return int(x) if isinstance(x, float) and x.is_integer() else x
 
 
+def show(value: Any) -> str | None:
+    """A number or range as short text for the part lists: ``0.25 (0.15–0.4)``."""
+    if isinstance(value, dict) and "base" in value:
+        return f"{_plain(value['base']):g} ({_plain(value['low']):g}–{_plain(value['high']):g})"
+    if isinstance(value, float | int) and not isinstance(value, bool):
+        return f"{_plain(value):g}" if abs(value) < 1e15 else str(value)
+    return None if value is None else str(value)
+
+
 class PartForm(forms.Form):
     """A form for one part. `ranges` name the numbers that may be a range {base, low, high, dist}."""
 
@@ -61,16 +70,16 @@ class PartForm(forms.Form):
         initial: dict[str, Any] = {}
         for key, value in item.items():
             if key in cls.ranges and isinstance(value, dict) and "base" in value:
-                initial[key] = value["base"]
+                initial[key] = _plain(value["base"])
                 for part in RANGE_PARTS:
                     if part in value:
-                        initial[f"{key}__{part}"] = value[part]
+                        initial[f"{key}__{part}"] = _plain(value[part])
             elif key == "sources" and isinstance(value, dict):
                 initial[key] = "\n".join(f"{k}: {v}" for k, v in value.items())
             elif key in cls.lists and isinstance(value, list):
                 initial[key] = "\n".join(str(v) for v in value)
             elif not isinstance(value, dict | list):
-                initial[key] = value
+                initial[key] = _plain(value)
         return initial
 
     def number(self, name: str) -> Any:

@@ -189,7 +189,8 @@ def parts(request: HttpRequest, programme: int, section: str) -> HttpResponse:
     current = request.programme
     part = _section(section)
     _model, document, _text = model_forms.latest_document(current)
-    rows = [[item.get(c) for c in part.columns] + [item.get("id")] for item in document.get(section, [])]
+    rows = [[model_forms.show(item.get(c)) for c in part.columns] + [item.get("id")]
+            for item in document.get(section, [])]
     return _part_page(request, current, "impactlab_web/editor_parts.html",
                       {"section": part, "rows": rows, "valid": _model is not None})
 
