@@ -150,3 +150,16 @@ def test_summary_frame() -> None:
     frame = result.summary_frame()
     assert list(frame.index) == ["sroi_ratio", "net_present_value", "society_npv"]
     assert frame.loc["sroi_ratio", "p50"] == result.sroi_ratio.p50
+
+
+def test_summary_equals_numpy() -> None:
+    from impactlab.valuation.montecarlo import summarise
+
+    values = np.random.default_rng(9).lognormal(size=100_001)
+    values[::1000] = np.nan
+    finite = values[np.isfinite(values)]
+    summary = summarise(values.copy())
+    assert summary.mean == pytest.approx(finite.mean(), rel=1e-12)
+    assert summary.sd == pytest.approx(finite.std(ddof=1), rel=1e-10)
+    for p, figure in ((0.05, summary.p5), (0.5, summary.p50), (0.95, summary.p95)):
+        assert figure == pytest.approx(np.quantile(finite, p), rel=1e-12)
