@@ -100,10 +100,7 @@ def summarise(values: np.ndarray, in_place: bool = False) -> Summary:
     ``values`` is left as it is unless ``in_place`` (then it may be sorted, saving a copy of 10M draws).
     """
     finite_mask = np.isfinite(values)
-    if in_place and finite_mask.all():
-        finite = values
-    else:
-        finite = values[finite_mask]
+    finite = values if in_place and finite_mask.all() else values[finite_mask]
     del finite_mask
     finite.sort()
     n = finite.shape[0]
