@@ -45,7 +45,7 @@ Number = float | Range
 
 
 class EvidenceQuantity(Strict):
-    """An outcome quantity computed from a dataset snapshot (see docs/evidence.md)."""
+    """An outcome quantity computed from a dataset snapshot (see docs/model-format.md, evidence quantities)."""
 
     dataset: str
     instrument: str
