@@ -35,6 +35,7 @@ from impactlab_web.fieldwork.forms import (
 from impactlab_web.fieldwork.models import Questionnaire, Wave
 from impactlab_web.jobs import runner
 from impactlab_web.jobs.models import Job
+from impactlab_web.jobs.views import may_see as may_see_job
 from impactlab_web.permissions import requires
 
 
@@ -129,7 +130,10 @@ def _detail(request: HttpRequest, item: Questionnaire, question_form: QuestionFo
     manage = permissions.can(request.user, "questionnaire.manage", current)
     waves = [{"wave": w, "responses": w.responses.count(), "drafts": w.drafts.count()} for w in item.waves.all()]
     wanted = request.GET.get("job", "")
-    job = Job.objects.filter(pk=wanted, programme=current).first() if _uuid(wanted) else None
+    job = (Job.objects.filter(pk=wanted, programme=current, kind="fieldwork.responses_snapshot",
+                              params__questionnaire=item.pk).first() if _uuid(wanted) else None)
+    if job is not None and not may_see_job(request.user, job):
+        job = None
     return render(request, "fieldwork/questionnaire.html", {
         "programme": current, "item": item, "title": item.title(language), "manage": manage,
         "locked": item.locked(), "items": [service.item_summary(i, language) for i in item.core.items],

@@ -2,15 +2,34 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from impactlab_web import permissions
 from impactlab_web.jobs.models import Job
 from impactlab_web.permissions import requires
+
+# Jobs that touch personal data are shown only to those who may start them (others get 404, as if absent).
+CREATOR_ONLY = frozenset({"dataset.import"})  # an upload is its uploader's alone (the raw file, its report)
+ACTION_FOR_KIND = {
+    "fieldwork.responses_snapshot": "questionnaire.manage",
+    "fieldwork.registrations_snapshot": "registrations.export",
+    "report": "reports.drafts",
+}
+
+
+def may_see(user, job: Job) -> bool:
+    """May `user` see this job of its programme (its progress, message, error and result)?"""
+    if job.kind in CREATOR_ONLY:
+        return job.created_by_id is not None and job.created_by_id == user.pk
+    return permissions.can(user, ACTION_FOR_KIND.get(job.kind, "programme.view"), job.programme)
 
 
 @requires("programme.view")
 def status(request: HttpRequest, programme: int, job: str) -> HttpResponse:
-    """Progress, message and outcome of one job of the programme (never another programme's)."""
-    found = get_object_or_404(Job, pk=job, programme=request.programme)
+    """Progress, message and outcome of one job of the programme (never another programme's, and never one
+    whose kind the user's roles do not cover, such as someone else's data import)."""
+    found = get_object_or_404(Job.objects.select_related("programme"), pk=job, programme=request.programme)
+    if not may_see(request.user, found):
+        raise Http404("no such job")
     return render(request, "jobs/_status.html", {"job": found, "programme": request.programme})
