@@ -398,3 +398,23 @@ def test_a_failed_simulation_runs_again_only_when_asked(world: World, var_dir: P
     assert sim.job != job and sim.job.status == Job.Status.QUEUED
     run_pending()
     assert "90% interval" in client.get(index).content.decode()
+
+
+def test_an_import_with_every_row_bad_keeps_no_raw_values(world: World, var_dir: Path, tmp_path: Path) -> None:
+    """Quarantine with every row bad failed with the core's messages, which quote each value (respondent ids)
+    into the job's error and the upload's report; now only the masked report is kept."""
+    path = survey_csv(tmp_path)
+    lines = path.read_text().splitlines()
+    path.write_text("\n".join([lines[0], *lines[1:], *lines[1:]]) + "\n")  # every respondent twice per wave
+    client = login(world)
+    response = upload(client, world, path)
+    found, _done = mapping_post(client, response, on_error="quarantine")
+    run_pending()
+    found.refresh_from_db()
+    assert found.state == Upload.State.FAILED
+    job = found.job
+    job.refresh_from_db()
+    ids = [line.split(",")[0] for line in lines[1:]]
+    stored = json.dumps(found.report) + job.error + json.dumps(job.result)
+    assert not any(rid in stored for rid in ids)
+    assert found.report["issues"] and found.report["issues"][0]["value"] == "•••"

@@ -38,6 +38,14 @@ class ImportRejected(UserError):
         super().__init__([*report.messages(), "Nothing was imported. Fix the file, or import with --quarantine."])
 
 
+class NothingImported(UserError):
+    """Every row had an issue (with `on_error="quarantine"`): nothing was written. `.report` lists them."""
+
+    def __init__(self, report: ValidationReport):
+        self.report = report
+        super().__init__([*report.messages(), f"{report.file}: every row has an issue; nothing was imported."])
+
+
 @dataclass
 class ImportResult:
     snapshot: SnapshotInfo
@@ -103,7 +111,7 @@ def import_file(
     bad = frame[ROW].is_in(report.bad_rows().implode())
     good, quarantined = frame.filter(~bad), frame.filter(bad)
     if good.height == 0:
-        raise UserError([*report.messages(), f"{path.name}: every row has an issue; nothing was imported."])
+        raise NothingImported(report)
 
     say("pseudonymising")
     reference = mapping.age_reference_date or date.today()

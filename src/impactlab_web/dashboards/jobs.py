@@ -33,7 +33,7 @@ def report_rows(report: Any, masked: set[str]) -> dict[str, Any]:
 def import_upload(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
     """Import an upload with its mapping (the core's ``import_file``), make the DatasetRecord, delete the file."""
     from impactlab.evidence.workspace import Workspace
-    from impactlab.io.importer import ImportRejected, import_file
+    from impactlab.io.importer import ImportRejected, NothingImported, import_file
     from impactlab_web.dashboards import uploads
     from impactlab_web.dashboards.models import Upload
     from impactlab_web.models import DatasetRecord
@@ -52,6 +52,10 @@ def import_upload(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
     except ImportRejected as rejected:
         _finish(upload, Upload.State.REJECTED, report_rows(rejected.report, masked))
         return {"state": "rejected", "link": link}
+    except NothingImported as empty:  # its messages quote the rejected values: keep the masked report only
+        message = f"{upload.dataset}: every row has an issue; nothing was imported."
+        _finish(upload, Upload.State.FAILED, report_rows(empty.report, masked) | {"messages": [message]})
+        raise UserError(message) from None
     except UserError as error:
         _finish(upload, Upload.State.FAILED, {"messages": error.messages})
         raise
