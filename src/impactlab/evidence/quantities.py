@@ -68,8 +68,13 @@ def _pairs(frame: pl.DataFrame, column: str, pre: str, post: str, group_column: 
     return pairs
 
 
-def _meets_rule(pairs: pl.DataFrame, spec: ScoreSpec, quantity: EvidenceQuantity) -> float:
-    """How many pairs meet the rule (vectorised; change_stats gives the reliable-change shares)."""
+def _meets_rule(pairs: pl.DataFrame, spec: ScoreSpec, quantity: EvidenceQuantity,
+                reference_sd: float | None = None) -> float:
+    """How many pairs meet the rule (vectorised; change_stats gives the reliable-change shares).
+
+    ``reference_sd`` is the SD of the reliable change index: that of all paired respondents, so that a
+    programme and its comparison group are classified by the same criterion.
+    """
     pre, post = pairs["pre"].to_numpy(), pairs["post"].to_numpy()
     rule = quantity.rule
     if rule == "improvement":
@@ -80,14 +85,15 @@ def _meets_rule(pairs: pl.DataFrame, spec: ScoreSpec, quantity: EvidenceQuantity
         if reliability is None:
             raise UserError(f"instrument {spec.instrument.id} ships no reliability for {spec.score_name}: give "
                             "reliability: in the quantity to use the reliable change index")
-        result = change_stats(pre, post, reliability=reliability, higher_is_better=spec.higher_is_better)
+        result = change_stats(pre, post, reliability=reliability, higher_is_better=spec.higher_is_better,
+                              reference_sd=reference_sd)
         assert result.reliable_change is not None
         return (result.reliable_change["improved"] or 0.0) * result.n_pairs
     if rule == "recovered":
         if spec.norms is None or reliability is None:
             raise UserError(f"rule recovered needs norms and a reliability for {spec.column}")
         result = change_stats(pre, post, reliability=reliability, higher_is_better=spec.higher_is_better,
-                              norms=spec.norms)
+                              norms=spec.norms, reference_sd=reference_sd)
         return (result.clinical or {}).get("recovered", 0.0) * result.n_pairs
     if quantity.threshold is None:
         raise UserError("rule above_cutoff needs threshold: the score that counts as a good outcome")
@@ -99,12 +105,12 @@ def _meets_rule(pairs: pl.DataFrame, spec: ScoreSpec, quantity: EvidenceQuantity
 
 
 def _share(pairs: pl.DataFrame, spec: ScoreSpec, quantity: EvidenceQuantity,
-           policy: DisclosurePolicy, what: str) -> tuple[float, float, float, int]:
+           policy: DisclosurePolicy, what: str, reference_sd: float | None = None) -> tuple[float, float, float, int]:
     n = pairs.height
     if not policy.allows(n):
         raise UserError(f"{what}: only {n} respondents with both waves, fewer than the minimum cell size "
                         f"{policy.min_cell}: too few to base a quantity on")
-    count = _meets_rule(pairs, spec, quantity)
+    count = _meets_rule(pairs, spec, quantity, reference_sd)
     low, high = wilson_interval(count, n)
     return count / n, low, high, n
 
@@ -122,10 +128,13 @@ def resolve_outcome(model: ImpactModel, index: int, store: DatasetStore,
         raise UserError(f"outcome {outcome.id}: comparison needs group_column, a column of dataset {info.dataset}")
     pairs = _pairs(frame, spec.column, quantity.pre, quantity.post, group_column)
     programme = pairs
+    # one reliable-change criterion for the programme and its comparison group: the SD of all pairs' pre scores
+    pre_sd = pairs["pre"].std() if pairs.height > 1 else None
+    reference_sd = float(pre_sd) if pre_sd is not None and math.isfinite(pre_sd) and pre_sd > 0 else None
     if quantity.comparison is not None:
         is_comparison = pl.col(group_column).cast(pl.String) == quantity.comparison
         programme = pairs.filter(~is_comparison)
-    share, low, high, n = _share(programme, spec, quantity, policy, f"outcome {outcome.id}")
+    share, low, high, n = _share(programme, spec, quantity, policy, f"outcome {outcome.id}", reference_sd)
     size = model.stakeholder(quantity.scale_to).size if quantity.scale_to else None
     if quantity.scale_to and size is None:
         raise UserError(f"outcome {outcome.id}: stakeholder {quantity.scale_to} has no size to scale to")
@@ -141,7 +150,8 @@ def resolve_outcome(model: ImpactModel, index: int, store: DatasetStore,
                                                  source=trail[0].description)}
     if quantity.comparison is not None:
         control = pairs.filter(pl.col(group_column).cast(pl.String) == quantity.comparison)
-        c_share, c_low, c_high, c_n = _share(control, spec, quantity, policy, f"outcome {outcome.id} comparison")
+        c_share, c_low, c_high, c_n = _share(control, spec, quantity, policy, f"outcome {outcome.id} comparison",
+                                             reference_sd)
         dw = min(1.0, c_share / share) if share > 0 else 1.0
         dw_low = min(1.0, c_low / high) if high > 0 else 1.0
         dw_high = min(1.0, c_high / low) if low > 0 else 1.0
