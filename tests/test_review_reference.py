@@ -274,3 +274,31 @@ def test_comparison_deadweight_uses_one_reliable_change_criterion(monkeypatch):
     share_p, share_c = improved[:20].mean(), improved[20:].mean()
     assert changes["quantity"].base == pytest.approx(share_p * 100)
     assert changes["deadweight"].base == pytest.approx(share_c / share_p)
+
+
+def test_excel_value_map_of_the_ranged_rate_example(tmp_path):
+    """examples/eenzaamheid.yaml (a ranged discount rate): the workbook's formulas give value()'s figures."""
+    from pathlib import Path
+
+    formulas = pytest.importorskip("formulas")
+    import openpyxl
+
+    from impactlab import load_model
+    from impactlab.reports.xlsx import render_xlsx
+
+    model = load_model(Path(__file__).resolve().parents[1] / "examples" / "eenzaamheid.yaml")
+    layout = render_xlsx(model, tmp_path / "v.xlsx", lang="en")
+    book = formulas.ExcelModel().loads(str(layout.path)).finish()
+    sheet = openpyxl.load_workbook(layout.path).worksheets[-1].title
+
+    def key(address):
+        name, cell = address.rsplit("!", 1)
+        return f"'[v.xlsx]{name.strip(chr(39)).upper()}'!{cell.replace('$', '')}"
+
+    who = [f"'{sheet}'!D{r}" for r in range(2, 2 + len(model.stakeholders))]
+    keys = [key(a) for a in [layout.total_pv, layout.investment, layout.ratio, *who]]
+    solution = book.calculate(outputs=keys)
+    got = [float(solution[k].value[0][0]) for k in keys]
+    result = value(model)
+    expected = [result.present_value, result.investment, result.sroi_ratio, *(s.net for s in result.stakeholders)]
+    np.testing.assert_allclose(got, expected, rtol=1e-9)
