@@ -53,3 +53,39 @@ def test_questionnaire_page_shows_only_its_own_export_job(world: World) -> None:
                                                       "questionnaire": questionnaire.pk})
     response = _client(world, Role.PROFESSIONAL, "own").get(f"{url}?job={other.pk}")
     assert response.status_code == 200 and b"123456782" not in response.content
+
+
+def test_a_model_cannot_lower_the_installations_minimum_cell(world: World) -> None:
+    """valuation.min_cell (editable by any model editor) was the disclosure rule of the registrations balance,
+    the qualitative analysis and the report: `min_cell: 1` lifted suppression for everyone, viewers included."""
+    from impactlab.model.examples import example_text
+    from impactlab_web import modelling
+    from impactlab_web.qualitative.project import policy
+
+    text = example_text("buurtcirkels").replace("valuation:\n", "valuation:\n  min_cell: 1\n", 1)
+    modelling.save_version(world.programme, text, world.user(Role.RESEARCHER, "partner"), "min cell 1")
+    assert world.programme.latest_version().document["valuation"]["min_cell"] == 1
+    assert policy(world.programme).min_cell == 10
+    url = reverse("fieldwork:balance", kwargs={"programme": world.programme.pk})
+    response = _client(world, Role.VIEWER, "partner").get(url)
+    assert response.status_code == 200 and response.context["min_cell"] == 10
+
+
+def test_a_report_uses_at_least_the_installations_minimum_cell(world: World, settings, tmp_path,
+                                                               monkeypatch) -> None:
+    from impactlab.model.examples import example_text
+    from impactlab_web import modelling
+    from impactlab_web.review import cycles, reporting
+
+    settings.VAR_DIR, settings.WORKSPACE_DIR = tmp_path, tmp_path / "workspace"
+    settings.IMPACTLAB_REPORT_DRAWS = 2000
+    text = example_text("buurtcirkels").replace("valuation:\n", "valuation:\n  min_cell: 1\n", 1)
+    modelling.save_version(world.programme, text, None, "min cell 1")
+    seen = []
+    real = reporting.sources_for
+    monkeypatch.setattr(reporting, "sources_for",
+                        lambda c, model: seen.append(model.valuation.min_cell) or real(c, model))
+    current = cycles.create_cycle(world.programme, "min cell 1", None)
+    cycles.freeze(current, world.programme.latest_version())
+    reporting.generate(reporting.request_report(current, "en", ["html"]))
+    assert seen == [10]

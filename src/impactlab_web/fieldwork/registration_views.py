@@ -91,8 +91,10 @@ def delete(request: HttpRequest, programme: int, registration: int) -> HttpRespo
 
 def _policy(request: HttpRequest) -> DisclosurePolicy:
     latest = request.programme.latest_version()
+    from impactlab_web.dashboards.figures import policy as installation
+
     min_cell = (latest.document.get("valuation", {}).get("min_cell") if latest else None) or 10
-    return DisclosurePolicy(int(min_cell))
+    return DisclosurePolicy(max(int(min_cell), installation().min_cell))  # a model may raise it, never lower
 
 
 @requires("registrations.balance")

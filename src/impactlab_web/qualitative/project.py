@@ -36,9 +36,12 @@ def stakeholders(programme: Programme) -> dict[str, str]:
 
 
 def policy(programme: Programme) -> DisclosurePolicy:
-    """The model's disclosure rule (valuation.min_cell; the core's default before there is a model)."""
-    min_cell = model_document(programme).get("valuation", {}).get("min_cell")
-    return DisclosurePolicy(min_cell) if min_cell else DisclosurePolicy()
+    """The model's disclosure rule (valuation.min_cell; the core's default before there is a model), never
+    below the installation's (``IMPACTLAB_MIN_CELL``): editing the model must not lift the suppression."""
+    from impactlab_web.dashboards.figures import policy as installation
+
+    min_cell = model_document(programme).get("valuation", {}).get("min_cell") or DisclosurePolicy().min_cell
+    return DisclosurePolicy(max(int(min_cell), installation().min_cell))
 
 
 # ------------------------------------------------------------------------------------------ the project

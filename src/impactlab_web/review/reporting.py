@@ -108,6 +108,10 @@ def generate(report: ReportVersion, progress: Progress | None = None) -> ReportV
     say = progress or (lambda fraction, message="": None)
     cycle = report.cycle
     model = parse_model(report.model_version.text)
+    from impactlab_web.dashboards.figures import policy as installation
+
+    # the model may raise the disclosure rule, never lower it below the installation's
+    model.valuation.min_cell = max(model.valuation.min_cell, installation().min_cell)
     say(0.02, "evidence")
     sources, used = sources_for(cycle, model)
     workspace = settings.WORKSPACE_DIR if settings.WORKSPACE_DIR.exists() else None
