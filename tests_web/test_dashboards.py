@@ -418,3 +418,16 @@ def test_an_import_with_every_row_bad_keeps_no_raw_values(world: World, var_dir:
     stored = json.dumps(found.report) + job.error + json.dumps(job.result)
     assert not any(rid in stored for rid in ids)
     assert found.report["issues"] and found.report["issues"][0]["value"] == "•••"
+
+
+def test_the_uploaded_file_name_does_not_reach_the_snapshot(world: World, var_dir: Path, tmp_path: Path) -> None:
+    """A file named after a client: the stored copy, the snapshot metadata and the record carry a neutral name."""
+    client = login(world)
+    response = upload(client, world, survey_csv(tmp_path), name="Jan Jansen intake.csv")
+    found, _done = mapping_post(client, response, dataset="intake")
+    run_pending()
+    found.refresh_from_db()
+    assert found.state == Upload.State.IMPORTED, found.report
+    record = DatasetRecord.objects.get(name="intake")
+    info = Workspace(var_dir / "workspace").store().get(record.snapshot_id)
+    assert "Jansen" not in info.source.name and "Jansen" not in record.origin

@@ -15,17 +15,19 @@ STEPS = {"reading": 0.1, "validating": 0.35, "pseudonymising": 0.6, "writing sna
 REPORT_LIMIT = 500
 
 
-def report_rows(report: Any, masked: set[str]) -> dict[str, Any]:
+def report_rows(report: Any, masked: set[str], filename: str | None = None) -> dict[str, Any]:
     """The core's validation report as stored with the upload: counts per rule and the first issues, with the
-    values of identifying columns (respondent id, date of birth) masked."""
+    values of identifying columns (respondent id, date of birth) masked. The file is named as the uploader
+    named it (the stored copy has a neutral name, which is what reaches the snapshot's metadata)."""
     from impactlab.io.validation import RULE_TEXT
 
     frame = report.frame
-    issues = [{"file": report.file, "row": row, "column": column,
+    shown = filename or report.file
+    issues = [{"file": shown, "row": row, "column": column,
                "value": "•••" if column in masked and value not in (None, "") else value, "rule": rule,
                "rule_text": RULE_TEXT.get(rule, rule)}
               for row, column, value, rule in frame.head(REPORT_LIMIT).iter_rows()]
-    return {"file": report.file, "issues": issues, "total": frame.height,
+    return {"file": shown, "issues": issues, "total": frame.height,
             "rows": int(report.bad_rows().len()) if frame.height else 0, "counts": report.counts()}
 
 
@@ -50,11 +52,12 @@ def import_upload(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
         result = import_file(raw, upload.mapping, upload.dataset, Workspace(settings.WORKSPACE_DIR),
                              upload.on_error, progress=say)
     except ImportRejected as rejected:
-        _finish(upload, Upload.State.REJECTED, report_rows(rejected.report, masked))
+        _finish(upload, Upload.State.REJECTED, report_rows(rejected.report, masked, upload.filename))
         return {"state": "rejected", "link": link}
     except NothingImported as empty:  # its messages quote the rejected values: keep the masked report only
         message = f"{upload.dataset}: every row has an issue; nothing was imported."
-        _finish(upload, Upload.State.FAILED, report_rows(empty.report, masked) | {"messages": [message]})
+        report = report_rows(empty.report, masked, upload.filename)
+        _finish(upload, Upload.State.FAILED, report | {"messages": [message]})
         raise UserError(message) from None
     except UserError as error:
         _finish(upload, Upload.State.FAILED, {"messages": error.messages})
@@ -72,7 +75,7 @@ def import_upload(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
                       "source_sha256": info.source.sha256, "n": info.rows.imported,
                       "origin": f"{info.source.name} ({info.source.format})"[:300]})
         upload.record = record
-        report = report_rows(result.report, masked) | {"imported": info.rows.imported,
+        report = report_rows(result.report, masked, upload.filename) | {"imported": info.rows.imported,
                                                         "quarantined": info.rows.quarantined,
                                                         "snapshot": info.snapshot_id, "warnings": result.warnings}
         _finish(upload, Upload.State.IMPORTED, report)

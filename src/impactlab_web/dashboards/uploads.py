@@ -87,7 +87,8 @@ def save(upload: UploadedFile, folder_name: str) -> tuple[Path, str]:
     fmt = sniff(head)
     folder = root() / folder_name
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    path = folder / f"{_safe_stem(upload.name or 'upload')}.{fmt}"
+    # a neutral name: the user's file name may name a client, and it travels into the snapshot's metadata
+    path = folder / f"upload-{folder_name[:8]}.{fmt}"
     with path.open("wb") as handle:
         for chunk in upload.chunks():
             handle.write(chunk)

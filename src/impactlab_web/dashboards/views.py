@@ -65,7 +65,8 @@ def upload_new(request: HttpRequest, programme: int) -> HttpResponse:
                 uploads.preview(path)
             except uploads.BadFile as error:
                 uploads.discard(path)
-                form.add_error("file", str(error))
+                original = form.cleaned_data["file"].name or ""
+                form.add_error("file", str(error).replace(path.name, original) if path else str(error))
             else:
                 upload = Upload.objects.create(
                     id=key, programme=request.programme, owner=form.cleaned_data["owner"], uploaded_by=request.user,
