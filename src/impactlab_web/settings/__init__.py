@@ -82,6 +82,16 @@ DATABASES = {
         default=f"sqlite:///{VAR_DIR / 'impactlab.sqlite3'}", conn_max_age=60, conn_health_checks=True
     )
 }
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # Several writers at once (threaded server, worker, simultaneous submits): writers take the lock when a
+    # transaction starts and wait for it, instead of failing with "database is locked"; WAL lets readers go on.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+    # Tests use a file of their own too (an in-memory database locks whole tables between threads).
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 PASSWORD_HASHERS = [
