@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import math
 from dataclasses import asdict
 from pathlib import Path
 
 from impactlab.errors import UserError
+from impactlab.exports import SafeCsvWriter
 from impactlab.reports.blocks import ReportDocument
 
 COLUMNS = ("key", "section", "label", "value", "unit", "source")
@@ -25,7 +25,7 @@ def render_appendix(doc: ReportDocument, path: str | Path) -> tuple[Path, Path]:
     rows = [{k: _plain(v) for k, v in asdict(f).items()} for f in doc.figures]
     try:
         with csv_path.open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.DictWriter(handle, fieldnames=COLUMNS)
+            writer = SafeCsvWriter(handle, fieldnames=COLUMNS)
             writer.writeheader()
             writer.writerows(rows)
         document = {"title": doc.title, "subtitle": doc.subtitle, "date": doc.date, "lang": doc.lang,

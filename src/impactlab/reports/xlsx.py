@@ -17,6 +17,7 @@ from openpyxl.utils import get_column_letter as col
 from openpyxl.worksheet.worksheet import Worksheet
 
 from impactlab.errors import UserError
+from impactlab.exports import safe_cell
 from impactlab.model.document import available_proxies
 from impactlab.model.schema import ImpactModel, Input, base_of
 from impactlab.reports.blocks import ReportDocument
@@ -54,6 +55,16 @@ class _Writer:
 
     def put(self, row: int, column: int, content: object, fmt: str | None = None, editable: bool = False,
             bold: bool = False) -> str:
+        """A literal value; text from the model (names, sources) can never become a formula (`safe_cell`)."""
+        return self._write(row, column, safe_cell(content), fmt, editable, bold)
+
+    def formula(self, row: int, column: int, expression: str, fmt: str | None = None, bold: bool = False) -> str:
+        """One of the value map's own formulas (always built here from cell addresses, never from user text)."""
+        if not expression.startswith("="):
+            raise ValueError(f"not a formula: {expression!r}")
+        return self._write(row, column, expression, fmt, False, bold)
+
+    def _write(self, row: int, column: int, content: object, fmt: str | None, editable: bool, bold: bool) -> str:
         cell = self.sheet.cell(row=row, column=column, value=content)
         if fmt:
             cell.number_format = fmt
@@ -65,7 +76,7 @@ class _Writer:
 
     def header(self, row: int, labels: list[str], start: int = 1) -> None:
         for k, label in enumerate(labels):
-            cell = self.sheet.cell(row=row, column=start + k, value=label)
+            cell = self.sheet.cell(row=row, column=start + k, value=safe_cell(label))
             cell.font, cell.fill = BOLD, HEADER_FILL
 
 
@@ -85,7 +96,7 @@ def _proxies_sheet(book: Workbook, model: ImpactModel, compiled: CompiledModel, 
         w.put(r, 3, base, MONEY, editable=True)
         w.put(r, 4, p.price_year)
         w.put(r, 5, compiled.index_factors[pid], "0.000000", editable=True)
-        cells[pid] = f"'{sheet.title}'!" + w.put(r, 6, f"=C{r}*E{r}", MONEY)
+        cells[pid] = f"'{sheet.title}'!" + w.formula(r, 6, f"=C{r}*E{r}", MONEY)
         w.put(r, 7, p.unit or "")
         w.put(r, 8, p.source)
     for letter, width in zip("ABCDEFGH", (22, 40, 12, 10, 12, 14, 14, 60), strict=True):
@@ -109,14 +120,14 @@ def _inputs(w: _Writer, row: int, model: ImpactModel, result: ValuationResult, p
             w.put(r, 6, valued.value, MONEY, editable=True)
         else:
             w.put(r, 4, _input_quantity(item), "#,##0.##", editable=True)
-            w.put(r, 5, f"={proxy_cells[item.proxy]}", MONEY)
-            w.put(r, 6, f"=D{r}*E{r}", MONEY)
+            w.formula(r, 5, f"={proxy_cells[item.proxy]}", MONEY)
+            w.formula(r, 6, f"=D{r}*E{r}", MONEY)
         w.put(r, 7, item.year, editable=True)
-        w.put(r, 8, f"=F{r}/(1+{rate})^G{r}", MONEY)
+        w.formula(r, 8, f"=F{r}/(1+{rate})^G{r}", MONEY)
         r += 1
     last = max(r - 1, first)
     w.put(r, 1, texts("total"), bold=True)
-    investment = w.put(r, 8, f"=SUM(H{first}:H{last})", MONEY, bold=True)
+    investment = w.formula(r, 8, f"=SUM(H{first}:H{last})", MONEY, bold=True)
     return r + 2, investment, (f"$A${first}:$A${last}", f"$H${first}:$H${last}", "")
 
 
@@ -178,7 +189,7 @@ def _outcomes(w: _Writer, row: int, model: ImpactModel, result: ValuationResult,
     for k, year in enumerate(years):
         c = col(first_year_col + k)
         w.put(header_row, first_year_col + k, year, bold=True)
-        w.put(factor_row, first_year_col + k, f"=1/(1+$B$4)^({c}${header_row}-1+$B$5)", "0.0000")
+        w.formula(factor_row, first_year_col + k, f"=1/(1+$B$4)^({c}${header_row}-1+$B$5)", "0.0000")
     w.header(header_row, [texts("present_value")], start=pv_col)
     first = r = header_row + 1
     for o, valued in zip(model.outcomes, result.outcomes, strict=True):
@@ -189,7 +200,7 @@ def _outcomes(w: _Writer, row: int, model: ImpactModel, result: ValuationResult,
         w.put(r, 5, o.unit or "")
         w.put(r, 6, o.proxy or "")
         if o.proxy:
-            w.put(r, 7, f"={proxy_cells[o.proxy]}", MONEY)
+            w.formula(r, 7, f"={proxy_cells[o.proxy]}", MONEY)
         else:
             w.put(r, 7, valued.unit_value, MONEY, editable=True)
         for k, name in enumerate(("deadweight", "displacement", "attribution", "drop_off")):
@@ -199,19 +210,20 @@ def _outcomes(w: _Writer, row: int, model: ImpactModel, result: ValuationResult,
         w.put(r, 12, valued.start_year, editable=True)
         w.put(r, 13, valued.duration, editable=True)
         w.put(r, 14, names.get(o.transfer_from, "") if o.transfer_from else None)
-        w.put(r, 15, f"=D{r}*G{r}*(1-H{r})*(1-I{r})*(1-J{r})", MONEY)
+        w.formula(r, 15, f"=D{r}*G{r}*(1-H{r})*(1-I{r})*(1-J{r})", MONEY)
         for k in range(len(years)):
             t = f"{col(first_year_col + k)}${header_row}"
-            w.put(r, first_year_col + k, f"=IF(AND({t}>=$L{r},{t}<$L{r}+$M{r}),$O{r}*(1-$K{r})^({t}-$L{r}),0)", MONEY)
+            w.formula(r, first_year_col + k, f"=IF(AND({t}>=$L{r},{t}<$L{r}+$M{r}),$O{r}*(1-$K{r})^({t}-$L{r}),0)",
+                      MONEY)
         years_range = f"{col(first_year_col)}{r}:{col(last_year_col)}{r}"
         factors = f"{col(first_year_col)}${factor_row}:{col(last_year_col)}${factor_row}"
-        pv = w.put(r, pv_col, f"=SUMPRODUCT({years_range},{factors})", MONEY)
+        pv = w.formula(r, pv_col, f"=SUMPRODUCT({years_range},{factors})", MONEY)
         layout.outcome_pv[o.id] = f"'{w.sheet.title}'!{pv}"
         r += 1
     last = max(r - 1, first)
     pv_letter = col(pv_col)
     w.put(r, 1, texts("total"), bold=True)
-    total = w.put(r, pv_col, f"=SUM({pv_letter}{first}:{pv_letter}{last})", MONEY, bold=True)
+    total = w.formula(r, pv_col, f"=SUM({pv_letter}{first}:{pv_letter}{last})", MONEY, bold=True)
     layout.total_pv = f"'{w.sheet.title}'!{total}"
     ranges = {"who": f"$A${first}:$A${last}", "transfer": f"$N${first}:$N${last}",
               "pv": f"${pv_letter}${first}:${pv_letter}${last}", "total": total}
@@ -228,7 +240,7 @@ def _totals(w: _Writer, row: int, investment: str, ranges: dict[str, str], texts
              ("mkba_ratio", f"=B{row + 5}/{investment}", "0.00")]
     for k, (key, formula, fmt) in enumerate(lines):
         w.put(row + k, 1, texts(key), bold=key == "sroi_ratio")
-        address = w.put(row + k, 2, formula, fmt, bold=key == "sroi_ratio")
+        address = w.formula(row + k, 2, formula, fmt, bold=key == "sroi_ratio")
         if key == "sroi_ratio":
             layout.ratio = f"'{w.sheet.title}'!{address}"
 
@@ -242,9 +254,9 @@ def _who_pays(book: Workbook, model: ImpactModel, main: str, inputs: tuple[str, 
     ref = f"'{main}'!"
     for r, s in enumerate(model.stakeholders, start=2):
         w.put(r, 1, s.name)
-        w.put(r, 2, f"=SUMIF({ref}{inputs[0]},A{r},{ref}{inputs[1]})", MONEY)
-        w.put(r, 3, f"=SUMIF({ref}{ranges['who']},A{r},{ref}{ranges['pv']})"
+        w.formula(r, 2, f"=SUMIF({ref}{inputs[0]},A{r},{ref}{inputs[1]})", MONEY)
+        w.formula(r, 3, f"=SUMIF({ref}{ranges['who']},A{r},{ref}{ranges['pv']})"
                     f"-SUMIF({ref}{ranges['transfer']},A{r},{ref}{ranges['pv']})", MONEY)
-        w.put(r, 4, f"=C{r}-B{r}", MONEY)
+        w.formula(r, 4, f"=C{r}-B{r}", MONEY)
     for letter, width in zip("ABCD", (40, 16, 16, 16), strict=True):
         sheet.column_dimensions[letter].width = width

@@ -3,7 +3,6 @@ XLSForm, waves, wave links, fill in during a visit, export a wave's responses to
 
 from __future__ import annotations
 
-import csv
 import io
 import tempfile
 from pathlib import Path
@@ -18,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from impactlab.errors import UserError
+from impactlab.exports import SafeCsvWriter
 from impactlab.fieldwork.questionnaire import questionnaire_to_yaml
 from impactlab.fieldwork.tokens import new_respondent_key
 from impactlab.fieldwork.xlsform import read_xlsform
@@ -271,7 +271,7 @@ def links(request: HttpRequest, programme: int, questionnaire: int, wave: int) -
             form.add_error("earlier", error.messages[0])
             return render(request, "fieldwork/links.html", context, status=422)
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = SafeCsvWriter(out)
     writer.writerow(["number", "wave", "link"])
     for number, token in enumerate(tokens, start=1):
         writer.writerow([number, found.name, _absolute(request, token)])
