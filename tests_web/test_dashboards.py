@@ -52,7 +52,10 @@ def login(world: World, role: Role = Role.ADMINISTRATOR, scope: str = "own") -> 
 def upload(client: Client, world: World, path: Path, name: str | None = None, content: bytes | None = None):
     url = reverse("dashboards:upload_new", kwargs={"programme": world.programme.pk})
     data = content if content is not None else path.read_bytes()
-    return client.post(url, {"file": SimpleUploadedFile(name or path.name, data), "owner": world.own.pk})
+    response = client.post(url, {"file": SimpleUploadedFile(name or path.name, data), "owner": world.own.pk})
+    if response.status_code == 302:
+        run_pending()  # the file is read in a job, never in the request
+    return response
 
 
 def mapping_post(client: Client, response, **changes) -> tuple[Upload, object]:
@@ -149,10 +152,8 @@ def test_a_broken_row_can_be_quarantined(world: World, var_dir: Path, tmp_path: 
     ("picture.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not a CSV, Excel"),
     ("old.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64, "old Excel"),
     ("damaged.xlsx", b"PK\x03\x04" + b"\x00" * 200, "not an Excel workbook"),
-    ("damaged.sav", b"$FL2" + b"\x00" * 100, "damaged"),
     ("empty.csv", b"", "empty"),
     ("notes.txt", b"just some words without separators\nmore words\n", "no column separators"),
-    ("header.csv", b"a,b,c\n", "no data rows"),
 ])
 def test_wrong_or_damaged_files_give_a_message(world: World, var_dir: Path, tmp_path: Path,
                                                name: str, content: bytes, message: str) -> None:
@@ -162,6 +163,24 @@ def test_wrong_or_damaged_files_give_a_message(world: World, var_dir: Path, tmp_
     assert message.lower() in errors.lower(), errors
     assert not Upload.objects.exists()
     assert not any((var_dir / "uploads").glob("*/*")) if (var_dir / "uploads").exists() else True
+
+
+@pytest.mark.parametrize(("name", "content", "message"), [
+    ("damaged.sav", b"$FL2" + b"\x00" * 100, "damaged"),
+    ("header.csv", b"a,b,c\n", "no data rows"),
+])
+def test_a_file_unreadable_past_its_first_bytes_fails_in_its_job(world: World, var_dir: Path, tmp_path: Path,
+                                                               name: str, content: bytes, message: str) -> None:
+    """Reading happens in the preview job: the request only stores the file; the job's failure is shown on the
+    upload's page, under the uploader's own file name, and the raw file is deleted."""
+    client = login(world)
+    response = upload(client, world, tmp_path / name, name=name, content=content)
+    assert response.status_code == 302
+    found = Upload.objects.get()
+    assert found.state == Upload.State.FAILED and found.path == "" and found.job.status == "failed"
+    assert not any((var_dir / "uploads").glob("*/*"))
+    page = client.get(response["Location"]).content.decode()
+    assert "The file could not be read" in page and message in page.lower() and "hx-trigger" not in page
 
 
 def test_the_type_comes_from_the_content_not_the_name(world: World, var_dir: Path, tmp_path: Path) -> None:

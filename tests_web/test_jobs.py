@@ -86,3 +86,125 @@ def test_eager_mode_runs_after_commit(world: World, settings, django_capture_on_
                       world.programme)
     job.refresh_from_db()
     assert job.status == Job.Status.DONE
+
+
+# --- recovery, cancel, rights at run time --------------------------------------------------------------------
+
+def _running(world: World, kind: str = "simulate", seconds_ago: float = 120, attempts: int = 1, **fields) -> Job:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    beat = timezone.now() - timedelta(seconds=seconds_ago)
+    return Job.objects.create(kind=kind, params=fields.pop("params", {"programme": world.programme.pk,
+                                                                         "version": 1, "draws": 10}),
+                              programme=world.programme, status=Job.Status.RUNNING, attempts=attempts,
+                              started=beat, heartbeat=beat, progress=0.1, worker="gone:1", **fields)
+
+
+def test_a_job_whose_worker_died_is_tried_again_then_given_up(world: World, settings) -> None:
+    from impactlab_web.jobs.runner import recover_stale
+
+    settings.IMPACTLAB_JOB_ATTEMPTS, settings.IMPACTLAB_JOB_STALE_SECONDS = 2, 30
+    Job.objects.all().delete()
+    alive = _running(world, seconds_ago=5)
+    dead = _running(world)
+    assert recover_stale() == 1
+    alive.refresh_from_db()
+    dead.refresh_from_db()
+    assert alive.status == Job.Status.RUNNING  # a fresh heartbeat: left alone
+    assert dead.status == Job.Status.QUEUED and dead.attempts == 1 and dead.progress == 0.0
+    assert "trying again" in dead.message
+    assert run_pending() == 1  # the second attempt runs and finishes
+    dead.refresh_from_db()
+    assert dead.status == Job.Status.DONE and dead.attempts == 2
+
+    last = _running(world, attempts=2)
+    assert recover_stale() == 1
+    last.refresh_from_db()
+    assert last.status == Job.Status.FAILED and last.finished is not None
+    assert "attempt 2 of 2" in last.error
+
+
+def test_the_status_partial_recovers_and_stops_polling_in_dutch(world: World, settings) -> None:
+    settings.IMPACTLAB_JOB_ATTEMPTS = 1
+    user = world.user(Role.VIEWER, "own")
+    user.profile.language = "nl"
+    user.profile.save()
+    job = _running(world, created_by=user)
+    client = Client()
+    client.force_login(user)
+    url = reverse("jobs:status", kwargs={"programme": world.programme.pk, "job": job.pk})
+    html = client.get(url, HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+    job.refresh_from_db()
+    assert job.status == Job.Status.FAILED
+    assert "hx-trigger" not in html and "mislukt" in html and "opnieuw" in job.error
+
+
+def test_an_older_attempt_delivered_again_does_nothing(world: World) -> None:
+    from impactlab_web.jobs.runner import _execute
+
+    job = enqueue("simulate", {"programme": world.programme.pk, "version": 1, "draws": 10}, None, world.programme)
+    assert _execute(str(job.pk), 1) == "ran"
+    assert _execute(str(job.pk), 1) == "stale"  # the queue's lease gave it out again: the row moved on
+    job.refresh_from_db()
+    assert job.status == Job.Status.DONE and job.attempts == 1
+
+
+def test_cancel_a_queued_and_a_running_job(world: World) -> None:
+    from impactlab_web.jobs.runner import cancel
+
+    Job.objects.all().delete()
+    queued = enqueue("simulate", {"programme": world.programme.pk, "version": 1, "draws": 10}, None, world.programme)
+    assert cancel(queued).status == Job.Status.CANCELLED
+    assert run_pending() == 0
+
+    seen = []
+
+    @register("test-slow")
+    def _slow(params: dict, progress) -> dict:
+        Job.objects.filter(kind="test-slow").update(cancel_requested=True)  # someone presses "Discard"
+        seen.append(1)
+        progress(0.5, "half way")
+        seen.append(2)
+        return {}
+
+    slow = enqueue("test-slow", {}, None, world.programme)
+    run_pending()
+    slow.refresh_from_db()
+    assert slow.status == Job.Status.CANCELLED and seen == [1]
+
+
+def test_a_withdrawn_agreement_stops_a_queued_report(world: World, shared, settings, var_dir) -> None:
+    """The partner's researcher queues a report on a cycle with the shared dataset; the agreement is withdrawn
+    before the job runs: the job fails with a message naming the dataset, and no report file exists."""
+    from django.utils import timezone
+
+    from impactlab_web.review import cycles, reporting
+    from impactlab_web.review.models import ReportVersion
+
+    settings.IMPACTLAB_REPORT_DRAWS = 500
+    researcher = world.user(Role.RESEARCHER, "partner")
+    cycle = cycles.create_cycle(world.programme, "2025", world.user(Role.ADMINISTRATOR, "own"))
+    cycle.datasets.add(world.dataset)
+    report = reporting.request_report(cycle, "en", ["html"], researcher)
+    shared.withdrawn_at = timezone.now()
+    shared.save()
+    run_pending()
+    report.refresh_from_db()
+    job = report.job
+    job.refresh_from_db()
+    assert job.status == Job.Status.FAILED and "survey" in job.error and "withdrawn" in job.error
+    assert report.status == ReportVersion.Status.FAILED and report.files == {}
+    assert not report.folder.exists()
+
+
+def test_a_role_taken_away_stops_a_queued_job(world: World) -> None:
+    from impactlab_web.models import Membership
+
+    user = world.user(Role.RESEARCHER, "own")
+    job = enqueue("simulate", {"programme": world.programme.pk, "version": 1, "draws": 10}, user, world.programme)
+    Membership.objects.filter(user=user).delete()
+    run_pending()
+    job.refresh_from_db()
+    assert job.status == Job.Status.FAILED and "no longer" in job.error

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from impactlab.errors import UserError
+from impactlab_web.jobs import lifecycle
 from impactlab_web.jobs.registry import Progress, register
+from impactlab_web.jobs.runner import Cancelled
 
 STEPS = {"reading": 0.1, "validating": 0.35, "pseudonymising": 0.6, "writing snapshot": 0.85}
 REPORT_LIMIT = 500
@@ -29,6 +33,29 @@ def report_rows(report: Any, masked: set[str], filename: str | None = None) -> d
               for row, column, value, rule in frame.head(REPORT_LIMIT).iter_rows()]
     return {"file": shown, "issues": issues, "total": frame.height,
             "rows": int(report.bad_rows().len()) if frame.height else 0, "counts": report.counts()}
+
+
+@register("dataset.preview")
+def preview_upload(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
+    """Read an uploaded file once, in the background: its columns and a few masked rows are stored with the
+    upload for the mapping page (which never parses the file itself). An unreadable file fails the job; the
+    cleanup then deletes it."""
+    from impactlab_web.dashboards import uploads
+    from impactlab_web.dashboards.models import Upload
+
+    upload = Upload.objects.get(pk=params["upload"], state=Upload.State.READING)
+    link = reverse("dashboards:upload", kwargs={"programme": upload.programme_id, "upload": upload.pk})
+    progress(0.1, "reading")
+    try:
+        preview = uploads.preview(upload.path)
+    except uploads.BadFile as error:
+        raise UserError(str(error).replace(Path(upload.path).name, upload.filename)) from None
+    progress(0.9, "preview")
+    moved = Upload.objects.filter(pk=upload.pk, state=Upload.State.READING).update(
+        preview=preview, state=Upload.State.MAPPING)
+    if not moved:  # discarded meanwhile
+        raise UserError(_("The upload was discarded."))
+    return {"state": "mapping", "columns": len(preview["columns"]), "rows": preview["n"], "link": link}
 
 
 @register("dataset.import")
@@ -69,6 +96,9 @@ def import_upload(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
         uploads.discard(raw)
     info = result.snapshot
     with transaction.atomic():
+        if not Upload.objects.select_for_update().filter(pk=upload.pk, state=Upload.State.IMPORTING).exists():
+            lifecycle.remove_unrecorded_snapshots(upload.dataset, snapshot_id=info.snapshot_id)
+            raise Cancelled()  # discarded while importing: its snapshot is not kept
         record, _ = DatasetRecord.objects.get_or_create(
             snapshot_id=info.snapshot_id,
             defaults={"owner": upload.owner, "programme": upload.programme, "name": upload.dataset,
@@ -84,8 +114,11 @@ def import_upload(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
 
 
 def _finish(upload: Any, state: str, report: dict[str, Any]) -> None:
-    upload.state, upload.report, upload.path = state, report, ""
-    upload.save(update_fields=["state", "report", "path", "record"])
+    """The import's outcome, unless the upload was discarded meanwhile (then it stays discarded)."""
+    from impactlab_web.dashboards.models import Upload
+
+    Upload.objects.filter(pk=upload.pk, state=Upload.State.IMPORTING).update(
+        state=state, report=report, path="", record=upload.record)
 
 
 @register("dashboard.simulate")

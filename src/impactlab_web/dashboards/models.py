@@ -18,12 +18,14 @@ class Upload(models.Model):
     """A data file uploaded for import into a programme; visible to its uploader only."""
 
     class State(models.TextChoices):
+        READING = "reading", _("reading the file")
         MAPPING = "mapping", _("waiting for the column mapping")
         IMPORTING = "importing", _("importing")
         IMPORTED = "imported", _("imported")
         REJECTED = "rejected", _("rejected")
         FAILED = "failed", _("failed")
         DISCARDED = "discarded", _("discarded")
+        EXPIRED = "expired", _("expired: not mapped within a day")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     programme = models.ForeignKey("impactlab_web.Programme", on_delete=models.CASCADE, related_name="uploads")
@@ -39,6 +41,7 @@ class Upload(models.Model):
     state = models.CharField(max_length=12, choices=State.choices, default=State.MAPPING)
     job = models.ForeignKey("jobs.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     report = models.JSONField(default=dict, blank=True)
+    preview = models.JSONField(default=dict, blank=True, help_text="columns and a few masked rows, read in a job")
     record = models.ForeignKey("impactlab_web.DatasetRecord", null=True, blank=True, on_delete=models.SET_NULL,
                                related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)

@@ -1,8 +1,9 @@
 """Uploaded data files: type by content, a private folder until import, preview, and the column mapping.
 
 The raw file holds direct identifiers: it is written under ``VAR_DIR/uploads/<upload id>/`` (mode 0600), read
-for the preview with identifier-like columns masked, and deleted as soon as its import has run, or when the
-upload is discarded or left for more than a day.
+once for the preview in a background job (``dataset.preview``; identifier-like columns masked, a few rows
+stored with the upload), and deleted on every end of the upload: imported, rejected, failed (also when the
+worker died), discarded, or expired (not mapped within a day).
 """
 
 from __future__ import annotations
@@ -119,15 +120,16 @@ def discard(path: str | Path | None) -> None:
 
 
 def discard_stale() -> int:
-    """Delete raw files of uploads nobody mapped within a day."""
+    """Delete raw files of uploads nobody mapped within a day (they expire)."""
     from impactlab_web.dashboards.models import Upload
 
-    stale = Upload.objects.filter(state=Upload.State.MAPPING, created_at__lt=timezone.now() - STALE_AFTER)
+    stale = Upload.objects.filter(state__in=(Upload.State.READING, Upload.State.MAPPING),
+                                  created_at__lt=timezone.now() - STALE_AFTER)
     count = 0
     for upload in stale:
         discard(upload.path)
         upload.path = ""
-        upload.state = Upload.State.DISCARDED
+        upload.state = Upload.State.EXPIRED
         upload.save(update_fields=["path", "state"])
         count += 1
     return count

@@ -23,6 +23,7 @@ from impactlab_web import permissions
 from impactlab_web.dashboards import charts, figures, uploads
 from impactlab_web.dashboards.forms import AgreementForm, MappingForm, UploadForm
 from impactlab_web.dashboards.models import Upload
+from impactlab_web.jobs import runner
 from impactlab_web.jobs.runner import enqueue
 from impactlab_web.models import AuditEvent, DatasetRecord, DataSharingAgreement, Organisation, Role
 from impactlab_web.permissions import requires
@@ -62,16 +63,19 @@ def upload_new(request: HttpRequest, programme: int) -> HttpResponse:
             key, path = uuid.uuid4(), None
             try:
                 path, fmt = uploads.save(form.cleaned_data["file"], str(key))
-                uploads.preview(path)
             except uploads.BadFile as error:
                 uploads.discard(path)
                 original = form.cleaned_data["file"].name or ""
                 form.add_error("file", str(error).replace(path.name, original) if path else str(error))
-            else:
-                upload = Upload.objects.create(
-                    id=key, programme=request.programme, owner=form.cleaned_data["owner"], uploaded_by=request.user,
-                    filename=form.cleaned_data["file"].name[:200], format=fmt, size=path.stat().st_size,
-                    path=str(path))
+            else:  # the file is read in a job (never in the request); its page follows the job
+                with transaction.atomic():
+                    upload = Upload.objects.create(
+                        id=key, programme=request.programme, owner=form.cleaned_data["owner"],
+                        uploaded_by=request.user, filename=form.cleaned_data["file"].name[:200], format=fmt,
+                        size=path.stat().st_size, path=str(path), state=Upload.State.READING)
+                    upload.job = enqueue("dataset.preview", {"upload": str(upload.pk)}, request.user,
+                                         request.programme)
+                    upload.save(update_fields=["job"])
                 return redirect("dashboards:upload", programme=programme, upload=upload.pk)
         status = 422
     return render(request, "dashboards/upload_new.html", {"programme": request.programme, "form": form},
@@ -96,10 +100,7 @@ def upload_detail(request: HttpRequest, programme: int, upload: uuid.UUID) -> Ht
     context: dict[str, Any] = {"programme": request.programme, "upload": found}
     if found.state != Upload.State.MAPPING:
         return render(request, "dashboards/upload_report.html", context)
-    try:
-        preview = uploads.preview(found.path) if found.path else None
-    except uploads.BadFile as error:
-        preview, context["file_error"] = None, str(error)
+    preview = found.preview if found.path and found.preview.get("columns") else None  # read by the job
     if preview is None:
         context.setdefault("file_error", _("The uploaded file is no longer there: upload it again."))
         status = 422 if request.method == "POST" else 200
@@ -144,6 +145,12 @@ def _default_name(filename: str) -> str:
 def upload_status(request: HttpRequest, programme: int, upload: uuid.UUID) -> HttpResponse:
     """The import's progress (polled with HTMX while it runs), then its validation report."""
     found = _my_upload(request, upload)
+    if found.job is not None and runner.recover(found.job):  # its worker died: retried or failed, visibly
+        found = _my_upload(request, upload)
+    if found.state == Upload.State.MAPPING and request.htmx:  # read: on to the mapping page
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = reverse("dashboards:upload", kwargs={"programme": programme, "upload": found.pk})
+        return response
     return render(request, "dashboards/_upload_status.html", {"programme": request.programme, "upload": found})
 
 
@@ -152,10 +159,11 @@ def upload_discard(request: HttpRequest, programme: int, upload: uuid.UUID) -> H
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     found = _my_upload(request, upload)
-    if found.state == Upload.State.MAPPING:
+    busy = (Upload.State.READING, Upload.State.MAPPING, Upload.State.IMPORTING)
+    if Upload.objects.filter(pk=found.pk, state__in=busy).update(state=Upload.State.DISCARDED, path=""):
+        if found.job is not None and found.job.active:
+            runner.cancel(found.job)  # a running job stops at its next step and keeps nothing
         uploads.discard(found.path)
-        found.path, found.state = "", Upload.State.DISCARDED
-        found.save(update_fields=["path", "state"])
         messages.info(request, _("The uploaded file was deleted."))
     return redirect("data:list", programme=programme)
 

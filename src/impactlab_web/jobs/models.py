@@ -1,4 +1,7 @@
-"""The job table: what to run, for whom, how far it is, and what came out."""
+"""The job table: what to run, for whom, how far it is, and what came out.
+
+The row is the user-facing record (pages show status, progress, message, error and result); the task queue
+(django-q2, see ``runner``) only carries ``(job id, attempt)`` and does the execution."""
 
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ class Job(models.Model):
         RUNNING = "running", _("running")
         DONE = "done", _("done")
         FAILED = "failed", _("failed")
+        CANCELLED = "cancelled", _("cancelled")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     kind = models.CharField(max_length=64)
@@ -30,6 +34,11 @@ class Job(models.Model):
     created = models.DateTimeField(auto_now_add=True)
     started = models.DateTimeField(null=True, blank=True)
     finished = models.DateTimeField(null=True, blank=True)
+    # the queue's side: which attempt runs, on which worker, its last sign of life, and a cancel request
+    attempts = models.PositiveSmallIntegerField(default=0)
+    heartbeat = models.DateTimeField(null=True, blank=True)
+    worker = models.CharField(max_length=120, blank=True)
+    cancel_requested = models.BooleanField(default=False)
 
     class Meta:
         ordering = ("-created",)

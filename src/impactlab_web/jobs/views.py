@@ -6,6 +6,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from impactlab_web import permissions
+from impactlab_web.jobs import runner
 from impactlab_web.jobs.models import Job
 from impactlab_web.permissions import requires
 
@@ -32,4 +33,6 @@ def status(request: HttpRequest, programme: int, job: str) -> HttpResponse:
     found = get_object_or_404(Job.objects.select_related("programme"), pk=job, programme=request.programme)
     if not may_see(request.user, found):
         raise Http404("no such job")
+    if runner.recover(found):  # its worker stopped giving signs of life: retried or failed, visibly
+        found.refresh_from_db()
     return render(request, "jobs/_status.html", {"job": found, "programme": request.programme})

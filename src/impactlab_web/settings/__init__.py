@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "django_q",
     "impactlab_web",
     "impactlab_web.jobs",
     "impactlab_web.fieldwork",
@@ -33,8 +34,28 @@ INSTALLED_APPS = [
     "impactlab_web.dashboards",
     "impactlab_web.review",
 ]
-# Background jobs run in `manage.py run_jobs`; eager mode (tests, tiny installs) runs them after the request.
+# Background jobs: the task queue is django-q2 with its ORM broker, in this same database (no server to run);
+# `manage.py run_jobs` starts a worker cluster (several may run, on several machines). See jobs/runner.py.
+# Eager mode (tests, tiny installs) runs a job right after the request's transaction commits.
 IMPACTLAB_JOBS_EAGER = os.environ.get("IMPACTLAB_JOBS_EAGER", "0") == "1"
+IMPACTLAB_JOB_ATTEMPTS = int(os.environ.get("IMPACTLAB_JOB_ATTEMPTS", "2"))  # a job whose worker died: tries
+IMPACTLAB_JOB_HEARTBEAT_SECONDS = float(os.environ.get("IMPACTLAB_JOB_HEARTBEAT_SECONDS", "5"))
+IMPACTLAB_JOB_STALE_SECONDS = float(os.environ.get("IMPACTLAB_JOB_STALE_SECONDS", "30"))  # no heartbeat: dead
+_JOB_TIME_LIMIT = int(os.environ.get("IMPACTLAB_JOB_TIME_LIMIT", "1800"))
+Q_CLUSTER = {
+    "name": "impactlab",
+    "orm": "default",  # the ORM broker: a lease per task, in the app's own database
+    "workers": int(os.environ.get("IMPACTLAB_WORKERS", "2")),
+    "timeout": _JOB_TIME_LIMIT,  # time limit of one task; its worker process is replaced after it
+    "retry": _JOB_TIME_LIMIT + 120,  # lease: a task not acknowledged by then is given to another worker
+    "max_attempts": 3,
+    "ack_failures": True,
+    "save_limit": 200,
+    "poll": float(os.environ.get("IMPACTLAB_QUEUE_POLL", "0.5")),
+    "catch_up": False,
+    "recycle": 200,
+    "label": "Jobs queue",
+}
 
 # Django 6 ships a CSP middleware; on Django 5.2 (Python 3.11) our small stand-in reads the same setting.
 CSP_MIDDLEWARE = (
