@@ -4,8 +4,13 @@ queued in this process and stops (no cluster)."""
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
+
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.db import connections
 
 SWEEP = "impactlab_web.jobs.lifecycle.sweep"
 
@@ -28,8 +33,33 @@ class Command(BaseCommand):
             self.stdout.write(f"ran {run_pending()} job(s)")
             return
         ensure_sweep_schedule()
+        connections.close_all()  # the cluster forks its processes: none may share this one's connection
+        Sweeper().start()
         self.stdout.write("impactlab worker: waiting for jobs (Ctrl+C stops)")
+        self.stdout.flush()
         call_command("qcluster")
+
+
+class Sweeper(threading.Thread):
+    """Recovers jobs of dead workers within half the staleness limit (the minute schedule is the fallback when
+    this process is gone too): a job whose worker died ends or restarts within about 1.5 x that limit."""
+
+    def __init__(self) -> None:
+        super().__init__(name="impactlab-sweeper", daemon=True)
+
+    def run(self) -> None:
+        from django.db import close_old_connections
+
+        from impactlab_web.jobs import lifecycle
+        from impactlab_web.jobs.runner import stale_seconds
+
+        while True:
+            time.sleep(max(0.5, stale_seconds() / 2))
+            try:
+                close_old_connections()
+                lifecycle.sweep()
+            except Exception:  # the database may be away for a moment: try again next round
+                logging.getLogger(__name__).exception("sweep failed")
 
 
 def ensure_sweep_schedule() -> None:
