@@ -64,6 +64,7 @@ def own_entry(ok: int) -> Rule:
 
 
 EXPECT: dict[tuple[str, str], Rule] = {
+    ("health", "GET"): lambda role, scope: 200,
     ("accounts:login", "GET"): lambda role, scope: 200 if role is None else 302,
     ("accounts:logout", "GET"): everyone(405),
     ("accounts:logout", "POST"): lambda role, scope: 302,

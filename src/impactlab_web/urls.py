@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import include, path
 
-from impactlab_web.views import accounts, data, editor, programmes
+from impactlab_web.views import accounts, data, editor, health, programmes
 
 P = "programmes/<int:programme>/"
 
@@ -46,6 +46,7 @@ data_urls = ([
 from impactlab_web.jobs.urls import urlpatterns as jobs_urls  # noqa: E402
 
 urlpatterns = [
+    path("health/", health.health, name="health"),
     path("", include(jobs_urls)),
     path("accounts/", include(accounts_urls)),
     path("", include(programme_urls)),
