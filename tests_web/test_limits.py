@@ -5,6 +5,12 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from docx import Document as WordDocument
+from openpyxl import Workbook
 
 from impactlab.exports import FORMULA_TRIGGERS
 from impactlab_web.fieldwork.models import Questionnaire, Wave
@@ -29,3 +35,121 @@ def test_links_csv_never_starts_a_formula(client, world: World) -> None:
     assert len(rows) == 3
     assert [row[1] for row in rows[1:]] == ["'" + wave.name] * 2
     assert not [cell for row in rows for cell in row if cell.startswith(FORMULA_TRIGGERS)]
+
+
+# ------------------------------------------------------------------------------- oversized and hostile input
+def _bomb_docx() -> bytes:
+    word = WordDocument()
+    word.add_paragraph("Interview.")
+    plain = io.BytesIO()
+    word.save(plain)
+    out = io.BytesIO()
+    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "word/document.xml":
+                data = data.replace(b"<w:body>", b"<w:body>" + b"<w:p><w:r><w:t>bla</w:t></w:r></w:p>" * 500_000)
+            target.writestr(info.filename, data)
+    return out.getvalue()
+
+
+def _wide_xlsx(columns: int) -> bytes:
+    book = Workbook()
+    book.active.append([f"c{i}" for i in range(columns)])
+    book.active.append(list(range(columns)))
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_a_docx_bomb_upload_is_a_message_in_the_users_language(world: World) -> None:
+    user = world.user(Role.RESEARCHER, "own")
+    client = Client()
+    client.force_login(user)
+    upload = io.BytesIO(_bomb_docx())
+    upload.name = "verhaal.docx"
+    response = client.post(f"{p(world)}/qualitative/upload/", {"file": upload, "group": "residents"})
+    assert response.status_code == 422
+    assert "verhaal.docx: the part word/document.xml (17 MB) is more than the limit of 16 MB." in \
+        response.content.decode()
+    user.profile.language = "nl"
+    user.profile.save()
+    upload.seek(0)
+    dutch = client.post(f"{p(world)}/qualitative/upload/", {"file": upload, "group": "residents"})
+    assert dutch.status_code == 422
+    assert "verhaal.docx: het onderdeel word/document.xml (17 MB) is meer dan de grens van 16 MB." in \
+        dutch.content.decode()
+
+
+def _upload_wide(world: World, columns: int):
+    client = Client()
+    client.force_login(world.user(Role.ADMINISTRATOR, "own"))
+    return client, client.post(f"{p(world)}/data/upload/", {
+        "file": SimpleUploadedFile("breed.xlsx", _wide_xlsx(columns)), "owner": world.own.pk})
+
+
+def test_a_data_file_with_too_many_columns_is_a_message(world: World, var_dir) -> None:
+    _client, response = _upload_wide(world, 1_200)
+    assert response.status_code == 422
+    assert "the number of columns (1,001 or more) is more than the limit of 1,000" in response.content.decode()
+
+
+def test_a_mapping_form_for_a_thousand_columns_is_accepted(world: World, var_dir) -> None:
+    """A file at the column limit: its mapping form has one field per column and posts without TooManyFieldsSent."""
+    client, made = _upload_wide(world, 1_000)
+    assert made.status_code == 302
+    page = client.get(made["Location"])
+    form = page.context["form"]
+    data = {name: form[name].value() or "" for name in form.fields}
+    assert len(data) > 1_000
+    posted = client.post(made["Location"], data)
+    assert posted.status_code == 422  # no respondent id chosen: the form's own message, not an error page
+    assert "respondent id" in posted.content.decode()
+
+
+def test_too_many_fields_is_a_clear_message_not_an_error_page(world: World, settings) -> None:
+    client = Client()
+    client.force_login(world.user(Role.ADMINISTRATOR, "own"))
+    fields = {f"f{i}": "x" for i in range(settings.DATA_UPLOAD_MAX_NUMBER_FIELDS + 1)}
+    response = client.post(f"{p(world)}/model/check/", fields)
+    assert response.status_code == 400
+    assert "The form sends more than 2,500 fields; this is more than the limit of 2,500." in response.content.decode()
+    user = world.user(Role.ADMINISTRATOR, "own")
+    user.profile.language = "nl"
+    user.profile.save()
+    dutch = client.post(f"{p(world)}/model/check/", fields)
+    assert dutch.status_code == 400 and "dat is meer dan de grens van 2,500" in dutch.content.decode()
+
+
+def test_an_xlsform_with_a_doctype_is_a_message(world: World, tmp_path) -> None:
+    book = Workbook()
+    book.active.title = "survey"
+    book.active.append(["type", "name", "label"])
+    book.active.append(["text", "q1", "Vraag"])
+    book.save(tmp_path / "form.xlsx")
+    hostile = io.BytesIO()
+    with zipfile.ZipFile(tmp_path / "form.xlsx") as source, zipfile.ZipFile(hostile, "w") as out:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e "lol">]>' + data
+            out.writestr(info, data)
+    client = Client()
+    client.force_login(world.user(Role.RESEARCHER, "own"))
+    response = client.post(f"{p(world)}/questionnaires/import/",
+                           {"file": SimpleUploadedFile("formulier.xlsx", hostile.getvalue())})
+    assert response.status_code == 422
+    assert "formulier.xlsx: not a readable .xlsx workbook" in response.content.decode()
+
+
+def test_yaml_nested_a_thousand_levels_is_a_message(world: World) -> None:
+    deep = "impactlab: 1\nprogramme:\n" + "".join("  " * (i + 1) + f"k{i}:\n" for i in range(1_000)) + "    end: 1\n"
+    client = Client()
+    client.force_login(world.user(Role.ADMINISTRATOR, "own"))
+    checked = client.post(f"{p(world)}/model/check/", {"text": deep})
+    assert checked.status_code == 200 and "the nesting depth is more than the limit of 50" in checked.content.decode()
+    saved = client.post(f"{p(world)}/model/save/", {"text": deep, "message": "deep"})
+    assert saved.status_code == 422 and "the nesting depth is more than the limit of 50" in saved.content.decode()
+    questionnaire = client.post(f"{p(world)}/questionnaires/import/", {
+        "file": SimpleUploadedFile("diep.xlsx", b"PK\x03\x04 not a zip")})
+    assert questionnaire.status_code == 422

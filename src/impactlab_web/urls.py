@@ -57,3 +57,5 @@ urlpatterns = [
     path("", include("impactlab_web.dashboards.urls")),
     path("", include("impactlab_web.review.urls")),
 ]
+
+handler400 = "impactlab_web.views.errors.bad_request"

@@ -18,6 +18,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from impactlab.errors import UserError
+from impactlab.limits import load_yaml
 
 SHIPPED_DIR = Path(__file__).resolve().parent.parent / "data" / "instruments"
 TOTAL = "total"
@@ -434,7 +435,7 @@ def _validation_messages(path: Path, error: ValidationError, data: object) -> li
 def load_instrument_file(path: Path) -> Instrument:
     """Read and validate one instrument file; problems raise UserError naming file, field and reason."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_yaml(path.read_text(encoding="utf-8"), path.name)
     except OSError as exc:
         raise UserError(f"{path}: cannot read the instrument file ({exc.strerror})") from exc
     except yaml.YAMLError as exc:

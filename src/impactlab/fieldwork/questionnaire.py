@@ -34,6 +34,7 @@ from impactlab.fieldwork.conditions import (
     references,
 )
 from impactlab.io.pseudonymise import scrub_text
+from impactlab.limits import load_yaml
 
 __all__ = [
     "AnswerError", "Choice", "InstrumentBlock", "Question", "Questionnaire", "clean_answers", "load_questionnaire",
@@ -437,7 +438,7 @@ def questionnaire_from_data(data: Any, source: str = "questionnaire") -> Questio
 def questionnaire_from_yaml(text: str, source: str = "<text>") -> Questionnaire:
     """Parse and validate a questionnaire from YAML text."""
     try:
-        data = yaml.safe_load(text)
+        data = load_yaml(text, source)
     except yaml.YAMLError as error:
         raise UserError(f"{source}: not valid YAML ({error})") from None
     return questionnaire_from_data(data, source)

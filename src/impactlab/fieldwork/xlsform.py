@@ -16,6 +16,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+from defusedxml import DefusedXmlException
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 from pydantic import ValidationError
@@ -25,6 +26,7 @@ from impactlab.evidence.instruments import LocalText
 from impactlab.fieldwork.conditions import Condition, ConditionError, Value, all_of
 from impactlab.fieldwork.questionnaire import Question, Questionnaire, condition_problems
 from impactlab.fieldwork.xpath import translate
+from impactlab.limits import check_workbook
 
 SIMPLE_TYPES = {"integer": "integer", "decimal": "decimal", "date": "date", "text": "text", "note": "note"}
 METADATA_TYPES = {
@@ -90,15 +92,23 @@ class _Reader:
 
     # ------------------------------------------------------------------------------------- workbook
     def sheets(self) -> dict[str, _Sheet]:
+        if not self.path.is_file():
+            raise UserError(f"{self.path}: file not found")
+        # unpacked size and every sheet's cells within the limits before openpyxl reads anything; XML is parsed
+        # with defusedxml (openpyxl uses it when installed): a DOCTYPE or entity is refused, never expanded
+        check_workbook(self.path, str(self.path), sheets="all",
+                       damaged="{name}: not a readable .xlsx workbook ({reason})")
         try:
             workbook = load_workbook(self.path, read_only=True, data_only=True)
-        except FileNotFoundError:
-            raise UserError(f"{self.path}: file not found") from None
         except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
             raise UserError(f"{self.path}: not a readable .xlsx workbook ({error})") from None
+        except (DefusedXmlException, SyntaxError) as error:
+            raise UserError(f"{self.path}: not a readable .xlsx workbook ({type(error).__name__})") from None
         try:
             return {ws.title.strip().lower(): _Sheet(ws.title, list(ws.iter_rows(values_only=True)))
                     for ws in workbook.worksheets}
+        except (DefusedXmlException, SyntaxError, KeyError, ValueError, TypeError) as error:
+            raise UserError(f"{self.path}: a sheet cannot be read ({type(error).__name__})") from None
         finally:
             workbook.close()
 

@@ -27,6 +27,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from impactlab.errors import UserError
+from impactlab.limits import load_yaml
 
 Code = int | float | str
 
@@ -147,7 +148,7 @@ def load_mapping(source: Path | str | dict[str, Any] | Mapping) -> Mapping:
         return parse_mapping(source, "mapping")
     path = Path(source)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = load_yaml(path.read_text(encoding="utf-8"), path.name)
     except OSError as error:
         raise UserError(f"{path.name}: cannot read the mapping file ({error.strerror}).") from None
     except (yaml.YAMLError, UnicodeDecodeError) as error:

@@ -20,6 +20,8 @@ from typing import Any
 import polars as pl
 
 from impactlab.errors import UserError
+from impactlab.limits import Limits, check_bytes, check_workbook, too_large
+from impactlab.limits import current as input_limits
 
 FORMATS = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx", ".sav": "sav", ".zsav": "sav"}
 MAGIC = {b"PK\x03\x04": "xlsx", b"$FL2": "sav", b"$FL3": "sav", b"\xd0\xcf\x11\xe0": "xls"}
@@ -191,11 +193,14 @@ def sniff_delimiter(text: str) -> str:
 
 
 def _read_csv(path: Path, columns: Collection[str] | None) -> Table:
+    limits = input_limits()
+    check_bytes(path.name, path.stat().st_size, limits.csv_bytes)
     text, encoding = _decode(path.read_bytes(), path.name)
     if not text.strip():
         raise UserError(f"{path.name}: the file is empty.")
     sep = sniff_delimiter(text)
     header = next(csv.reader(io.StringIO(text.split("\n", 1)[0]), delimiter=sep))
+    _check_csv_extent(path.name, text, len(header), limits)
     names, tool, warnings = normalise_headers(header)
     try:
         frame = pl.read_csv(
@@ -218,10 +223,25 @@ def _read_csv(path: Path, columns: Collection[str] | None) -> Table:
     return Table(frame, path, "csv", names, 2, decimal_comma, tool, renamed=_renames(header, names), warnings=warnings)
 
 
+def _check_csv_extent(name: str, text: str, width: int, limits: Limits) -> None:
+    """Columns and rows × columns within the limits, counted before the table is built (lines as an upper bound)."""
+    if width > limits.columns:
+        raise too_large(name, f"the number of columns ({width:,})", f"het aantal kolommen ({width:,})",
+                        f"{limits.columns:,}")
+    lines = text.count("\n") + 1
+    if lines * width > limits.cells:
+        rows = sum(1 for _ in csv.reader(io.StringIO(text)))  # quoted line breaks: count records exactly
+        if rows * width > limits.cells:
+            raise too_large(name, f"the number of cells ({rows:,} rows × {width:,} columns)",
+                            f"het aantal cellen ({rows:,} rijen × {width:,} kolommen)", f"{limits.cells:,}")
+
+
 # ----- Excel -----
 def _read_xlsx(path: Path, columns: Collection[str] | None) -> Table:
     from python_calamine import CalamineWorkbook
 
+    # unpacked size and the first sheet's cells, counted before calamine loads it
+    check_workbook(path, path.name, damaged="{name}: cannot be read as xlsx ({reason}).")
     workbook = CalamineWorkbook.from_path(str(path))
     if not workbook.sheet_names:
         raise UserError(f"{path.name}: the workbook has no sheets.")

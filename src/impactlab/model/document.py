@@ -10,6 +10,7 @@ import yaml
 from pydantic import ValidationError
 
 from impactlab.errors import UserError
+from impactlab.limits import check_model_outcomes, check_model_size
 from impactlab.model.library import builtin_indices, proxy_library
 from impactlab.model.problems import Problem, format_problem, problems_from_validation
 from impactlab.model.schema import ImpactModel, Proxy
@@ -53,7 +54,9 @@ def _in_file_order(problems: list[Problem], data: Any) -> list[Problem]:
 def check_text(text: str, source: str = "model.yaml") -> CheckReport:
     """Parse and validate a model document; never raises for bad input."""
     try:
+        check_model_size(text, source)
         data = parse_yaml(text, source)
+        check_model_outcomes(data, source)
     except UserError as error:
         return CheckReport(source, None, errors=error.messages)
     if data is None:

@@ -8,6 +8,7 @@ from typing import Any
 import yaml
 
 from impactlab.errors import UserError
+from impactlab.limits import BoundedLoaderMixin, load_yaml
 
 
 class LineDict(dict):
@@ -24,8 +25,8 @@ class LineList(list):
     item_lines: list[int]
 
 
-class _LineLoader(yaml.SafeLoader):
-    """SafeLoader building LineDict/LineList and refusing duplicate keys."""
+class _LineLoader(BoundedLoaderMixin, yaml.SafeLoader):
+    """SafeLoader building LineDict/LineList and refusing duplicate keys, within the YAML limits."""
 
     def construct_yaml_map(self, node: yaml.MappingNode):  # type: ignore[override]
         data = LineDict()
@@ -56,7 +57,7 @@ _LineLoader.add_constructor("tag:yaml.org,2002:seq", _LineLoader.construct_yaml_
 def parse_yaml(text: str, source: str) -> Any:
     """Parse YAML text into LineDict/LineList values; syntax errors name the source and line."""
     try:
-        return yaml.load(text, Loader=_LineLoader)
+        return load_yaml(text, source, _LineLoader)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark else source

@@ -20,9 +20,12 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+from defusedxml import DefusedXmlException
+from defusedxml import ElementTree as SafeET
 from pydantic import ValidationError
 
 from impactlab.errors import UserError
+from impactlab.limits import check_text, check_zip
 from impactlab.qualitative.codebook import Code, Codebook, Coding, CodingProject, SourceDocument
 
 NS = "urn:QDA-XML:project:1.0"
@@ -30,7 +33,6 @@ GROUP_VARIABLE = "stakeholder group"
 _GUID = re.compile(r"^\{?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\}?$")
 _IMPACTLAB = uuid.UUID("6f1b7c2e-3c55-4d0e-9a51-3f4b8f0d2a10")  # namespace for name-based GUIDs
 _FIXED_TIME = (2000, 1, 1, 0, 0, 0)  # zip member times: the same project gives the same bytes
-MAX_UNZIPPED = 500 * 1024 * 1024
 
 
 def _q(tag: str) -> str:
@@ -170,14 +172,15 @@ class _Reader:
     def text(self, source: ET.Element) -> str:
         content = source.find(_q("PlainTextContent"))
         if content is not None:
-            return content.text or ""
+            return check_text(f"{self.path}: {source.get('name')}", content.text or "")
         location = source.get("plainTextPath", "")
         if not location.startswith("internal://"):
             raise self.fail(f"source '{source.get('name')}': only texts inside the .qdpx (internal://) can be read, "
                             f"not {location!r}")
         member = "Sources/" + location.removeprefix("internal://")
         try:
-            return self.archive.read(member).decode("utf-8-sig").replace("\r\n", "\n")
+            text = self.archive.read(member).decode("utf-8-sig").replace("\r\n", "\n")
+            return check_text(f"{self.path}: {member}", text)
         except KeyError:
             raise self.fail(f"source '{source.get('name')}': {member} is missing from the archive") from None
         except UnicodeDecodeError:
@@ -233,15 +236,19 @@ def import_qdpx(path: str | Path) -> CodingProject:
     """
     path = Path(path)
     try:
+        if path.is_file():  # members, declared and actual sizes within the limits before any XML is parsed
+            check_zip(path, str(path), parse=["project.qde"], damaged="{name}: not a .qdpx file (not a zip archive, "
+                      "or damaged)")
         with zipfile.ZipFile(path) as archive:
-            if sum(info.file_size for info in archive.infolist()) > MAX_UNZIPPED:
-                raise UserError(f"{path}: the archive unpacks to more than {MAX_UNZIPPED // 2**20} MB")
             try:
-                root = ET.fromstring(archive.read("project.qde"))
+                root = SafeET.fromstring(archive.read("project.qde"))
             except KeyError:
                 raise UserError(f"{path}: project.qde is missing; this is not a REFI-QDA project") from None
             except ET.ParseError as error:
                 raise UserError(f"{path}: project.qde is not well-formed XML ({error})") from None
+            except DefusedXmlException as error:
+                raise UserError(f"{path}: project.qde uses XML features that are not allowed "
+                                f"({type(error).__name__})") from None
             if root.tag != _q("Project"):
                 raise UserError(f"{path}: project.qde is not a QDA-XML project (root element {root.tag})")
             return _Reader(path, archive, root).project()

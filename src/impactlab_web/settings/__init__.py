@@ -171,6 +171,15 @@ STORAGES = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 MODEL_UPLOAD_MAX_BYTES = 1024 * 1024
+# Limits on every input (impactlab.limits.Limits: unzipped_bytes, xml_part_bytes, cells, columns, text_chars,
+# pdf_pages, csv_bytes, yaml_bytes, yaml_depth, model_bytes, model_outcomes, ...), checked before any parser
+# builds something big; each can be set as IMPACTLAB_LIMIT_<NAME> in the environment (e.g. IMPACTLAB_LIMIT_CELLS).
+IMPACTLAB_LIMITS = {
+    name.removeprefix("IMPACTLAB_LIMIT_").lower(): int(value)
+    for name, value in os.environ.items() if name.startswith("IMPACTLAB_LIMIT_")
+}
+# A form may have one field per column of an uploaded file (the column mapping): room for the column limit.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 2_500
 
 LOGGING = {
     "version": 1,
