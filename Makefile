@@ -4,11 +4,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-MANAGE := $(BIN)/python manage.py
+# manage.py, WSGI and ASGI default to the production settings, which refuse to start without secrets: the
+# laptop targets ask for development explicitly (DEBUG, a random per-checkout key in var/, SQLite).
+DEV := IMPACTLAB_DEVELOPMENT=1 DJANGO_SETTINGS_MODULE=impactlab_web.settings
+MANAGE := $(DEV) $(BIN)/python manage.py
 # A database name of its own per run, so that runs side by side (developers, CI) never share a test database.
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/impactlab_test_$(shell date +%s%N | tail -c 9)
 COMPILE_MESSAGES := cd src/impactlab_web && ../../$(BIN)/python ../../manage.py compilemessages -v0
-WEB_TESTS := $(BIN)/python -m pytest tests_web --ds=impactlab_web.settings
+WEB_TESTS := $(DEV) $(BIN)/python -m pytest tests_web --ds=impactlab_web.settings
 
 .PHONY: setup web run test test-web chromium lint bench clean
 

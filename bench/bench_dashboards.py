@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -157,9 +158,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="impactlab-bench-") as folder:
         var = Path(folder)
         env = {**os.environ, "DATABASE_URL": f"{PG}/{DB}", "IMPACTLAB_VAR": str(var), "DJANGO_DEBUG": "0",
-               "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost"}
+               "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost", "DJANGO_SECRET_KEY": secrets.token_urlsafe(64)}
         env.setdefault("DJANGO_SETTINGS_MODULE", "impactlab_web.settings")
-        os.environ.update({k: env[k] for k in ("DATABASE_URL", "IMPACTLAB_VAR", "DJANGO_DEBUG",
+        os.environ.update({k: env[k] for k in ("DATABASE_URL", "IMPACTLAB_VAR", "DJANGO_DEBUG", "DJANGO_SECRET_KEY",
                                                "DJANGO_ALLOWED_HOSTS", "DJANGO_SETTINGS_MODULE")})
         world = _setup(var)
         port = _free_port()

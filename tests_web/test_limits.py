@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import secrets
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -154,3 +158,60 @@ def test_yaml_nested_a_thousand_levels_is_a_message(world: World) -> None:
     questionnaire = client.post(f"{p(world)}/questionnaires/import/", {
         "file": SimpleUploadedFile("diep.xlsx", b"PK\x03\x04 not a zip")})
     assert questionnaire.status_code == 422
+
+
+# ------------------------------------------------------------------------------------- settings fail closed
+ROOT = Path(__file__).resolve().parents[1]
+SERVER_ONLY = ("PYTEST_VERSION", "IMPACTLAB_DEVELOPMENT", "DJANGO_SETTINGS_MODULE", "DJANGO_SECRET_KEY",
+               "DJANGO_ALLOWED_HOSTS", "DATABASE_URL", "DJANGO_DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE")
+
+
+def _server(args: list[str], tmp_path: Path, **env: str) -> subprocess.CompletedProcess:
+    """A process as a server starts it: none of the test run's or make run's development variables."""
+    clean = {k: v for k, v in os.environ.items() if k not in SERVER_ONLY} | {"IMPACTLAB_VAR": str(tmp_path)} | env
+    return subprocess.run([sys.executable, *args], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=120)
+
+
+PROBE = ("import sys, importlib; module = importlib.import_module(sys.argv[1]); from django.conf import settings; "
+         "from django.test import Client, override_settings; "
+         "plain = {**settings.STORAGES, 'staticfiles': {'BACKEND': "
+         "'django.contrib.staticfiles.storage.StaticFilesStorage'}}; "  # no collectstatic manifest in a test
+         "response = override_settings(STORAGES=plain)(lambda: Client().get('/no-such-page/', secure=True))(); "
+         "print(settings.SETTINGS_MODULE, settings.DEBUG, response.status_code, "
+         "'URLconf' in response.content.decode())")
+
+
+def test_a_server_without_secrets_refuses_to_start(tmp_path: Path) -> None:
+    for entry in (["manage.py", "check"], ["-c", PROBE, "impactlab_web.wsgi"], ["-c", PROBE, "impactlab_web.asgi"]):
+        result = _server(entry, tmp_path)
+        assert result.returncode != 0
+        for name in ("DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "DATABASE_URL"):
+            assert name in result.stderr, (entry, result.stderr[-2000:])
+        assert "impactlab refuses to start" in result.stderr
+    published = _server(["manage.py", "check"], tmp_path, DJANGO_SECRET_KEY="dev-only-insecure-key-change-me-in-"
+                        "production-0123456789", DJANGO_ALLOWED_HOSTS="impact.example.org",
+                        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    assert published.returncode != 0 and "DJANGO_SECRET_KEY must be a secret random value" in published.stderr
+
+
+def test_servers_default_to_production_settings_without_debug(tmp_path: Path) -> None:
+    env = {"DJANGO_SECRET_KEY": secrets.token_urlsafe(64), "DJANGO_ALLOWED_HOSTS": "testserver",
+           "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}
+    for module in ("impactlab_web.wsgi", "impactlab_web.asgi"):
+        result = _server(["-c", PROBE, module], tmp_path, **env)
+        assert result.returncode == 0, result.stderr[-2000:]
+        # production settings, no DEBUG, and an anonymous 404 that does not list the URL configuration
+        assert result.stdout.split() == ["impactlab_web.settings.production", "False", "404", "False"]
+    check = _server(["manage.py", "check"], tmp_path, **env)
+    assert check.returncode == 0 and "no issues" in check.stdout
+
+
+def test_development_asks_for_debug_and_gets_a_random_key(tmp_path: Path) -> None:
+    probe = ("from django.conf import settings; import django; django.setup(); "
+             "print(settings.DEBUG, len(settings.SECRET_KEY), 'dev-only' in settings.SECRET_KEY)")
+    result = _server(["-c", probe], tmp_path, IMPACTLAB_DEVELOPMENT="1",
+                     DJANGO_SETTINGS_MODULE="impactlab_web.settings")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.split() == ["True", "86", "False"]
+    key = ROOT / "var" / "dev-secret-key"
+    assert key.stat().st_mode & 0o777 == 0o600

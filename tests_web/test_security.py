@@ -20,7 +20,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_check_deploy_is_clean_with_production_settings() -> None:
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}  # the browser tests set it
-    env |= {"DJANGO_SECRET_KEY": secrets.token_urlsafe(60), "DJANGO_ALLOWED_HOSTS": "impact.example.org"}
+    env |= {"DJANGO_SECRET_KEY": secrets.token_urlsafe(60), "DJANGO_ALLOWED_HOSTS": "impact.example.org",
+            "DATABASE_URL": "postgres://impactlab@/impactlab"}  # production refuses to start without one
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING",
          "--settings", "impactlab_web.settings.production"],

@@ -1,8 +1,8 @@
-"""WSGI entry point (gunicorn impactlab_web.wsgi)."""
+"""WSGI entry point (gunicorn impactlab_web.wsgi): production settings unless DJANGO_SETTINGS_MODULE says otherwise."""
 
 import os
 
 from django.core.wsgi import get_wsgi_application
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "impactlab_web.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "impactlab_web.settings.production")
 application = get_wsgi_application()

@@ -1,4 +1,6 @@
-"""Settings for a laptop or a test run: SQLite under ./var/ unless DATABASE_URL names another database."""
+"""Settings. Fail closed (see environment.py): a server needs DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS and
+DATABASE_URL and never runs with DEBUG; development (`make run`, `make test`, pytest) gets DEBUG, a random
+per-checkout key and SQLite under ./var/ unless DATABASE_URL names another database."""
 
 from __future__ import annotations
 
@@ -9,14 +11,21 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
+from impactlab_web.settings import environment
+
 BASE_DIR = Path(__file__).resolve().parents[3]
 VAR_DIR = Path(os.environ.get("IMPACTLAB_VAR", BASE_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 WORKSPACE_DIR = Path(os.environ.get("IMPACTLAB_HOME", VAR_DIR / "workspace"))
 
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "dev-only-insecure-key-change-me-in-production-0123456789")
-DEBUG = os.environ.get("DJANGO_DEBUG", "1") == "1"
-ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
+DEVELOPMENT = environment.development()
+if DEVELOPMENT:
+    SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or environment.development_key(BASE_DIR / "var" / "dev-secret-key")
+    DEBUG = os.environ.get("DJANGO_DEBUG", "1") == "1"
+    ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
+else:
+    SECRET_KEY, ALLOWED_HOSTS = environment.server_settings()
+    DEBUG = False
 
 INSTALLED_APPS = [
     "django.contrib.auth",

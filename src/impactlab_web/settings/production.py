@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import os
-
 from impactlab_web.settings import *  # noqa: F403
+from impactlab_web.settings import environment
 
 DEBUG = False
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
-if len(SECRET_KEY) < 50:
-    raise RuntimeError("DJANGO_SECRET_KEY must be set to a random value of at least 50 characters.")
-ALLOWED_HOSTS = [h for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "").split(",") if h]
+SECRET_KEY, ALLOWED_HOSTS = environment.server_settings()  # never a fallback, not even in a test run
 
 SECURE_SSL_REDIRECT = True
 SECURE_REDIRECT_EXEMPT = [r"^health/$"]  # load balancers probe over plain HTTP inside the network
