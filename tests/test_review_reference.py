@@ -257,9 +257,12 @@ def test_comparison_deadweight_uses_one_reliable_change_criterion(monkeypatch):
     frame = pl.DataFrame(rows, schema=["respondent", "wave", "group", "djg-11"], orient="row")
 
     class Info:
-        dataset, snapshot_id = "d", "0" * 64
+        dataset, snapshot_id, short_id = "d", "0" * 64, "0" * 12
 
-    monkeypatch.setattr(quantities, "scored_frame", lambda store, name, spec: (frame, Info()))
+    from impactlab.evidence.rows import DatasetRows
+
+    monkeypatch.setattr(quantities, "scored_frame",
+                        lambda store, name, spec, allowed=None: (frame, DatasetRows("d", [Info()], frame)))
     doc = {"impactlab": 1, "programme": {"name": "E", "price_year": 2025},
            "stakeholders": [{"id": "a", "name": "A", "size": 100}],
            "outcomes": [{"id": "o", "stakeholder": "a", "description": "d", "value": 1,

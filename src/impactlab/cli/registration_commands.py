@@ -10,7 +10,7 @@ from rich.table import Table
 from impactlab.cli.app import FORMAT, OutputFormat, app, console, print_json
 from impactlab.cli.format import number, percent
 from impactlab.errors import UserError
-from impactlab.evidence.disclosure import DisclosurePolicy
+from impactlab.evidence.disclosure import programme_policy
 from impactlab.evidence.workspace import Workspace
 from impactlab.fieldwork.registrations import balance
 
@@ -38,7 +38,8 @@ def registrations_balance(
     dataset: str = typer.Argument(..., help="a registrations dataset"),
     by: list[str] = typer.Option([], "--by", help="team, neighbourhood or kind (repeatable)"),
     period: str = typer.Option("month", "--period", help="week, month, quarter or year"),
-    min_cell: int = typer.Option(10, "--min-cell", min=1, help="suppress groups with fewer clients"),
+    min_cell: int | None = typer.Option(None, "--min-cell", min=1, help="suppress groups with fewer clients (may "
+                                        "raise the installation's IMPACTLAB_MIN_CELL, default 10, never lower it)"),
     workspace: Path | None = WORKSPACE,
     format: OutputFormat = FORMAT,
 ) -> None:
@@ -46,7 +47,7 @@ def registrations_balance(
     if period not in ("week", "month", "quarter", "year"):
         raise UserError(f"--period must be week, month, quarter or year, got {period!r}")
     frame = Workspace(workspace).store().read(dataset)
-    table = balance(frame, by, period, DisclosurePolicy(min_cell))  # type: ignore[arg-type]
+    table = balance(frame, by, period, programme_policy(min_cell))  # type: ignore[arg-type]
     if format is OutputFormat.json:
         print_json(table.with_columns(table["period"].cast(str)).to_dicts())
         return

@@ -15,7 +15,7 @@ from impactlab.cli.format import number, percent
 from impactlab.errors import UserError
 from impactlab.evidence.agreement import agreement_from_csv
 from impactlab.evidence.change import change_from_long
-from impactlab.evidence.disclosure import DisclosurePolicy
+from impactlab.evidence.disclosure import programme_policy
 from impactlab.evidence.scored import RESPONDENT, WAVE, score_spec, scored_frame
 from impactlab.evidence.workspace import Workspace
 
@@ -80,7 +80,7 @@ def _change_from_dataset(dataset: str, instrument: str, subscale: str | None, wo
                          **options: Any) -> dict[str, Any]:
     """change_from_long on a dataset snapshot scored with a library instrument."""
     spec = score_spec(instrument, subscale)
-    frame, info = scored_frame(Workspace(workspace).store(), dataset, spec)
+    frame, rows = scored_frame(Workspace(workspace).store(), dataset, spec)
     if options["reliability"] is None:
         options["reliability"] = spec.reliability
     if options.pop("lower_is_better"):
@@ -88,7 +88,8 @@ def _change_from_dataset(dataset: str, instrument: str, subscale: str | None, wo
     else:
         options["higher_is_better"] = spec.higher_is_better
     result = change_from_long(frame, id=RESPONDENT, wave=WAVE, score=spec.column, norms=spec.norms, **options)
-    return {"dataset": info.dataset, "snapshot": info.snapshot_id, "instrument": spec.instrument.id,
+    return {"dataset": rows.dataset, "snapshot": "+".join(rows.snapshot_ids), "snapshots": rows.snapshot_ids,
+            "replaced_rows": rows.replaced, "instrument": spec.instrument.id,
             "score": spec.column, **result}
 
 
@@ -108,11 +109,12 @@ def change_command(
         None, "--reliability", help="instrument reliability for the reliable change index"
     ),
     lower_is_better: bool = typer.Option(False, "--lower-is-better", help="a lower score is better"),
-    min_cell: int = typer.Option(10, "--min-cell", min=1, help="suppress figures of fewer respondents"),
+    min_cell: int | None = typer.Option(None, "--min-cell", min=1, help="suppress figures of fewer respondents (may "
+                                        "raise the installation's IMPACTLAB_MIN_CELL, default 10, never lower it)"),
     format: OutputFormat = FORMAT,
 ) -> None:
     """Change between two waves, linked per respondent, with disclosure control."""
-    common = {"pre": pre, "post": post, "by": by, "reliability": reliability, "policy": DisclosurePolicy(min_cell)}
+    common = {"pre": pre, "post": post, "by": by, "reliability": reliability, "policy": programme_policy(min_cell)}
     try:
         if instrument is not None and not Path(source).is_file():
             result = _change_from_dataset(source, instrument, subscale, workspace, lower_is_better=lower_is_better,

@@ -11,6 +11,7 @@ suppressed as well.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -139,3 +140,35 @@ class DisclosurePolicy:
 
 
 DEFAULT_POLICY = DisclosurePolicy()
+
+
+def installation_min_cell() -> int:
+    """The installation's minimum cell size: ``IMPACTLAB_MIN_CELL`` (default 10)."""
+    raw = os.environ.get("IMPACTLAB_MIN_CELL", "").strip()
+    try:
+        value = int(raw) if raw else DEFAULT_POLICY.min_cell
+    except ValueError:
+        raise ValueError(f"IMPACTLAB_MIN_CELL={raw!r} is not a whole number") from None
+    return max(1, value)
+
+
+def programme_policy(model: Any = None, installation: int | None = None) -> DisclosurePolicy:
+    """The disclosure rule of a programme: the one function every aggregate, chart, table, export and report
+    takes its minimum cell size from.
+
+    The installation's minimum (``installation``, else ``IMPACTLAB_MIN_CELL``, default 10) holds always; a
+    model's ``valuation.min_cell``, where the model states it, may raise it and never lower it. ``model`` is an
+    ImpactModel, a model document (dict), a stated minimum (an int, e.g. a command's ``--min-cell``), or
+    None (no model yet).
+    """
+    floor = installation_min_cell() if installation is None else max(1, int(installation))
+    stated: Any = model if isinstance(model, int) and not isinstance(model, bool) else None
+    if isinstance(model, Mapping):
+        valuation = model.get("valuation")
+        stated = valuation.get("min_cell") if isinstance(valuation, Mapping) else None
+    elif model is not None and hasattr(model, "valuation"):
+        settings = model.valuation
+        stated = settings.min_cell if "min_cell" in settings.model_fields_set else None
+    if isinstance(stated, int | float) and not isinstance(stated, bool) and stated >= 1:
+        return DisclosurePolicy(max(floor, int(stated)))
+    return DisclosurePolicy(floor)

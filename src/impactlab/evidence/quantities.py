@@ -11,6 +11,7 @@ part of the outcome that would have happened anyway), with its range from the tw
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -19,7 +20,7 @@ import polars as pl
 from impactlab.errors import UserError
 from impactlab.evidence.change import change_stats
 from impactlab.evidence.datasets import DatasetStore
-from impactlab.evidence.disclosure import DisclosurePolicy
+from impactlab.evidence.disclosure import DisclosurePolicy, programme_policy
 from impactlab.evidence.scored import RESPONDENT, WAVE, ScoreSpec, score_spec, scored_frame
 from impactlab.model.schema import EvidenceQuantity, ImpactModel, Range
 
@@ -115,17 +116,17 @@ def _share(pairs: pl.DataFrame, spec: ScoreSpec, quantity: EvidenceQuantity,
     return count / n, low, high, n
 
 
-def resolve_outcome(model: ImpactModel, index: int, store: DatasetStore,
-                    policy: DisclosurePolicy) -> tuple[dict[str, Any], list[EvidenceTrail]]:
+def resolve_outcome(model: ImpactModel, index: int, store: DatasetStore, policy: DisclosurePolicy,
+                    allowed: Iterable[str] | None = None) -> tuple[dict[str, Any], list[EvidenceTrail]]:
     """The numeric quantity (and deadweight, with a comparison group) of one evidence-based outcome."""
     outcome = model.outcomes[index]
     quantity = outcome.quantity
     assert isinstance(quantity, EvidenceQuantity)
     spec = score_spec(quantity.instrument, quantity.score)
-    frame, info = scored_frame(store, quantity.snapshot or quantity.dataset, spec)
+    frame, rows = scored_frame(store, _reference(quantity), spec, allowed)
     group_column = quantity.group_column
     if quantity.comparison is not None and (group_column is None or group_column not in frame.columns):
-        raise UserError(f"outcome {outcome.id}: comparison needs group_column, a column of dataset {info.dataset}")
+        raise UserError(f"outcome {outcome.id}: comparison needs group_column, a column of dataset {rows.dataset}")
     pairs = _pairs(frame, spec.column, quantity.pre, quantity.post, group_column)
     programme = pairs
     # one reliable-change criterion for the programme and its comparison group: the SD of all pairs' pre scores
@@ -139,9 +140,10 @@ def resolve_outcome(model: ImpactModel, index: int, store: DatasetStore,
     if quantity.scale_to and size is None:
         raise UserError(f"outcome {outcome.id}: stakeholder {quantity.scale_to} has no size to scale to")
     scale = size if size is not None else n
-    base = f"{info.dataset} snapshot {info.snapshot_id[:12]}"
+    base = rows.label
+    snapshot = "+".join(rows.snapshot_ids)
     trail = [EvidenceTrail(
-        outcome.id, "quantity", info.dataset, info.snapshot_id, spec.instrument.id, spec.column, quantity.rule, n,
+        outcome.id, "quantity", rows.dataset, snapshot, spec.instrument.id, spec.column, quantity.rule, n,
         share, low, high, share * scale, low * scale, high * scale,
         f"{base}: {share:.1%} of {n} respondents ({quantity.pre}->{quantity.post}) meet {quantity.rule} "
         f"(95% CI {low:.1%}-{high:.1%}) x {scale:g}" + (f" ({quantity.scale_to})" if quantity.scale_to else ""),
@@ -158,23 +160,40 @@ def resolve_outcome(model: ImpactModel, index: int, store: DatasetStore,
         dw_low, dw_high = min(dw_low, dw), max(dw_high, dw)
         description = (f"{base}: comparison group {quantity.comparison!r} {c_share:.1%} of {c_n} meet "
                        f"{quantity.rule}; deadweight = {c_share:.1%} / {share:.1%}")
-        trail.append(EvidenceTrail(outcome.id, "deadweight", info.dataset, info.snapshot_id, spec.instrument.id,
+        trail.append(EvidenceTrail(outcome.id, "deadweight", rows.dataset, snapshot, spec.instrument.id,
                                    spec.column, quantity.rule, c_n, c_share, c_low, c_high, dw, dw_low, dw_high,
                                    description))
         changes["deadweight"] = Range(base=dw, low=dw_low, high=dw_high, source=description)
     return changes, trail
 
 
-def resolve_evidence(model: ImpactModel, store: DatasetStore,
-                     policy: DisclosurePolicy | None = None) -> tuple[ImpactModel, list[dict[str, Any]]]:
-    """The model with every evidence quantity replaced by numbers with ranges, and the trail of each."""
-    policy = policy or DisclosurePolicy(model.valuation.min_cell)
+def evidence_references(model: ImpactModel) -> list[tuple[str, str]]:
+    """(dataset reference, instrument) of every evidence quantity of the model."""
+    return [(_reference(o.quantity), o.quantity.instrument) for o in model.outcomes
+            if isinstance(o.quantity, EvidenceQuantity)]
+
+
+def _reference(quantity: EvidenceQuantity) -> str:
+    """The dataset (all its usable snapshots) or, when the quantity pins one, ``dataset@snapshot``."""
+    if not quantity.snapshot:
+        return quantity.dataset
+    return quantity.snapshot if "@" in quantity.snapshot else f"{quantity.dataset}@{quantity.snapshot}"
+
+
+def resolve_evidence(model: ImpactModel, store: DatasetStore, policy: DisclosurePolicy | None = None,
+                     allowed: Iterable[str] | None = None) -> tuple[ImpactModel, list[dict[str, Any]]]:
+    """The model with every evidence quantity replaced by numbers with ranges, and the trail of each.
+
+    Rows come from ``dataset_rows`` (the snapshots in ``allowed``, None: all); the minimum cell size from
+    ``programme_policy`` (the installation's, raised by the model's) unless a policy is given.
+    """
+    policy = policy or programme_policy(model)
     outcomes = list(model.outcomes)
     trails: list[EvidenceTrail] = []
     for index, outcome in enumerate(model.outcomes):
         if isinstance(outcome.quantity, EvidenceQuantity):
             try:
-                changes, trail = resolve_outcome(model, index, store, policy)
+                changes, trail = resolve_outcome(model, index, store, policy, allowed)
             except UserError as error:
                 raise UserError([f"outcomes[{index}] ({outcome.id}).quantity: {m}" for m in error.messages]) from None
             sources = {**outcome.sources, **{k: v.source for k, v in changes.items() if v.source}}

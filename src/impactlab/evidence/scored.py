@@ -6,6 +6,7 @@ direction, reliability, norms) and the statistics of change.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,8 +15,9 @@ import polars as pl
 from impactlab.errors import UserError
 from impactlab.evidence.datasets import ColumnInfo, DatasetStore, SnapshotInfo
 from impactlab.evidence.instruments import Instrument, load_instrument, score
+from impactlab.evidence.rows import RESPONDENT, WAVE, DatasetRows, dataset_rows
 
-RESPONDENT, WAVE = "respondent", "wave"
+__all__ = ["RESPONDENT", "WAVE", "ScoreSpec", "score_spec", "scored_frame", "write_scored"]
 
 
 @dataclass(frozen=True)
@@ -52,16 +54,12 @@ def score_spec(instrument: Instrument | str, score_name: str | None = None) -> S
     return ScoreSpec(instrument, column, bool(higher), reliability, norms or None)
 
 
-def scored_frame(store: DatasetStore, dataset: str, spec: ScoreSpec) -> tuple[pl.DataFrame, SnapshotInfo]:
-    """The snapshot's rows with the score column (computed now unless the snapshot holds it)."""
-    info = store.get(dataset)
-    frame = store.read(dataset)
-    for needed in (RESPONDENT, WAVE):
-        if needed not in frame.columns:
-            raise UserError(f"dataset {info.dataset}: no column {needed!r}; import it with a mapping")
-    if spec.column not in frame.columns:
-        frame = score(spec.instrument, frame, invalid="missing")
-    return frame, info
+def scored_frame(store: DatasetStore, dataset: str, spec: ScoreSpec,
+                 allowed: Iterable[str] | None = None) -> tuple[pl.DataFrame, DatasetRows]:
+    """The dataset's rows (``impactlab.evidence.rows.dataset_rows``: the snapshots the caller may use, newest
+    snapshot wins per respondent and wave) with the score column."""
+    rows = dataset_rows(store, dataset, allowed)
+    return rows.scored(spec.instrument, spec.column), rows
 
 
 def write_scored(store: DatasetStore, dataset: str, instrument: Instrument | str) -> tuple[SnapshotInfo, bool]:

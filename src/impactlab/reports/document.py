@@ -7,6 +7,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from impactlab.evidence.disclosure import DisclosurePolicy, programme_policy
+from impactlab.evidence.rows import EvidenceScope
 from impactlab.model.document import available_proxies
 from impactlab.model.library import builtin_indices
 from impactlab.model.schema import ImpactModel
@@ -308,15 +310,20 @@ BUILDERS = {"summary": _summary, "theory": _theory, "stakeholders": _stakeholder
 def build_report(model: ImpactModel, *, lang: str = "nl", sources: Iterable[DataSource] = (),
                  quotes: Mapping[str, list[Quote]] | None = None, cycle: str | None = None, draws: int = 100_000,
                  seed: int | None = 0, progress: Progress | None = None, date: str | None = None,
-                 workspace: Path | str | None = None) -> ReportDocument:
+                 workspace: EvidenceScope | Path | str | None = None,
+                 policy: DisclosurePolicy | None = None) -> ReportDocument:
     """The report of one programme (and cycle): valuation, sensitivity, Monte Carlo and evidence.
 
     ``sources`` are disclosure-controlled change statistics of dataset snapshots (see reports.evidence);
     ``quotes`` maps an outcome id to the (coded) quotes that support it. Evidence quantities of the model
-    are resolved from the snapshots in ``workspace`` first.
+    are resolved from the snapshots in ``workspace`` first (a folder: all its snapshots; an ``EvidenceScope``:
+    the snapshots the caller may use). The minimum cell size of every note is ``policy`` (default: the
+    programme's, ``programme_policy``), which must be the one the sources were computed with.
     """
     texts = Texts(lang, model.programme.currency)
+    policy = policy or programme_policy(model, workspace.min_cell if isinstance(workspace, EvidenceScope) else None)
     model, trail = with_evidence(model, workspace)
+    model = model.model_copy(update={"valuation": model.valuation.model_copy(update={"min_cell": policy.min_cell})})
     compiled = compile_model(model)
     result = value(model)
     result.evidence = trail

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -10,9 +11,10 @@ import polars as pl
 from impactlab.errors import UserError
 from impactlab.evidence.change import change_from_long
 from impactlab.evidence.datasets import DatasetStore
-from impactlab.evidence.disclosure import DisclosurePolicy
+from impactlab.evidence.disclosure import DisclosurePolicy, programme_policy
 from impactlab.evidence.instruments import score
-from impactlab.evidence.scored import RESPONDENT, WAVE, score_spec, scored_frame
+from impactlab.evidence.rows import DatasetRows, dataset_rows
+from impactlab.evidence.scored import RESPONDENT, WAVE, score_spec
 from impactlab.model.schema import ImpactModel
 
 
@@ -78,18 +80,40 @@ def source_from_frame(frame: pl.DataFrame, *, dataset: str, snapshot_id: str, so
                       pre, post, rows, change, outcome or _match_outcome(model, instrument.id), by)
 
 
-def source_from_store(store: DatasetStore, reference: str, model: ImpactModel,
-                      policy: DisclosurePolicy | None = None) -> DataSource:
-    """A snapshot named ``name``, ``name@id`` or ``name=outcome_id`` (to tie it to one outcome)."""
-    name, _, outcome = reference.partition("=")
-    info = store.get(name)
-    instrument_id = info.mapping.get("instrument")
-    if not instrument_id:
-        raise UserError(f"dataset {info.dataset}: its mapping names no instrument, so no score can be computed")
-    frame, info = scored_frame(store, name, score_spec(instrument_id))
-    groups = [g for g in info.mapping.get("group", []) if g != "group"]
+def source_from_rows(rows: DatasetRows, instrument_id: str, model: ImpactModel, policy: DisclosurePolicy,
+                     outcome: str | None = None) -> DataSource:
+    """Change statistics of a dataset's rows (``impactlab.evidence.rows.dataset_rows``) with one instrument,
+    broken down by the first group column its mappings name."""
+    spec = score_spec(instrument_id)
+    groups = rows.groups()
     return source_from_frame(
-        frame, dataset=info.dataset, snapshot_id=info.snapshot_id, source_name=info.source.name,
-        instrument_id=instrument_id, model=model, policy=policy or DisclosurePolicy(model.valuation.min_cell),
-        outcome=outcome or None, by=groups[0] if groups else None,
+        rows.scored(spec.instrument, spec.column), dataset=rows.dataset, snapshot_id="+".join(rows.snapshot_ids),
+        source_name=", ".join(rows.source_names), instrument_id=instrument_id, model=model, policy=policy,
+        outcome=outcome, by=groups[0] if groups else None,
     )
+
+
+def source_from_store(store: DatasetStore, reference: str, model: ImpactModel,
+                      policy: DisclosurePolicy | None = None, allowed: Iterable[str] | None = None) -> DataSource:
+    """A dataset named ``name`` (its snapshots), ``name@id`` (one snapshot) or ``name=outcome_id`` (to tie it to
+    one outcome). The instrument is the one the newest snapshot's mapping names."""
+    name, _, outcome = reference.partition("=")
+    rows = dataset_rows(store, name, allowed)
+    instruments = rows.instruments()
+    if not instruments:
+        raise UserError(f"dataset {rows.dataset}: its mapping names no instrument, so no score can be computed")
+    return source_from_rows(rows, instruments[0], model, policy or programme_policy(model), outcome or None)
+
+
+def sources_from_snapshots(store: DatasetStore, snapshot_ids: Iterable[str], model: ImpactModel,
+                           policy: DisclosurePolicy | None = None) -> list[DataSource]:
+    """Change statistics of every dataset among these snapshots (read together per dataset name, newest
+    snapshot winning per respondent and wave), one source per instrument their mappings name."""
+    allowed = frozenset(snapshot_ids)
+    names = sorted({store.get(i).dataset for i in allowed})
+    policy = policy or programme_policy(model)
+    sources = []
+    for name in names:
+        rows = dataset_rows(store, name, allowed)
+        sources += [source_from_rows(rows, instrument, model, policy) for instrument in rows.instruments()]
+    return sources
