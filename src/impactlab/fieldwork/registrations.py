@@ -47,6 +47,7 @@ def check_registrations(frame: pl.DataFrame, source: str = "registrations", firs
     missing = [c for c in REQUIRED if c not in frame.columns]
     if missing:
         raise UserError(f"{source}: missing column(s) {', '.join(missing)} (needed: {', '.join(REQUIRED)})")
+    frame = frame.select(c for c in COLUMNS if c in frame.columns)  # "_row" and "_bad" below are never theirs
     typed = frame.with_row_index("_row", offset=first_row)
     typed = typed.with_columns(_typed(c, frame.schema[c]).alias(c) for c in COLUMNS if c in frame.columns)
     issues = _issues(frame.with_row_index("_row", offset=first_row), typed)

@@ -22,9 +22,9 @@ from impactlab.evidence.datasets import (
 )
 from impactlab.evidence.workspace import Workspace
 from impactlab.io.mapping import Mapping, load_mapping
-from impactlab.io.pseudonymise import age_band, is_identifier_name, pseudonymise_column, scrub_text
+from impactlab.io.pseudonymise import age_band, is_identifier_name, pseudonym_series, scrub_text
 from impactlab.io.readers import Table, file_format, read_table
-from impactlab.io.validation import ROW, ValidationReport, coerce, parse_dates, validate
+from impactlab.io.validation import ROW, Plan, ValidationReport, coerce, parse_dates, source_name, validate
 
 OnError = Literal["reject", "quarantine"]
 Progress = Callable[[str], None]
@@ -100,12 +100,16 @@ def import_file(
     _check_columns(table, mapping)
     warnings = table.warnings + _identifier_warnings(table, mapping)
     mapping = _without_identifier_like(mapping, table.columns)
-    frame = table.data.with_columns((pl.int_range(pl.len(), dtype=pl.Int64) + table.first_data_row).alias(ROW))
+    plan = Plan.of(mapping, table.columns)
+    warnings += [
+        f"column {column!r} is stored as {name!r}: {column!r} is a column the snapshot has already."
+        for column, name in plan.renamed.items()
+    ]
+    frame = _working_frame(table)
 
     say("validating")
-    numeric = _numeric_columns(mapping, frame)
-    frame = coerce(frame, mapping, numeric, table.decimal_comma)
-    report = validate(frame, mapping, numeric, path.name)
+    frame = coerce(frame, plan, table.decimal_comma)
+    report = validate(frame, plan, path.name)
     if not report.ok and on_error == "reject":
         raise ImportRejected(report)
     bad = frame[ROW].is_in(report.bad_rows().implode())
@@ -115,11 +119,10 @@ def import_file(
 
     say("pseudonymising")
     reference = mapping.age_reference_date or date.today()
-    data = _transform(good, mapping, key, reference)
+    data = _transform(good, plan, key, reference)
     quarantine = None
     if quarantined.height:
-        reasons = report.frame.group_by(ROW).agg((pl.col("column") + ": " + pl.col("rule")).alias("_issues"))
-        quarantine = _transform(quarantined, mapping, key, reference, keep_row=True).join(reasons, on=ROW)
+        quarantine = _quarantine(_transform(quarantined, plan, key, reference), quarantined[ROW], report)
 
     say("writing snapshot")
     used = mapping.as_dict() | ({"age_reference_date": reference.isoformat()} if mapping.date_of_birth else {})
@@ -131,7 +134,7 @@ def import_file(
             name=path.name, sha256=source_sha, size=path.stat().st_size, format=fmt, survey_tool=table.survey_tool
         ),
         rows=RowCounts(read=frame.height, imported=data.height, quarantined=quarantined.height),
-        columns=_column_info(data, mapping, table),
+        columns=_column_info(data, plan, table),
         mapping=used,
         mapping_sha256=fingerprint,
         key_version=key_version,
@@ -198,44 +201,65 @@ def _without_identifier_like(mapping: Mapping, columns: list[str]) -> Mapping:
     )
 
 
-def _numeric_columns(mapping: Mapping, frame: pl.DataFrame) -> list[str]:
-    """Items and columns with a numeric rule are expected to hold numbers."""
-    wanted = list(mapping.items.values())
-    wanted += [c for c in frame.columns if (rule := mapping.rule_for(c)) is not None and rule.numeric]
-    return [c for c in dict.fromkeys(wanted) if c in frame.columns]
+def _working_frame(table: Table) -> pl.DataFrame:
+    """The file's columns under positional working names, plus the row number as the user sees it.
+
+    From here on no column of the user's file is addressed by its own name, so no name in the file can
+    collide with the importer's helper columns or with the snapshot's columns.
+    """
+    position = {name: i for i, name in enumerate(table.columns)}
+    frame = table.data.rename({name: source_name(position[name]) for name in table.data.columns})
+    return frame.with_columns((pl.int_range(pl.len(), dtype=pl.Int64) + table.first_data_row).alias(ROW))
 
 
-def _transform(
-    frame: pl.DataFrame, mapping: Mapping, key: bytes, reference: date, keep_row: bool = False
-) -> pl.DataFrame:
+def _transform(frame: pl.DataFrame, plan: Plan, key: bytes, reference: date) -> pl.DataFrame:
     """The snapshot columns: pseudonym, wave, groups, age band, items (as item codes), kept and free text."""
-    wave = pl.col(mapping.wave).cast(pl.String) if mapping.wave else pl.lit(mapping.wave_value, pl.String)
-    columns = [pl.col("respondent"), wave.alias("wave")]
-    columns += [pl.col(c).cast(pl.String) if frame.schema[c] != pl.String else pl.col(c) for c in mapping.group]
-    if mapping.date_of_birth:
-        dob = mapping.date_of_birth
+    wave = pl.col(plan.wave).cast(pl.String) if plan.wave else pl.lit(plan.wave_value, pl.String)
+    columns = [pl.lit(pseudonym_series(frame, plan.respondent_id, key)).alias("respondent"), wave.alias("wave")]
+    columns += [pl.col(c).cast(pl.String).alias(n) for c, n in plan.group]
+    if plan.date_of_birth:
+        dob = plan.date_of_birth
         born = pl.col(dob) if frame.schema[dob] in (pl.Date, pl.Datetime) else parse_dates(dob)
-        columns.append(age_band("_born", reference).alias("age_band"))
-        frame = frame.with_columns(born.cast(pl.Date).alias("_born"))
-    columns += [pl.col(source).alias(code) for code, source in mapping.items.items()]
-    columns += [pl.col(c) for c in mapping.keep]
-    columns += [pl.col(ROW)] if keep_row else []
-    out = pseudonymise_column(frame, mapping.respondent_id, key).select(*columns, *mapping.free_text)
-    return out.with_columns(scrub_text(out[c]).alias(c) for c in mapping.free_text)
+        columns.append(age_band(born.cast(pl.Date), reference).alias("age_band"))
+    columns += [pl.col(c).alias(code) for c, code in plan.items]
+    columns += [pl.col(c).alias(n) for c, n in plan.keep]
+    columns += [pl.col(c).alias(n) for c, n in plan.free_text]
+    out = frame.select(columns)
+    return out.with_columns(scrub_text(out[n]).alias(n) for _, n in plan.free_text)
 
 
-def _column_info(data: pl.DataFrame, mapping: Mapping, table: Table) -> list[ColumnInfo]:
-    source = {"respondent": mapping.respondent_id, "wave": mapping.wave, "age_band": mapping.date_of_birth}
-    source |= {code: col for code, col in mapping.items.items()}
+def _quarantine(rows: pl.DataFrame, row_numbers: pl.Series, report: ValidationReport) -> pl.DataFrame:
+    """Quarantined rows with their row number and issues, in columns named so as not to clash with theirs."""
+    row_column, issues_column = _free_name("_row", rows.columns), _free_name("_issues", rows.columns)
+    reasons = report.frame.group_by(ROW).agg((pl.col("column") + ": " + pl.col("rule")).alias("issues"))
+    numbers = row_numbers.to_frame("row").join(reasons, left_on="row", right_on=ROW, how="left", maintain_order="left")
+    return rows.with_columns(numbers["row"].alias(row_column), numbers["issues"].alias(issues_column))
+
+
+def _free_name(wanted: str, taken: list[str]) -> str:
+    name = wanted
+    while name in taken:
+        name = f"_{name}"
+    return name
+
+
+def _column_info(data: pl.DataFrame, plan: Plan, table: Table) -> list[ColumnInfo]:
+    user = plan.columns
+    source: dict[str, str | None] = {"respondent": user[plan.respondent_id], "age_band": None}
+    source["wave"] = user[plan.wave] if plan.wave else None
+    if plan.date_of_birth:
+        source["age_band"] = user[plan.date_of_birth]
     role = {"respondent": "respondent", "wave": "wave", "age_band": "age_band"}
-    role |= {c: "group" for c in mapping.group} | {c: "item" for c in mapping.items}
-    role |= {c: "keep" for c in mapping.keep} | {c: "free_text" for c in mapping.free_text}
+    for kind, pairs in (("group", plan.group), ("item", plan.items), ("keep", plan.keep),
+                        ("free_text", plan.free_text)):
+        for column, name in pairs:
+            source[name], role[name] = user[column], kind
     infos = []
     for name, dtype in data.schema.items():
         src = source.get(name, name)
-        missing = table.missing_codes.get(src or "", []) + [
-            m for m in mapping.missing_for(src or "") if m not in table.missing_codes.get(src or "", [])
-        ]
+        found = table.missing_codes.get(src or "", [])
+        internal = next((c for c, u in user.items() if u == src), None)
+        missing = found + [m for m in plan.missing.get(internal or "", []) if m not in found]
         infos.append(
             ColumnInfo(
                 name=name,

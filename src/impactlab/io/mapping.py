@@ -94,6 +94,9 @@ class Mapping(BaseModel):
             for code in self.items:
                 if code in answers:
                     self.valid.setdefault(code, Rule(codes=list(answers[code])))
+        clash = [code for code in self.items if code in ("respondent", "wave", "age_band")]
+        if clash:
+            raise ValueError(f"item code {clash[0]!r} is the name of a snapshot column; choose another code")
         roles = self.role_of_columns()
         for column, role_list in roles.items():
             if len(role_list) > 1:
@@ -122,15 +125,20 @@ class Mapping(BaseModel):
         return [c for c, roles in self.role_of_columns().items() if roles != ["identifier"]]
 
     def rule_for(self, source_column: str) -> Rule | None:
-        """The validity rule of a source column (rules may name the item code or the column)."""
-        if source_column in self.valid:
-            return self.valid[source_column]
+        """The validity rule of a source column (rules may name the item code or the column).
+
+        An item code owns its key: a column that is not that item but has the same name gets no rule from it.
+        """
         code = next((k for k, v in self.items.items() if v == source_column), None)
+        if source_column in self.valid and (source_column not in self.items or source_column == code):
+            return self.valid[source_column]
         return self.valid.get(code) if code else None
 
     def missing_for(self, source_column: str) -> list[Code]:
         code = next((k for k, v in self.items.items() if v == source_column), None)
-        return self.missing_codes.get(source_column) or (self.missing_codes.get(code, []) if code else [])
+        mine = source_column not in self.items or source_column == code
+        own = self.missing_codes.get(source_column) if mine else None
+        return own or (self.missing_codes.get(code, []) if code else [])
 
     def fingerprint(self) -> str:
         """sha256 of the mapping as used (after defaults), recorded in the snapshot."""

@@ -76,20 +76,28 @@ def pseudonyms(ids: pl.Series, key: bytes) -> pl.Series:
     return pl.Series(ids.name, result, dtype=pl.String)
 
 
+def pseudonym_series(frame: pl.DataFrame, column: str, key: bytes) -> pl.Series:
+    """The pseudonyms of an id column, row by row (hashing each distinct id once).
+
+    Works on the id values alone, never joining on `frame`, so no column name of `frame` matters.
+    """
+    ids = frame.select(normalise_id(column)).to_series().rename("id")
+    unique = ids.unique()
+    lookup = pl.DataFrame({"id": unique, "pseudonym": pseudonyms(unique, key)})
+    joined = ids.to_frame().join(lookup, on="id", how="left", nulls_equal=True, maintain_order="left")
+    return joined["pseudonym"]
+
+
 def pseudonymise_column(frame: pl.DataFrame, column: str, key: bytes, alias: str = "respondent") -> pl.DataFrame:
-    """Replace an id column by its pseudonym (hashing each distinct id once)."""
-    unique = frame.select(normalise_id(column).alias("_id")).to_series().unique()
-    lookup = pl.DataFrame({"_id": unique, alias: pseudonyms(unique, key)})
-    return (
-        frame.with_columns(normalise_id(column).alias("_id"))
-        .join(lookup, on="_id", how="left", nulls_equal=True, maintain_order="left")
-        .drop("_id", column)
-    )
+    """Replace an id column by its pseudonym, as column `alias` at the end (the id column itself is dropped)."""
+    if alias != column and alias in frame.columns:
+        raise ValueError(f"pseudonymise_column: {alias!r} is already a column")
+    return frame.drop(column).with_columns(pseudonym_series(frame, column, key).alias(alias))
 
 
-def age_band(column: str, reference: date) -> pl.Expr:
+def age_band(born: str | pl.Expr, reference: date) -> pl.Expr:
     """An age band ("18-24" … "85+") at the reference date from a date (or datetime) of birth."""
-    born = pl.col(column).cast(pl.Date)
+    born = (pl.col(born) if isinstance(born, str) else born).cast(pl.Date)
     years = pl.lit(reference.year) - born.dt.year()
     before_birthday = (pl.lit(reference.month) < born.dt.month()) | (
         (pl.lit(reference.month) == born.dt.month()) & (pl.lit(reference.day) < born.dt.day())

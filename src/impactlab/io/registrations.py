@@ -8,7 +8,7 @@ from impactlab.errors import UserError
 from impactlab.evidence.datasets import ColumnInfo, RowCounts, SnapshotInfo, SourceInfo, sha256_file
 from impactlab.evidence.workspace import Workspace
 from impactlab.fieldwork.registrations import COLUMNS, check_registrations
-from impactlab.io.pseudonymise import pseudonymise_column
+from impactlab.io.pseudonymise import pseudonym_series
 from impactlab.io.readers import read_table
 
 PSEUDONYMISED = ("client", "provider")
@@ -26,7 +26,7 @@ def import_registrations(path: Path | str, dataset: str, workspace: Workspace | 
     checked = check_registrations(table.data, path.name, table.first_data_row)
     key = workspace.key()
     for column in PSEUDONYMISED:
-        checked = pseudonymise_column(checked.rename({column: f"_raw_{column}"}), f"_raw_{column}", key, alias=column)
+        checked = checked.with_columns(pseudonym_series(checked, column, key).alias(column))
     checked = checked.select(list(COLUMNS))
     store = workspace.store()
     source_sha = sha256_file(path)

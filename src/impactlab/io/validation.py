@@ -1,18 +1,102 @@
-"""Vectorised checks of imported rows against a mapping: every issue names file, row, column, value, rule."""
+"""Vectorised checks of imported rows against a mapping: every issue names file, row, column, value, rule.
+
+The checks run on a working frame whose columns are all the importer's own: the file's columns under
+positional names (`Plan.internal`) and helper columns that start with `_`. No column name of a user's
+file is ever a column name here, so none can collide with a helper column or with an output column.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import polars as pl
 
-from impactlab.io.mapping import Mapping
+from impactlab.io.mapping import Code, Mapping, Rule
 from impactlab.io.pseudonymise import normalise_id
 from impactlab.io.readers import to_number
 
 ROW = "_row"
 ISSUE_SCHEMA = {ROW: pl.Int64, "column": pl.String, "value": pl.String, "rule": pl.String}
 DATE_FORMATS = ("%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y", "%Y/%m/%d", "%d.%m.%Y")
+RESERVED = ("respondent", "wave", "age_band")  # the snapshot's own columns
+
+
+def source_name(position: int) -> str:
+    """The working name of the file's column at `position` (user names never become frame columns)."""
+    return f"c{position}"
+
+
+def text_name(internal: str) -> str:
+    """The working name of a numeric column's original text (kept for the report)."""
+    return f"_text_{internal}"
+
+
+@dataclass
+class Plan:
+    """A mapping resolved against one file: every source column under its positional working name.
+
+    `columns` maps working name -> the user's column name (for messages). `group`, `items`, `keep` and
+    `free_text` are (working name, snapshot column name) pairs; snapshot names are unique (`Plan.of`).
+    """
+
+    columns: dict[str, str]
+    respondent_id: str
+    wave: str | None
+    wave_value: str | None
+    date_of_birth: str | None
+    group: list[tuple[str, str]]
+    items: list[tuple[str, str]]
+    keep: list[tuple[str, str]]
+    free_text: list[tuple[str, str]]
+    rules: dict[str, Rule]
+    missing: dict[str, list[Code]]
+    renamed: dict[str, str] = field(default_factory=dict)  # user column -> snapshot name, where they differ
+
+    @classmethod
+    def of(cls, mapping: Mapping, names: list[str]) -> Plan:
+        """Resolve `mapping` against the file's column names (in file order); mapped columns must exist."""
+        position = {name: i for i, name in enumerate(names)}
+
+        def work(column: str) -> str:
+            return source_name(position[column])
+
+        mapped = [c for c in mapping.source_columns() if c in position]
+        fixed = set(RESERVED) | set(mapping.items)
+        named = [*mapping.group, *mapping.keep, *mapping.free_text]
+        taken = fixed | {c for c in named if c not in fixed}
+        renamed: dict[str, str] = {}
+        for column in (c for c in named if c in fixed):  # a column named like a snapshot column gets a suffix
+            n = 2
+            while f"{column}_{n}" in taken:
+                n += 1
+            renamed[column] = f"{column}_{n}"
+            taken.add(renamed[column])
+
+        def out(column: str) -> str:
+            return renamed.get(column, column)
+
+        group = [(work(c), out(c)) for c in mapping.group]
+        keep = [(work(c), out(c)) for c in mapping.keep]
+        free_text = [(work(c), out(c)) for c in mapping.free_text]
+        return cls(
+            columns={work(c): c for c in mapped},
+            respondent_id=work(mapping.respondent_id),
+            wave=work(mapping.wave) if mapping.wave else None,
+            wave_value=mapping.wave_value,
+            date_of_birth=work(mapping.date_of_birth) if mapping.date_of_birth else None,
+            group=group,
+            items=[(work(source), code) for code, source in mapping.items.items()],
+            keep=keep,
+            free_text=free_text,
+            rules={work(c): rule for c in mapped if (rule := mapping.rule_for(c)) is not None},
+            missing={work(c): codes for c in mapped if (codes := mapping.missing_for(c))},
+            renamed=renamed,
+        )
+
+    def numeric(self, schema: pl.Schema) -> list[str]:
+        """Items and columns with a numeric rule are expected to hold numbers."""
+        wanted = [c for c, _ in self.items] + [c for c, rule in self.rules.items() if rule.numeric]
+        return [c for c in dict.fromkeys(wanted) if c in schema]
 
 
 @dataclass(frozen=True)
@@ -79,19 +163,18 @@ def parse_dates(column: str) -> pl.Expr:
     return pl.coalesce([text.str.to_date(fmt, strict=False) for fmt in DATE_FORMATS])
 
 
-def coerce(frame: pl.DataFrame, mapping: Mapping, numeric: list[str], decimal_comma: bool) -> pl.DataFrame:
-    """Missing codes -> null; numeric columns as Float64 (keeping the text in `<col>__text` for reporting)."""
+def coerce(frame: pl.DataFrame, plan: Plan, decimal_comma: bool) -> pl.DataFrame:
+    """Missing codes -> null; numeric columns as Float64 (keeping the text in `text_name(col)` for reporting)."""
     exprs = []
-    for column in numeric:
+    for column in plan.numeric(frame.schema):
         if frame.schema[column] == pl.String:
-            exprs.append(pl.col(column).alias(f"{column}__text"))
+            exprs.append(pl.col(column).alias(text_name(column)))
             exprs.append(to_number(column, decimal_comma).alias(column))
         else:
             exprs.append(pl.col(column).cast(pl.Float64).fill_nan(None))
     frame = frame.with_columns(exprs)
-    codes = {c: mapping.missing_for(c) for c in frame.columns if mapping.missing_for(c)}
     exprs = []
-    for column, values in codes.items():
+    for column, values in plan.missing.items():
         if frame.schema[column] == pl.String:
             hit = pl.col(column).is_in([_text(v) for v in values])
         else:
@@ -100,20 +183,18 @@ def coerce(frame: pl.DataFrame, mapping: Mapping, numeric: list[str], decimal_co
     return frame.with_columns(exprs)
 
 
-def validate(frame: pl.DataFrame, mapping: Mapping, numeric: list[str], file: str) -> ValidationReport:
-    """All issues in `frame` (which has a `_row` column with the row number as the user sees it)."""
-    checks: list[tuple[str, str, pl.Expr]] = []  # (column, rule, mask)
-    rid = mapping.respondent_id
+def validate(frame: pl.DataFrame, plan: Plan, file: str) -> ValidationReport:
+    """All issues in `frame` (working names; `ROW` holds the row number as the user sees it)."""
+    checks: list[tuple[str, str, pl.Expr]] = []  # (working column, rule, mask)
+    numeric = plan.numeric(frame.schema)
+    rid = plan.respondent_id
     checks.append((rid, "missing_id", normalise_id(rid).fill_null("") == ""))
-    if mapping.wave:
-        checks.append((mapping.wave, "missing_wave", pl.col(mapping.wave).cast(pl.String).fill_null("") == ""))
+    if plan.wave:
+        checks.append((plan.wave, "missing_wave", pl.col(plan.wave).cast(pl.String).fill_null("") == ""))
     for column in numeric:
-        if f"{column}__text" in frame.columns:
-            checks.append((column, "not_numeric", pl.col(f"{column}__text").is_not_null() & pl.col(column).is_null()))
-    for column in frame.columns:
-        rule = mapping.rule_for(column)
-        if rule is None:
-            continue
+        if text_name(column) in frame.columns:
+            checks.append((column, "not_numeric", pl.col(text_name(column)).is_not_null() & pl.col(column).is_null()))
+    for column, rule in plan.rules.items():
         value = pl.col(column)
         if rule.codes is not None:
             allowed = [float(c) for c in rule.codes] if column in numeric else [_text(c) for c in rule.codes]
@@ -123,23 +204,23 @@ def validate(frame: pl.DataFrame, mapping: Mapping, numeric: list[str], file: st
             low = value < rule.min if rule.min is not None else pl.lit(False)
             high = value > rule.max if rule.max is not None else pl.lit(False)
             checks.append((column, "out_of_range", (low | high).fill_null(False)))
-    if mapping.date_of_birth:
-        dob = mapping.date_of_birth
+    if plan.date_of_birth:
+        dob = plan.date_of_birth
         checks.append((dob, "not_a_date", pl.col(dob).is_not_null() & parse_dates(dob).is_null()))
-    key = [normalise_id(rid).alias("_k")] + ([pl.col(mapping.wave).cast(pl.String).alias("_w")] if mapping.wave else [])
+    key = [normalise_id(rid).alias("k")] + ([pl.col(plan.wave).cast(pl.String).alias("w")] if plan.wave else [])
     dup = pl.struct(key).is_duplicated() & (normalise_id(rid).fill_null("") != "")
     checks.append((rid, "duplicate_respondent_wave", dup))
 
-    masks = frame.select(m.fill_null(False).alias(f"_{i}") for i, (_, _, m) in enumerate(checks))
+    masks = frame.select(m.fill_null(False).alias(f"_mask{i}") for i, (_, _, m) in enumerate(checks))
     hits = [i for i, n in enumerate(masks.sum().row(0)) if n]
     parts = []
     for i in hits:
         column, rule, _ = checks[i]
-        shown = f"{column}__text" if rule == "not_numeric" else column
+        shown = text_name(column) if rule == "not_numeric" else column
         parts.append(
-            frame.filter(masks[f"_{i}"]).select(
+            frame.filter(masks[f"_mask{i}"]).select(
                 pl.col(ROW),
-                pl.lit(column).alias("column"),
+                pl.lit(plan.columns[column]).alias("column"),
                 _shown(frame, shown).alias("value"),
                 pl.lit(rule).alias("rule"),
             )

@@ -38,7 +38,7 @@ from impactlab.fieldwork.questionnaire import (
 )
 from impactlab.fieldwork.registrations import check_registrations, model_inputs, model_outputs
 from impactlab.fieldwork.tokens import WaveLink, make_token, next_wave_token, read_token
-from impactlab.io.pseudonymise import pseudonymise_column
+from impactlab.io.pseudonymise import pseudonym_series
 from impactlab_web.fieldwork.models import Draft, Questionnaire, Registration, Response, Wave
 from impactlab_web.models import DatasetRecord, Membership, Organisation, Programme, Role
 
@@ -282,7 +282,7 @@ def export_responses(questionnaire: Questionnaire, wave: Wave | None, user: Any 
     if not rows:
         raise UserError("there are no responses to export yet")
     frame = responses_to_frame(core, rows)
-    frame = pseudonymise_column(frame.rename({"respondent": "_key"}), "_key", workspace.key(), alias="respondent")
+    frame = frame.with_columns(pseudonym_series(frame, "respondent", workspace.key()).alias("respondent"))
     frame = frame.select(["respondent", "wave", *[c for c in frame.columns if c not in ("respondent", "wave")]])
     items = set(frame.columns)
     frame = score_responses(core, frame)
@@ -322,7 +322,7 @@ def export_registrations(programme: Programme, user: Any = None,
         raise UserError("there are no registrations to export yet")
     key = workspace.key()
     for column in ("client", "provider"):
-        frame = pseudonymise_column(frame.rename({column: f"_raw_{column}"}), f"_raw_{column}", key, alias=column)
+        frame = frame.with_columns(pseudonym_series(frame, column, key).alias(column))
     from impactlab.fieldwork.registrations import COLUMNS
 
     frame = frame.select(list(COLUMNS))
