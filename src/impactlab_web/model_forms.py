@@ -316,6 +316,6 @@ def attach_problems(form: forms.Form, report: CheckReport, where: list[tuple]) -
                 target = str(loc[len(prefix)])
                 break
         if target is not None:
-            form.add_error(target, problem.message)
+            form.add_error(target, problem.text(report.lang))
         else:
             form.add_error(None, LINE.sub("", message.removeprefix(f"{modelling.SOURCE}: ")))

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from impactlab.errors import UserError
@@ -21,8 +22,8 @@ SOURCE = "model.yaml"
 
 
 def check(text: str) -> CheckReport:
-    """The core's check of a model text, with the same messages as `impactlab check`."""
-    return check_text(text, SOURCE)
+    """The core's check of a model text, with the same messages as `impactlab check`, in the user's language."""
+    return check_text(text, SOURCE, translation.get_language())
 
 
 def _number(x: Any) -> float | None:

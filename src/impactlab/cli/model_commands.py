@@ -11,6 +11,7 @@ from rich.table import Table
 from impactlab.cli.app import FORMAT, OutputFormat, app, console, err_console, fail, print_json
 from impactlab.cli.format import money, number, percent
 from impactlab.errors import UserError
+from impactlab.messages import LANGUAGES, default_language
 from impactlab.model.document import check_model
 from impactlab.model.examples import example_names, example_text
 from impactlab.model.library import proxy_library, search_proxies
@@ -21,8 +22,20 @@ MODEL = typer.Argument(..., help="the impact model YAML file", show_default=Fals
 WORKSPACE = typer.Option(None, "--workspace", "-w", help="workspace with the datasets that evidence quantities use")
 
 
+LANG = typer.Option(None, "--lang", "-l", help="language of the messages: nl or en (default: IMPACTLAB_LANG, "
+                    "else the locale, else en)", show_default=False)
+
+
+def _language(lang: str | None) -> str:
+    if lang is None:
+        return default_language()
+    if lang.lower() not in LANGUAGES:
+        raise UserError(f"--lang {lang!r}: use nl or en / gebruik nl of en")
+    return lang.lower()
+
+
 def _load(path: Path, quiet: bool = False) -> ImpactModel:
-    report = check_model(path)
+    report = check_model(path, default_language())
     if report.model is None:
         fail(report.errors)
     if not quiet:
@@ -33,17 +46,22 @@ def _load(path: Path, quiet: bool = False) -> ImpactModel:
 
 
 @app.command("check")
-def check_command(model: Path = MODEL) -> None:
-    """Validate a model file: every problem with its place in the file and a hint."""
-    report = check_model(model)
+def check_command(model: Path = MODEL, lang: str | None = LANG) -> None:
+    """Validate a model file: every problem with its place in the file and a hint, in English or Dutch."""
+    language = _language(lang)
+    report = check_model(model, language)
     for message in report.errors + report.warnings:
         err_console.print(message, markup=False, highlight=False, soft_wrap=True)
     if not report.ok:
         raise typer.Exit(2)
     assert report.model is not None
     m = report.model
-    console.print(f"{model}: valid ({len(m.stakeholders)} stakeholders, {len(m.inputs)} inputs, "
-                  f"{len(m.outcomes)} outcomes, {len(report.warnings)} warnings)", highlight=False)
+    if language == "nl":
+        console.print(f"{model}: geldig ({len(m.stakeholders)} belanghebbenden, {len(m.inputs)} inzet, "
+                      f"{len(m.outcomes)} uitkomsten, {len(report.warnings)} waarschuwingen)", highlight=False)
+    else:
+        console.print(f"{model}: valid ({len(m.stakeholders)} stakeholders, {len(m.inputs)} inputs, "
+                      f"{len(m.outcomes)} outcomes, {len(report.warnings)} warnings)", highlight=False)
 
 
 @app.command("new")

@@ -11,6 +11,8 @@ from pydantic import ValidationError
 
 from impactlab.errors import UserError
 from impactlab.limits import check_model_outcomes, check_model_size
+from impactlab.messages import normalise
+from impactlab.messages import text as message_text
 from impactlab.model.library import builtin_indices, proxy_library
 from impactlab.model.problems import Problem, format_problem, problems_from_validation
 from impactlab.model.schema import ImpactModel, Proxy
@@ -41,6 +43,7 @@ class CheckReport:
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    lang: str = "en"
 
     @property
     def ok(self) -> bool:
@@ -51,37 +54,43 @@ def _in_file_order(problems: list[Problem], data: Any) -> list[Problem]:
     return sorted(problems, key=lambda p: line_of(data, p.loc) or 0)
 
 
-def check_text(text: str, source: str = "model.yaml") -> CheckReport:
-    """Parse and validate a model document; never raises for bad input."""
+def check_text(text: str, source: str = "model.yaml", lang: str | None = "en") -> CheckReport:
+    """Parse and validate a model document; never raises for bad input.
+
+    The messages are in ``lang`` ('en' or 'nl'; see impactlab.messages); ``problems`` keep their codes.
+    """
+    lang = normalise(lang)
     try:
         check_model_size(text, source)
         data = parse_yaml(text, source)
         check_model_outcomes(data, source)
     except UserError as error:
-        return CheckReport(source, None, errors=error.messages)
+        return CheckReport(source, None, errors=error.messages, lang=lang)
     if data is None:
-        return CheckReport(source, None, errors=[f"{source}: the file is empty"])
+        return CheckReport(source, None, errors=[f"{source}: {message_text('file.empty', lang)}"], lang=lang)
     try:
         model = ImpactModel.model_validate(data)
     except ValidationError as error:
         problems = _in_file_order(problems_from_validation(error, data, ImpactModel), data)
-        return CheckReport(source, None, [format_problem(p, data, source) for p in problems], problems=problems)
+        return CheckReport(source, None, [format_problem(p, data, source, lang) for p in problems],
+                           problems=problems, lang=lang)
     problems = _in_file_order(validate_model(model, available_proxies(model), available_indices(model)), data)
-    errors = [format_problem(p, data, source) for p in problems if p.severity == "error"]
-    warnings = [format_problem(p, data, source) for p in problems if p.severity == "warning"]
-    return CheckReport(source, None if errors else model, errors, warnings, problems)
+    errors = [format_problem(p, data, source, lang) for p in problems if p.severity == "error"]
+    warnings = [format_problem(p, data, source, lang) for p in problems if p.severity == "warning"]
+    return CheckReport(source, None if errors else model, errors, warnings, problems, lang)
 
 
-def check_model(path: str | Path) -> CheckReport:
+def check_model(path: str | Path, lang: str | None = "en") -> CheckReport:
     """Check a model file (see :func:`check_text`)."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        return CheckReport(str(path), None, errors=[f"{path}: no such file"])
+        return CheckReport(str(path), None, errors=[f"{path}: {message_text('file.missing', lang)}"], lang=lang or "en")
     except (UnicodeDecodeError, IsADirectoryError, PermissionError) as error:
-        return CheckReport(str(path), None, errors=[f"{path}: cannot be read as UTF-8 text ({error})"])
-    return check_text(text, path.name)
+        return CheckReport(str(path), None, errors=[f"{path}: {message_text('file.unreadable', lang, error=error)}"],
+                           lang=lang or "en")
+    return check_text(text, path.name, lang)
 
 
 def load_model(path: str | Path) -> ImpactModel:

@@ -21,6 +21,7 @@ class LibraryProxy(BaseModel):
     name: str
     value: float
     unit: str | None = None
+    unit_kind: str | None = None
     price_year: int
     source: str
     currency: str = "EUR"
@@ -38,8 +39,8 @@ class LibraryProxy(BaseModel):
         value: Number = self.value
         if self.low is not None and self.high is not None:
             value = Range(base=self.value, low=self.low, high=self.high)
-        return Proxy(id=self.id, name=self.name, value=value, unit=self.unit, price_year=self.price_year,
-                     source=self.source, currency=self.currency, notes=self.notes)
+        return Proxy(id=self.id, name=self.name, value=value, unit=self.unit, unit_kind=self.unit_kind,
+                     price_year=self.price_year, source=self.source, currency=self.currency, notes=self.notes)
 
     def matches(self, words: list[str]) -> bool:
         """True when every word occurs in the id, names, keywords, category, unit or source."""

@@ -6,12 +6,14 @@ import difflib
 import re
 import types
 import typing
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from pydantic import BaseModel, ValidationError
 
+from impactlab.messages import CATALOGUE, Term
+from impactlab.messages import text as message_text
 from impactlab.model.yaml_lines import line_of
 
 Loc = tuple[str | int, ...]
@@ -19,11 +21,26 @@ Loc = tuple[str | int, ...]
 
 @dataclass(frozen=True)
 class Problem:
-    """One finding: where (a path into the document), what, and how severe."""
+    """One finding: where (a path into the document), what, and how severe.
+
+    ``code`` and ``params`` name the message in the catalogue (impactlab.messages), so it can be shown in
+    the user's language; ``message`` is its English text (or a text outside the catalogue).
+    """
 
     loc: Loc
     message: str
     severity: Literal["error", "warning"] = "error"
+    code: str | None = None
+    params: Mapping[str, Any] = field(default_factory=dict, compare=False)
+
+    def text(self, lang: str | None = "en") -> str:
+        """The message in ``lang`` ('en' or 'nl')."""
+        return message_text(self.code, lang, **self.params) if self.code else self.message
+
+
+def problem(loc: Loc, code: str, severity: Literal["error", "warning"] = "error", **params: Any) -> Problem:
+    """A problem whose message comes from the catalogue."""
+    return Problem(loc, message_text(code, "en", **params), severity, code, params)
 
 
 def path_label(data: Any, loc: Loc) -> str:
@@ -42,14 +59,15 @@ def path_label(data: Any, loc: Loc) -> str:
     return label
 
 
-def format_problem(problem: Problem, data: Any, source: str) -> str:
-    """``model.yaml: outcomes[2] (less_lonely).deadweight: must be ..., got 1.4 (line 23)``."""
-    where = path_label(data, problem.loc)
-    line = line_of(data, problem.loc)
+def format_problem(found: Problem, data: Any, source: str, lang: str | None = "en") -> str:
+    """``model.yaml: outcomes[2] (less_lonely).deadweight: must be ..., got 1.4 (line 23)`` (or in Dutch:
+    ``... moet tussen 0 en 1 zijn, niet 1.4 (regel 23)``)."""
+    where = path_label(data, found.loc)
+    line = line_of(data, found.loc)
     prefix = f"{source}: " + (f"{where}: " if where else "")
-    kind = "warning: " if problem.severity == "warning" else ""
-    suffix = f" (line {line})" if line else ""
-    return f"{prefix}{kind}{problem.message}{suffix}"
+    kind = message_text("frame.warning", lang) if found.severity == "warning" else ""
+    suffix = message_text("frame.line", lang, line=line) if line else ""
+    return f"{prefix}{kind}{found.text(lang)}{suffix}"
 
 
 # --- pydantic errors -> problems ---------------------------------------------------------------
@@ -59,9 +77,9 @@ _UNION_TAGS = {"float", "int", "str", "bool", "Range", "EvidenceQuantity"}
 
 def _describe(value: Any) -> str:
     if isinstance(value, dict):
-        return "a mapping"
+        return Term("term.a_mapping")
     if isinstance(value, list):
-        return "a list"
+        return Term("term.a_list")
     return repr(value) if isinstance(value, str) else str(value)
 
 
@@ -114,40 +132,44 @@ def _unwrap(annotation: Any, part: str | int | None) -> Any:
     return None
 
 
-def _message(error: dict[str, Any], given: Any, fields: list[str]) -> str:
+def _message(error: dict[str, Any], given: Any, fields: list[str]) -> tuple[str | None, dict[str, Any], str]:
+    """The catalogue code and parameters of a pydantic error (code None: pydantic's own English text)."""
     kind = error["type"]
     ctx = error.get("ctx") or {}
+    shown = _describe(given)
+    code: str | None = None
+    params: dict[str, Any] = {"given": shown}
     if kind == "missing":
-        return "is required"
-    if kind == "extra_forbidden":
+        code, params = "structure.required", {}
+    elif kind == "extra_forbidden":
         name = str(error["loc"][-1])
         close = difflib.get_close_matches(name, fields, n=1, cutoff=0.6)
-        hint = f" (did you mean '{close[0]}'?)" if close else f" (known keys: {', '.join(fields)})"
-        return f"unknown key '{name}'{hint}"
-    if kind in {"float_parsing", "float_type"}:
-        hint = " (write decimals with a point: 0.25)" if isinstance(given, str) and re.fullmatch(
-            r"\s*-?\d+,\d+\s*", given) else ""
-        return f"must be a number, got {_describe(given)}{hint}"
-    if kind in {"int_parsing", "int_type", "int_from_float"}:
-        return f"must be a whole number, got {_describe(given)}"
-    if kind in {"string_type"}:
-        return f"must be text, got {_describe(given)}"
-    if kind in {"bool_type", "bool_parsing"}:
-        return f"must be true or false, got {_describe(given)}"
-    if kind == "literal_error":
-        return f"must be {ctx.get('expected')}, got {_describe(given)}"
-    if kind in {"greater_than_equal", "greater_than", "less_than_equal", "less_than"}:
-        words = {"greater_than_equal": "at least", "greater_than": "more than",
-                 "less_than_equal": "at most", "less_than": "less than"}[kind]
-        bound = next(iter(ctx.values()))
-        return f"must be {words} {bound}, got {_describe(given)}"
-    if kind in {"list_type"}:
-        return f"must be a list, got {_describe(given)}"
-    if kind in {"dict_type", "model_type", "model_attributes_type"}:
-        return f"must be a mapping of keys, got {_describe(given)}"
-    if kind == "value_error":
-        return str(error["msg"]).removeprefix("Value error, ")
-    return str(error["msg"])
+        code, params = (("structure.unknown_key_hint", {"name": name, "close": close[0]}) if close else
+                        ("structure.unknown_key", {"name": name, "known": ", ".join(fields)}))
+    elif kind in {"float_parsing", "float_type"}:
+        comma = isinstance(given, str) and re.fullmatch(r"\s*-?\d+,\d+\s*", given)
+        code = "structure.number_comma" if comma else "structure.number"
+    elif kind in {"int_parsing", "int_type", "int_from_float"}:
+        code = "structure.whole"
+    elif kind in {"string_type"}:
+        code = "structure.text"
+    elif kind in {"bool_type", "bool_parsing"}:
+        code = "structure.bool"
+    elif kind == "literal_error":
+        code, params["expected"] = "structure.literal", ctx.get("expected")
+    elif kind in {"greater_than_equal", "greater_than", "less_than_equal", "less_than"}:
+        words = {"greater_than_equal": "at_least", "greater_than": "more_than",
+                 "less_than_equal": "at_most", "less_than": "less_than"}[kind]
+        code, params = "structure.bound", {**params, "words_term": f"term.{words}", "bound": next(iter(ctx.values()))}
+    elif kind in {"list_type"}:
+        code = "structure.list"
+    elif kind in {"dict_type", "model_type", "model_attributes_type"}:
+        code = "structure.mapping"
+    elif kind in CATALOGUE:
+        code, params = kind, dict(ctx)
+    if code is not None:
+        return code, params, message_text(code, "en", **params)
+    return None, {}, str(error["msg"]).removeprefix("Value error, ")
 
 
 def _preferred_branch(given: Any) -> str:
@@ -180,9 +202,10 @@ def problems_from_validation(error: ValidationError, data: Any, root: type[BaseM
         else:
             loc = raw_loc
         if not loc and item["type"] == "model_type":
-            problems[()] = Problem((), "the file must hold a mapping of keys (impactlab: 1, programme: ...)")
+            problems[()] = problem((), "structure.root")
             continue
         found, given = _lookup(data, loc)
         fields = _model_fields_at(root, loc[:-1]) if item["type"] == "extra_forbidden" else []
-        problems.setdefault(loc, Problem(loc, _message(item, given if found else item.get("input"), fields)))
+        code, params, english = _message(item, given if found else item.get("input"), fields)
+        problems.setdefault(loc, Problem(loc, english, "error", code, params))
     return list(problems.values())

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 FORMAT_VERSION = 1
 
@@ -32,11 +33,13 @@ class Range(Strict):
     @model_validator(mode="after")
     def _ordered(self) -> Range:
         if not self.low <= self.base <= self.high:
-            raise ValueError(
-                f"a range needs low <= base <= high, got low {self.low:g}, base {self.base:g}, high {self.high:g}"
+            raise PydanticCustomError(
+                "structure.range_order",
+                "a range needs low <= base <= high, got low {low}, base {base}, high {high}",
+                {"low": f"{self.low:g}", "base": f"{self.base:g}", "high": f"{self.high:g}"},
             )
         if self.dist == "normal" and self.sd is None:
-            raise ValueError("a normal range needs sd (its standard deviation)")
+            raise PydanticCustomError("structure.normal_sd", "a normal range needs sd (its standard deviation)")
         return self
 
 
@@ -101,6 +104,7 @@ class Proxy(Strict):
     name: str
     value: Number
     unit: str | None = None
+    unit_kind: str | None = Field(default=None, description="what one unit is, as a kind of impactlab.model.units")
     price_year: int
     source: str
     currency: str | None = None
@@ -121,9 +125,11 @@ class Input(Strict):
     @model_validator(mode="after")
     def _money_or_valued_time(self) -> Input:
         if self.amount is None and (self.quantity is None or self.proxy is None):
-            raise ValueError("an input needs either amount, or quantity together with proxy")
+            raise PydanticCustomError("structure.input_needs_value",
+                                      "an input needs either amount, or quantity together with proxy")
         if self.amount is not None and (self.quantity is not None or self.proxy is not None):
-            raise ValueError("an input has either amount, or quantity with proxy, not both")
+            raise PydanticCustomError("structure.input_not_both",
+                                      "an input has either amount, or quantity with proxy, not both")
         return self
 
 
@@ -143,6 +149,23 @@ class Output(Strict):
     source: str | None = None
 
 
+class Conversion(Strict):
+    """How many units of the proxy's unit one unit of the outcome's quantity is (e.g. 0.4 WELLBY per person)."""
+
+    factor: float
+    to: str = Field(description="the proxy's unit kind (impactlab.model.units.KINDS)")
+    source: str
+
+    @field_validator("factor")
+    @classmethod
+    def _positive(cls, factor: float) -> float:
+        if not factor > 0:
+            raise PydanticCustomError("structure.conversion_factor",
+                                      "a conversion factor must be more than 0, got {factor}",
+                                      {"factor": f"{factor:g}"})
+        return factor
+
+
 Fraction = Annotated[Number, Field(description="a fraction in [0, 1], or a range of fractions")]
 
 
@@ -154,6 +177,7 @@ class Outcome(Strict):
     quantity: Number | EvidenceQuantity
     unit: str | None = None
     proxy: str | None = None
+    conversion: Conversion | None = None
     value: Number | None = None
     deadweight: Fraction = 0.0
     attribution: Fraction = 0.0
@@ -168,7 +192,8 @@ class Outcome(Strict):
     @model_validator(mode="after")
     def _one_valuation(self) -> Outcome:
         if (self.proxy is None) == (self.value is None):
-            raise ValueError("an outcome needs exactly one of proxy (a proxy id) or value (per unit)")
+            raise PydanticCustomError("structure.outcome_one_valuation",
+                                      "an outcome needs exactly one of proxy (a proxy id) or value (per unit)")
         return self
 
 
@@ -190,7 +215,9 @@ class ImpactModel(Strict):
         for name, series in indices.items():
             for year, level in series.items():
                 if level <= 0:
-                    raise ValueError(f"index {name} year {year}: must be positive, got {level:g}")
+                    raise PydanticCustomError("structure.index_positive",
+                                              "index {name} year {year}: must be positive, got {level}",
+                                              {"name": name, "year": year, "level": f"{level:g}"})
         return indices
 
     def stakeholder(self, stakeholder_id: str) -> Stakeholder:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator, Mapping
 
-from impactlab.model.problems import Loc, Problem
+from impactlab.model import units
+from impactlab.model.problems import Loc, Problem, problem
 from impactlab.model.schema import EvidenceQuantity, ImpactModel, Number, Proxy, Range
 
 FRACTIONS = ("deadweight", "attribution", "displacement", "drop_off")
@@ -20,10 +21,11 @@ def _points(value: Number) -> Iterator[tuple[str | None, float]]:
 
 
 def _check_domain(loc: Loc, value: Number, ok: Callable[[float], bool], rule: str) -> Iterator[Problem]:
+    """``rule``: a catalogue term (``zero_or_more``, ``fraction``, ``rate``, ``whole_years``)."""
     for key, number in _points(value):
         if not math.isfinite(number) or not ok(number):
             where = (*loc, key) if key else loc
-            yield Problem(where, f"must be {rule}, got {number:g}")
+            yield problem(where, "check.domain", rule_term=f"term.{rule}", number=number)
 
 
 def _duplicates(model: ImpactModel) -> Iterator[Problem]:
@@ -31,7 +33,8 @@ def _duplicates(model: ImpactModel) -> Iterator[Problem]:
         seen: dict[str, int] = {}
         for i, item in enumerate(getattr(model, section)):
             if item.id in seen:
-                yield Problem((section, i, "id"), f"duplicate id '{item.id}' (also {section}[{seen[item.id]}])")
+                yield problem((section, i, "id"), "check.duplicate_id", id=item.id, section=section,
+                              first=seen[item.id])
             seen.setdefault(item.id, i)
 
 
@@ -40,8 +43,10 @@ def _reference(loc: Loc, ref: str | None, known: Mapping[str, object] | set[str]
 
     if ref is not None and ref not in known:
         close = difflib.get_close_matches(ref, list(known), n=1, cutoff=0.6)
-        hint = f" (did you mean '{close[0]}'?)" if close else ""
-        yield Problem(loc, f"unknown {what} '{ref}'{hint}")
+        if close:
+            yield problem(loc, "check.unknown_reference_hint", what_term=f"term.{what}", ref=ref, close=close[0])
+        else:
+            yield problem(loc, "check.unknown_reference", what_term=f"term.{what}", ref=ref)
 
 
 def _references(model: ImpactModel, proxies: Mapping[str, Proxy]) -> Iterator[Problem]:
@@ -64,8 +69,7 @@ def _references(model: ImpactModel, proxies: Mapping[str, Proxy]) -> Iterator[Pr
         for j, ref in enumerate(outcome.outputs):
             yield from _reference(("outcomes", i, "outputs", j), ref, outputs, "output")
         if outcome.transfer_from is not None and outcome.transfer_from == outcome.stakeholder:
-            yield Problem(("outcomes", i, "transfer_from"),
-                          "a transfer comes from another stakeholder than the one receiving it")
+            yield problem(("outcomes", i, "transfer_from"), "check.transfer_to_self")
         if isinstance(outcome.quantity, EvidenceQuantity):
             yield from _reference(("outcomes", i, "quantity", "scale_to"), outcome.quantity.scale_to,
                                   stakeholders, "stakeholder")
@@ -73,24 +77,24 @@ def _references(model: ImpactModel, proxies: Mapping[str, Proxy]) -> Iterator[Pr
 
 def _domains(model: ImpactModel) -> Iterator[Problem]:
     yield from _check_domain(("valuation", "discount_rate"), model.valuation.discount_rate,
-                             lambda x: 0 <= x < 1, "between 0 and 1 (a yearly rate such as 0.035)")
+                             lambda x: 0 <= x < 1, "rate")
     for i, proxy in enumerate(model.proxies):
-        yield from _check_domain(("proxies", i, "value"), proxy.value, lambda x: x >= 0, "zero or more")
+        yield from _check_domain(("proxies", i, "value"), proxy.value, lambda x: x >= 0, "zero_or_more")
     for i, item in enumerate(model.inputs):
         for key in ("amount", "quantity"):
             value = getattr(item, key)
             if value is not None:
-                yield from _check_domain(("inputs", i, key), value, lambda x: x >= 0, "zero or more")
+                yield from _check_domain(("inputs", i, key), value, lambda x: x >= 0, "zero_or_more")
     for i, outcome in enumerate(model.outcomes):
         if not isinstance(outcome.quantity, EvidenceQuantity):
-            yield from _check_domain(("outcomes", i, "quantity"), outcome.quantity, lambda x: x >= 0, "zero or more")
+            yield from _check_domain(("outcomes", i, "quantity"), outcome.quantity, lambda x: x >= 0, "zero_or_more")
         if outcome.value is not None:
-            yield from _check_domain(("outcomes", i, "value"), outcome.value, lambda x: x >= 0, "zero or more")
+            yield from _check_domain(("outcomes", i, "value"), outcome.value, lambda x: x >= 0, "zero_or_more")
         for key in FRACTIONS:
             yield from _check_domain(("outcomes", i, key), getattr(outcome, key), lambda x: 0 <= x <= 1,
-                                     "between 0 and 1")
+                                     "fraction")
         yield from _check_domain(("outcomes", i, "duration"), outcome.duration,
-                                 lambda x: x >= 1 and float(x).is_integer(), "a whole number of years, at least 1")
+                                 lambda x: x >= 1 and float(x).is_integer(), "whole_years")
 
 
 def _indexation(model: ImpactModel, proxies: Mapping[str, Proxy], indices: Mapping[str, Mapping[int, float]],
@@ -103,27 +107,24 @@ def _indexation(model: ImpactModel, proxies: Mapping[str, Proxy], indices: Mappi
         loc: Loc = (("proxies", [p.id for p in model.proxies].index(proxy_id))
                     if proxy_id in model_proxy_ids else _first_use(model, proxy_id))
         if proxy.currency and proxy.currency != currency:
-            yield Problem((*loc, "currency"), f"proxy '{proxy_id}' is in {proxy.currency}, the programme in "
-                          f"{currency}: convert it (purchasing-power parity, then indexation) first")
+            yield problem((*loc, "currency"), "check.currency", proxy=proxy_id, currency=proxy.currency,
+                          programme_currency=currency)
         if proxy.price_year == target:
             continue
         name = model.valuation.index
         if name is None:
-            yield Problem((*loc, "price_year") if proxy_id in model_proxy_ids else loc,
-                          f"proxy '{proxy_id}' is priced in {proxy.price_year}, the programme in {target}, "
-                          "and valuation.index is off: set an index (e.g. cpi) or price the proxy in "
-                          f"{target}", "warning")
+            yield problem((*loc, "price_year") if proxy_id in model_proxy_ids else loc, "check.index_off",
+                          "warning", proxy=proxy_id, year=proxy.price_year, target=target)
             continue
         series = indices.get(name)
         if series is None:
-            yield Problem(("valuation", "index"), f"unknown price index '{name}' (known: {', '.join(sorted(indices))})")
+            yield problem(("valuation", "index"), "check.unknown_index", name=name, known=", ".join(sorted(indices)))
             return
         for year in (proxy.price_year, target):
             if year not in series:
                 covered = f"{min(series)}–{max(series)}" if series else "no years"
-                yield Problem((*loc, "price_year") if proxy_id in model_proxy_ids else loc,
-                              f"index '{name}' has no value for {year} (it covers {covered}); add "
-                              f"indices.{name}.{year} to the model")
+                yield problem((*loc, "price_year") if proxy_id in model_proxy_ids else loc, "check.index_year",
+                              name=name, year=year, covered=covered)
 
 
 def _first_use(model: ImpactModel, proxy_id: str) -> Loc:
@@ -143,21 +144,81 @@ def _over_claiming(model: ImpactModel) -> Iterator[Problem]:
     for i, outcome in enumerate(model.outcomes):
         if all(not isinstance(getattr(outcome, k), Range) and getattr(outcome, k) == 0 for k in
                ("deadweight", "attribution")):
-            yield Problem(("outcomes", i), "deadweight and attribution are both 0: is none of this outcome owed "
-                          "to what would have happened anyway, or to others? (SROI: do not over-claim)", "warning")
+            yield problem(("outcomes", i), "check.zero_deductions", "warning")
         size = sizes.get(outcome.stakeholder)
         quantity = outcome.quantity
         top = quantity.high if isinstance(quantity, Range) else quantity
         counts_people = outcome.unit in (None, "person", "people", "persons", "client", "clients")
         if counts_people and size is not None and isinstance(top, int | float) and top > size:
-            yield Problem(("outcomes", i, "quantity"), f"more than the stakeholder's size ({size:g})", "warning")
+            yield problem(("outcomes", i, "quantity"), "check.over_size", "warning", size=size)
     for i, outcome in enumerate(model.outcomes):
         library_entry = library.get(outcome.proxy or "")
         if library_entry is not None and library_entry.transfer and outcome.transfer_from is None:
-            yield Problem(("outcomes", i, "proxy"), f"proxy '{outcome.proxy}' is a transfer (money moving between "
-                          "stakeholders): set transfer_from to the stakeholder who pays it", "warning")
+            yield problem(("outcomes", i, "proxy"), "check.transfer_proxy", "warning", proxy=outcome.proxy)
     if not model.inputs:
-        yield Problem(("inputs",), "no inputs: an SROI ratio needs an investment", "warning")
+        yield problem(("inputs",), "check.no_inputs", "warning")
+
+
+def proxy_kind(proxy: Proxy) -> str | None:
+    """The unit kind a proxy values: its ``unit_kind``, else what its ``unit`` text names."""
+    return proxy.unit_kind if proxy.unit_kind is not None else units.kind_of(proxy.unit)
+
+
+def _units(model: ImpactModel, proxies: Mapping[str, Proxy]) -> Iterator[Problem]:
+    """An outcome's quantity must count what its proxy values, or the outcome states the conversion."""
+    known = ", ".join(units.KINDS)
+    for i, proxy in enumerate(model.proxies):
+        if proxy.unit_kind is not None and proxy.unit_kind not in units.KINDS:
+            yield problem(("proxies", i, "unit_kind"), "check.unknown_unit_kind", kind=proxy.unit_kind, known=known)
+    for i, outcome in enumerate(model.outcomes):
+        conversion = outcome.conversion
+        if conversion is not None and conversion.to not in units.KINDS:
+            yield problem(("outcomes", i, "conversion", "to"), "check.unknown_unit_kind", kind=conversion.to,
+                          known=known)
+            continue
+        if outcome.proxy is None or outcome.proxy not in proxies:
+            if conversion is not None:
+                yield problem(("outcomes", i, "conversion"), "check.conversion_without_proxy")
+            continue
+        proxy = proxies[outcome.proxy]
+        kind = proxy_kind(proxy)
+        if kind is None or kind not in units.KINDS:
+            continue
+        if conversion is not None:
+            if not units.fits(conversion.to, kind):
+                yield problem(("outcomes", i, "conversion", "to"), "check.conversion_kind", "warning",
+                              to=conversion.to, proxy=outcome.proxy, proxy_kind=kind)
+            continue
+        quantity_kind = units.kind_of(outcome.unit, default="person")
+        if quantity_kind is not None and not units.fits(quantity_kind, kind):
+            yield problem(("outcomes", i, "unit") if outcome.unit else ("outcomes", i, "proxy"),
+                          "check.unit_mismatch", "warning", quantity_unit=outcome.unit or "person",
+                          quantity_kind=quantity_kind, proxy=outcome.proxy, proxy_unit=proxy.unit or kind,
+                          proxy_kind=kind)
+
+
+def _double_counting(model: ImpactModel) -> Iterator[Problem]:
+    """The same proxy for the same stakeholder on two outcomes; an outcome valued at the cost of an input."""
+    first: dict[tuple[str, str], str] = {}
+    input_proxies = {item.proxy: item.id for item in model.inputs if item.proxy is not None}
+    amounts = [(item.id, float(item.amount)) for item in model.inputs
+               if isinstance(item.amount, int | float) and item.amount > 0]
+    for i, outcome in enumerate(model.outcomes):
+        if outcome.proxy is not None:
+            key = (outcome.stakeholder, outcome.proxy)
+            if key in first:
+                yield problem(("outcomes", i, "proxy"), "check.double_proxy", "warning", proxy=outcome.proxy,
+                              other=first[key], stakeholder=outcome.stakeholder)
+            first.setdefault(key, outcome.id)
+            if outcome.proxy in input_proxies:
+                yield problem(("outcomes", i, "proxy"), "check.outcome_is_input_proxy", "warning",
+                              proxy=outcome.proxy, input=input_proxies[outcome.proxy])
+        elif isinstance(outcome.value, int | float) and isinstance(outcome.quantity, int | float):
+            worth = float(outcome.value) * float(outcome.quantity)
+            same = next((item for item, amount in amounts if math.isclose(worth, amount, rel_tol=1e-9)), None)
+            if same is not None:
+                yield problem(("outcomes", i, "value"), "check.outcome_is_input_amount", "warning", input=same,
+                              amount=worth)
 
 
 def validate_model(model: ImpactModel, proxies: Mapping[str, Proxy],
@@ -170,4 +231,6 @@ def validate_model(model: ImpactModel, proxies: Mapping[str, Proxy],
         *_domains(model),
         *_indexation(model, proxies, indices, model_proxy_ids),
         *_over_claiming(model),
+        *_units(model, proxies),
+        *_double_counting(model),
     ]

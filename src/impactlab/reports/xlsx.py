@@ -200,7 +200,8 @@ def _outcomes(w: _Writer, row: int, model: ImpactModel, result: ValuationResult,
         w.put(r, 5, o.unit or "")
         w.put(r, 6, o.proxy or "")
         if o.proxy:
-            w.formula(r, 7, f"={proxy_cells[o.proxy]}", MONEY)
+            conversion = f"*{o.conversion.factor!r}" if o.conversion is not None else ""
+            w.formula(r, 7, f"={proxy_cells[o.proxy]}{conversion}", MONEY)
         else:
             w.put(r, 7, valued.unit_value, MONEY, editable=True)
         for k, name in enumerate(("deadweight", "displacement", "attribution", "drop_off")):

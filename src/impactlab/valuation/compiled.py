@@ -141,6 +141,8 @@ def compile_model(model: ImpactModel) -> CompiledModel:
         rows["q"].append(table.add(f"{prefix}.quantity", outcome.quantity, source=source))
         if outcome.proxy is not None:
             index, factor = proxy_param(outcome.proxy)
+            if outcome.conversion is not None:  # units of the proxy per unit of the quantity
+                factor *= outcome.conversion.factor
         else:
             assert outcome.value is not None
             index, factor = table.add(f"{prefix}.value", outcome.value, source=outcome.sources.get("value")), 1.0

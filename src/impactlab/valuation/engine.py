@@ -117,6 +117,9 @@ def _outcome_values(model: ImpactModel, compiled: CompiledModel, a: _Arrays, fir
         if outcome.proxy:
             trail.setdefault("unit_value", f"proxy {outcome.proxy} (index factor "
                              f"{compiled.index_factors.get(outcome.proxy, 1.0):.6g})")
+        if outcome.conversion is not None:
+            trail.setdefault("conversion", f"{outcome.conversion.factor:g} {outcome.conversion.to} per "
+                             f"{outcome.unit or 'person'} ({outcome.conversion.source})")
         result.append(OutcomeValue(
             id=outcome.id, stakeholder=outcome.stakeholder, description=outcome.description,
             indicator=outcome.indicator, quantity=float(a.quantity[o]), unit_value=float(a.unit_value[o]),
