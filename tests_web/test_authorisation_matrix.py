@@ -63,7 +63,32 @@ def own_entry(ok: int) -> Rule:
     return rule
 
 
+def organisation_admin(ok: int) -> Rule:
+    """The people pages of the own organisation: its administrators only; other organisations' people get 404."""
+    def rule(role: Role | None, scope: str) -> int:
+        if role is None:
+            return 302
+        if scope != "own":
+            return 404
+        return ok if role == Role.ADMINISTRATOR else 403
+    return rule
+
+
 EXPECT: dict[tuple[str, str], Rule] = {
+    ("people:list", "GET"): organisation_admin(200),
+    ("people:list", "POST"): organisation_admin(422),  # an empty invitation: errors next to the fields
+    ("people:person", "GET"): organisation_admin(200),
+    ("people:person", "POST"): organisation_admin(422),  # no role at all is refused
+    ("people:remove", "GET"): organisation_admin(405),
+    ("people:remove", "POST"): organisation_admin(302),
+    ("people:active", "GET"): organisation_admin(405),
+    ("people:active", "POST"): organisation_admin(302),
+    ("people:resend", "GET"): organisation_admin(405),
+    ("people:resend", "POST"): organisation_admin(302),
+    ("people:cancel", "GET"): organisation_admin(405),
+    ("people:cancel", "POST"): organisation_admin(302),
+    ("people:accept", "GET"): lambda role, scope: 200,
+    ("people:accept", "POST"): lambda role, scope: 422,  # anonymous: empty form; signed in: another address
     ("health", "GET"): lambda role, scope: 200,
     ("accounts:login", "GET"): lambda role, scope: 200 if role is None else 302,
     ("accounts:logout", "GET"): everyone(405),

@@ -12,7 +12,7 @@ from typing import Any
 from impactlab_web.fieldwork import testing as fieldwork_args
 from impactlab_web.qualitative.testing import sample
 from tests_web import dashboards_matrix as dash
-from tests_web import review_world
+from tests_web import people_world, review_world
 
 ARGUMENTS: dict[str, Callable[[Any], object]] = {
     "programme": lambda world: world.programme.pk,
@@ -37,4 +37,8 @@ ARGUMENTS: dict[str, Callable[[Any], object]] = {
     "share": lambda world: review_world.share(world).pk,
     "comment": lambda world: review_world.comment(world).pk,
     "token": lambda world: review_world.token(world),
+    "organisation": lambda world: world.own.pk,  # people: the lead organisation
+    "person": lambda world: people_world.person(world).pk,
+    "invitation": lambda world: people_world.invitation(world)[0].pk,
+    "invite_token": lambda world: people_world.invitation(world)[1],
 }

@@ -155,6 +155,39 @@ def requires(action: str) -> Callable[[View], View]:
     return decorate
 
 
+# organisation action -> the organisation roles that allow it (an organisation's own affairs, not a programme's)
+ORGANISATION_ACTIONS: dict[str, frozenset[Role]] = {
+    "organisation.people": frozenset({Role.ADMINISTRATOR}),  # invite, roles, deactivate
+}
+
+
+def organisation_for(request: HttpRequest, organisation_id: int, action: str) -> Organisation:
+    """The organisation, if the user may do `action` in it: 404 without a role there, 403 without the action."""
+    organisation = get_object_or_404(Organisation, pk=organisation_id)
+    roles = {Role(r) for r in _memberships(request.user).filter(organisation=organisation)
+             .values_list("role", flat=True)}
+    if not roles:
+        raise Http404("no such organisation")
+    if not roles & ORGANISATION_ACTIONS.get(action, frozenset()):
+        raise PermissionDenied(action)
+    return organisation
+
+
+def requires_in_organisation(action: str) -> Callable[[View], View]:
+    """View decorator for an `organisation` URL argument: checks `action` there (sets ``request.organisation``)."""
+
+    def decorate(view: View) -> View:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            request.organisation = organisation_for(request, kwargs["organisation"], action)
+            return view(request, *args, **kwargs)
+
+        wrapper.permission = action  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorate
+
+
 def public(view: View) -> View:
     """Marks a view that needs no login (login page); nothing else should use it."""
     from django.contrib.auth.decorators import login_not_required

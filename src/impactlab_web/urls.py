@@ -56,6 +56,7 @@ urlpatterns = [
     path("", include("impactlab_web.qualitative.urls")),
     path("", include("impactlab_web.dashboards.urls")),
     path("", include("impactlab_web.review.urls")),
+    path("", include("impactlab_web.organisations.urls")),
 ]
 
 handler400 = "impactlab_web.views.errors.bad_request"

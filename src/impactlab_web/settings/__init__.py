@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "impactlab_web.qualitative",
     "impactlab_web.dashboards",
     "impactlab_web.review",
+    "impactlab_web.organisations",
 ]
 # Background jobs: the task queue is django-q2 with its ORM broker, in this same database (no server to run);
 # `manage.py run_jobs` starts a worker cluster (several may run, on several machines). See jobs/runner.py.
@@ -189,6 +190,11 @@ IMPACTLAB_LIMITS = {
 }
 # A form may have one field per column of an uploaded file (the column mapping): room for the column limit.
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2_500
+
+# E-mail (invitations): printed to the console on a laptop; production.py sends over SMTP.
+EMAIL_BACKEND = os.environ.get("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "impactlab <impactlab@localhost>")
+IMPACTLAB_INVITATION_DAYS = int(os.environ.get("IMPACTLAB_INVITATION_DAYS", "7"))
 
 LOGGING = {
     "version": 1,
