@@ -4,6 +4,7 @@ quotes under outcomes, REFI-QDA export, demo part."""
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 from pathlib import Path
 
@@ -17,6 +18,8 @@ from impactlab.qualitative import codebook as core
 from impactlab.qualitative.refiqda import import_qdpx
 from impactlab.reports.blocks import Quote
 from impactlab_web import modelling
+from impactlab_web.jobs.models import Job
+from impactlab_web.jobs.runner import run_pending
 from impactlab_web.models import AuditEvent, Role
 from impactlab_web.qualitative import demo
 from impactlab_web.qualitative import project as bridge
@@ -71,12 +74,20 @@ def _pdf(tmp_path: Path, body: str) -> bytes:
 
 
 def _upload(client: Client, world: World, name: str, data: bytes, **fields):
+    """Post the file; the file is read in a job (never in the request), which runs here before returning."""
     upload = io.BytesIO(data)
     upload.name = name
-    return client.post(url("upload", world), {"file": upload, "group": "residents", **fields})
+    response = client.post(url("upload", world), {"file": upload, "group": "residents", **fields})
+    if response.status_code == 302:
+        run_pending()
+    return response
 
 
-def test_upload_text_docx_and_pdf_keep_only_scrubbed_text(world: World, tmp_path: Path) -> None:
+def _job(response) -> Job:
+    return Job.objects.get(pk=response["Location"].split("job=")[1])
+
+
+def test_upload_text_docx_and_pdf_keep_only_scrubbed_text(world: World, tmp_path: Path, var_dir: Path) -> None:
     client = client_for(world, Role.PROFESSIONAL)
     text = b"Ik ben blij met de cirkel. Bel me op 06-12345678."
     response = _upload(client, world, "interview-mevrouw-jansen.txt", text, label="R-07")
@@ -84,7 +95,12 @@ def test_upload_text_docx_and_pdf_keep_only_scrubbed_text(world: World, tmp_path
     document = Document.objects.get(label="R-07")
     assert document.kind == "text" and document.group == "residents"
     assert "06-12345678" not in document.text and "Ik ben blij met de cirkel." in document.text
-    assert response["Location"] == url("document", world, qdoc=document.pk)
+    job = _job(response)
+    assert job.status == "done" and job.result["link"] == url("document", world, qdoc=document.pk)
+    page = client.get(response["Location"]).content.decode()
+    assert url("document", world, qdoc=document.pk) in page and "hx-trigger" not in page
+    assert "jansen" not in json.dumps(job.params).lower()  # the file's own name is not kept, not even there
+    assert not any((var_dir / "uploads").rglob("*.*"))  # the uploaded file is gone
 
     assert _upload(client, world, "verhaal.docx", _docx()).status_code == 302
     word = Document.objects.get(kind="docx")
@@ -104,22 +120,26 @@ def test_upload_text_docx_and_pdf_keep_only_scrubbed_text(world: World, tmp_path
     ("story.doc", b"\xd0\xcf\x11\xe0 old word", "unsupported file type"),
 ])
 def test_a_document_that_is_not_what_it_claims_stores_nothing(world: World, name: str, data: bytes,
-                                                              message: str) -> None:
-    response = _upload(client_for(world), world, name, data)
-    assert response.status_code == 422
-    assert message in response.content.decode()
+                                                              message: str, var_dir: Path) -> None:
+    client = client_for(world)
+    response = _upload(client, world, name, data)
+    assert response.status_code == 302
+    job = _job(response)
+    assert job.status == "failed" and message in job.error and job.error.startswith("D-001.")
+    assert message in client.get(response["Location"]).content.decode()
     assert not Document.objects.exists()
+    assert not any((var_dir / "uploads").rglob("*.*"))
 
 
 def test_pdf_without_text_layer_and_bad_labels(world: World, tmp_path: Path) -> None:
     client = client_for(world)
     response = _upload(client, world, "scan.pdf", _pdf(tmp_path, "#rect(width: 2cm, height: 1cm)"))
-    assert response.status_code == 422 and "no text layer" in response.content.decode()
+    assert response.status_code == 302 and "no text layer" in _job(response).error
     response = _upload(client, world, "a.txt", b"Tekst", label="Jan Jansen")
     assert response.status_code == 422 and "pseudonym" in response.content.decode()
     assert _upload(client, world, "a.txt", b"Tekst", label="R-01").status_code == 302
     response = _upload(client, world, "b.txt", b"Tekst")
-    assert response.status_code == 422 and "uploaded before, as R-01" in response.content.decode()
+    assert response.status_code == 302 and "uploaded before, as R-01" in _job(response).error
     assert Document.objects.count() == 1
 
 

@@ -86,18 +86,24 @@ def save(upload: UploadedFile, folder_name: str) -> tuple[Path, str]:
     head = next(upload.chunks(4096), b"")[:4096]
     upload.seek(0)
     fmt = sniff(head)
-    folder = root() / folder_name
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     # a neutral name: the user's file name may name a client, and it travels into the snapshot's metadata
-    path = folder / f"upload-{folder_name[:8]}.{fmt}"
-    with path.open("wb") as handle:
-        for chunk in upload.chunks():
-            handle.write(chunk)
-    path.chmod(0o600)
+    path = store_raw(upload, folder_name, f"upload-{folder_name[:8]}.{fmt}")
     if fmt == "xlsx" and not _is_workbook(path):
         discard(path)
         raise BadFile(_("This is a ZIP file but not an Excel workbook (.xlsx)."))
     return path, fmt
+
+
+def store_raw(upload: UploadedFile, folder_name: str, name: str) -> Path:
+    """Write an uploaded file, chunk by chunk, to its private folder (0700) as `name` (0600), until a job reads it."""
+    folder = root() / folder_name
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path = folder / name
+    with path.open("wb") as handle:
+        for chunk in upload.chunks():
+            handle.write(chunk)
+    path.chmod(0o600)
+    return path
 
 
 def _is_workbook(path: Path) -> bool:

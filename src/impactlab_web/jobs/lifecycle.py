@@ -70,7 +70,7 @@ def cleanup(job: Any, final: bool) -> None:
         log.exception("cleanup of job %s (%s) failed", job.pk, job.kind)
 
 
-def _require(user: Any, action: str, programme: Any) -> None:
+def require(user: Any, action: str, programme: Any) -> None:
     from impactlab_web import permissions
 
     if not permissions.can(user, action, programme):
@@ -79,7 +79,7 @@ def _require(user: Any, action: str, programme: Any) -> None:
 
 
 def _member(job: Any, user: Any) -> None:
-    _require(user, "programme.view", job.programme)
+    require(user, "programme.view", job.programme)
 
 
 # --------------------------------------------------------------------------------------------- rights
@@ -90,7 +90,7 @@ def _report_rights(job: Any, user: Any) -> None:
     from impactlab_web import permissions
     from impactlab_web.review.models import ReportVersion
 
-    _require(user, "reports.generate", job.programme)
+    require(user, "reports.generate", job.programme)
     report = ReportVersion.objects.select_related("cycle").get(pk=job.params["report"])
     usable = set(permissions.usable_datasets(user, job.programme).values_list("pk", flat=True))
     blocked = [r.name for r in report.cycle.datasets.all() if r.pk not in usable]
@@ -103,7 +103,7 @@ def _upload_rights(job: Any, user: Any) -> None:
     from impactlab_web import permissions
     from impactlab_web.dashboards.models import Upload
 
-    _require(user, "data.upload", job.programme)
+    require(user, "data.upload", job.programme)
     upload = Upload.objects.get(pk=job.params["upload"])
     if not permissions.organisations_where(user, permissions.OWNER_DATA_ROLES).filter(pk=upload.owner_id).exists():
         raise UserError(_("You may no longer add data for %(organisation)s; the file was not read.")
@@ -116,12 +116,12 @@ rights("dataset.preview")(_upload_rights)
 
 @rights("fieldwork.responses_snapshot")
 def _responses_rights(job: Any, user: Any) -> None:
-    _require(user, "questionnaire.manage", job.programme)
+    require(user, "questionnaire.manage", job.programme)
 
 
 @rights("fieldwork.registrations_snapshot")
 def _registrations_rights(job: Any, user: Any) -> None:
-    _require(user, "registrations.export", job.programme)
+    require(user, "registrations.export", job.programme)
 
 
 # -------------------------------------------------------------------------------------------- cleanup

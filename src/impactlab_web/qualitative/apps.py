@@ -10,5 +10,6 @@ class QualitativeConfig(AppConfig):
 
     def ready(self) -> None:
         from impactlab_web.navigation import Tab, add_tab
+        from impactlab_web.qualitative import jobs  # noqa: F401  (registers the extraction job)
 
         add_tab(Tab("qualitative:index", _("Interviews"), "qualitative.analyse"))

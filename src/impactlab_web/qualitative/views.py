@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import re
 import tempfile
+import uuid
 from io import BytesIO
 from itertools import pairwise
 from pathlib import Path
 
 from django.contrib import messages
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -23,10 +24,11 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from impactlab.errors import UserError
-from impactlab.qualitative.documents import extract_text
 from impactlab.qualitative.refiqda import export_qdpx
 from impactlab_web import permissions
+from impactlab_web.dashboards import uploads
+from impactlab_web.jobs import runner
+from impactlab_web.jobs.models import Job
 from impactlab_web.models import AuditEvent, Programme
 from impactlab_web.permissions import requires
 from impactlab_web.qualitative import project as bridge
@@ -41,6 +43,7 @@ from impactlab_web.qualitative.forms import (
     UnlinkForm,
     UploadForm,
 )
+from impactlab_web.qualitative.jobs import KIND as JOB_KIND
 from impactlab_web.qualitative.models import Code, Coding, Document, OutcomeLink
 from impactlab_web.throttle import client_ip
 
@@ -105,7 +108,8 @@ def _next_label(programme: Programme) -> str:
 
 @requires("qualitative.code")
 def upload(request: HttpRequest, programme: int) -> HttpResponse:
-    """Upload a transcript or story: the core checks the type by content, extracts and scrubs the text."""
+    """Upload a transcript or story: the file is stored privately and read in a job (``qualitative.extract``:
+    type by content, text extracted and scrubbed, the file deleted); this page then follows that job."""
     current = request.programme
     groups = bridge.stakeholders(current)
     form = UploadForm(request.POST or None, request.FILES or None, groups=groups)
@@ -113,32 +117,29 @@ def upload(request: HttpRequest, programme: int) -> HttpResponse:
     if request.method == "POST":
         status = 422
         if form.is_valid():
-            upload_file = form.cleaned_data["file"]
-            try:
-                extracted = extract_text(upload_file.read(), upload_file.name)
-            except UserError as error:
-                form.add_error("file", " ".join(error.messages) if hasattr(error, "messages") else str(error))
+            label = form.cleaned_data["label"] or _next_label(current)
+            if Document.objects.filter(programme=current, label=label).exists():
+                form.add_error("label", _("Another document already has this label."))
             else:
-                label = form.cleaned_data["label"] or _next_label(current)
-                same = Document.objects.filter(programme=current, sha256=extracted.sha256).first()
-                if same:
-                    form.add_error("file", _("This file has been uploaded before, as %(label)s.") % {"label": same})
-                elif Document.objects.filter(programme=current, label=label).exists():
-                    form.add_error("label", _("Another document already has this label."))
-                else:
-                    try:
-                        with transaction.atomic():
-                            document = Document.objects.create(
-                                programme=current, label=label, group=form.cleaned_data["group"],
-                                kind=extracted.kind, sha256=extracted.sha256, text=extracted.text,
-                                uploaded_by=request.user)
-                    except IntegrityError:
-                        form.add_error("file", _("This document was uploaded at the same time; see the list."))
-                    else:
-                        messages.success(request, _("%(label)s uploaded: %(n)s characters of text.")
-                                         % {"label": document.label, "n": len(document.text)})
-                        return redirect("qualitative:document", programme=current.pk, qdoc=document.pk)
-    return render(request, "qualitative/upload.html", _base(request, form=form), status=status)
+                key = uuid.uuid4().hex
+                suffix = Path(form.cleaned_data["file"].name or "").suffix.lower()[:10]
+                raw = uploads.store_raw(form.cleaned_data["file"], key, f"document{suffix}")
+                job = runner.enqueue(JOB_KIND, {"programme": current.pk, "path": str(raw), "suffix": suffix,
+                                                "label": label, "group": form.cleaned_data["group"],
+                                                "user": request.user.pk}, request.user, current)
+                return redirect(f"{reverse('qualitative:upload', kwargs={'programme': current.pk})}?job={job.pk}")
+    context = _base(request, form=form)
+    context["job"] = _my_extraction(request)
+    return render(request, "qualitative/upload.html", context, status=status)
+
+
+def _my_extraction(request: HttpRequest) -> Job | None:
+    """The extraction job named by ``?job=``, if this user started it in this programme."""
+    try:
+        key = uuid.UUID(request.GET.get("job", ""))
+    except ValueError:
+        return None
+    return Job.objects.filter(pk=key, kind=JOB_KIND, programme=request.programme, created_by=request.user).first()
 
 
 # ------------------------------------------------------------------------------------------- document
