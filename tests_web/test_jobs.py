@@ -208,3 +208,22 @@ def test_a_role_taken_away_stops_a_queued_job(world: World) -> None:
     run_pending()
     job.refresh_from_db()
     assert job.status == Job.Status.FAILED and "no longer" in job.error
+
+
+def test_a_slow_worker_on_this_machine_is_not_taken_for_dead(world: World, settings) -> None:
+    """A heartbeat can stall while the worker's process lives (a long C call holding the GIL): a live process
+    of this machine keeps its job until the queue's time limit has passed too."""
+    import os
+    import socket
+
+    from impactlab_web.jobs.runner import recover, time_limit
+
+    here = f"{socket.gethostname()}:{os.getpid()}"
+    slow = _running(world, seconds_ago=120)
+    Job.objects.filter(pk=slow.pk).update(worker=here)
+    slow.refresh_from_db()
+    assert not recover(slow) and Job.objects.get(pk=slow.pk).status == Job.Status.RUNNING
+    stuck = _running(world, seconds_ago=time_limit() + 120)
+    Job.objects.filter(pk=stuck.pk).update(worker=here)
+    stuck.refresh_from_db()
+    assert recover(stuck)

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from impactlab.errors import UserError
@@ -65,7 +66,8 @@ def cleanup(job: Any, final: bool) -> None:
     if function is None:
         return
     try:
-        function(job, final)
+        with transaction.atomic():  # a savepoint: a failed cleanup leaves the caller's transaction usable
+            function(job, final)
     except Exception:  # cleanup must never take the recovering process down; the sweep tries again
         log.exception("cleanup of job %s (%s) failed", job.pk, job.kind)
 

@@ -26,6 +26,7 @@ import socket
 import threading
 import time
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -69,18 +70,20 @@ def worker_name() -> str:
 
 # ------------------------------------------------------------------------------------------------ enqueue
 def enqueue(kind: str, params: dict[str, Any], user: Any = None, programme: Any = None) -> Job:
-    """A new queued job; the queue gets it when the surrounding transaction commits."""
+    """A new queued job. Its queue task is written in the same transaction as its row (the ORM broker's table is
+    in the same database), so a job is never queued without its task, nor a task left without its job."""
     function_for(kind)  # fail early on an unknown kind
     job = Job.objects.create(kind=kind, params=params, created_by=user if user and user.is_authenticated else None,
                              programme=programme)
-    transaction.on_commit(lambda: submit(job.pk, 1))
+    submit(job.pk, 1)
     return job
 
 
 def submit(job_id: Any, attempt: int) -> None:
-    """Hand attempt `attempt` of a job to the queue (or run it now with ``IMPACTLAB_JOBS_EAGER``)."""
+    """Hand attempt `attempt` of a job to the queue (with ``IMPACTLAB_JOBS_EAGER``: run it in this process once
+    the surrounding transaction commits)."""
     if getattr(settings, "IMPACTLAB_JOBS_EAGER", False):
-        _execute(str(job_id), attempt)
+        transaction.on_commit(lambda: _execute(str(job_id), attempt))
         return
     from django_q.tasks import async_task
 
@@ -134,7 +137,7 @@ class _Reporter:
         now = time.monotonic()
         if now - self.last >= PROGRESS_INTERVAL or fraction >= 1.0:
             self.last = now
-            Job.objects.filter(pk=self.job.pk, status=Job.Status.RUNNING).update(
+            Job.objects.filter(pk=self.job.pk, status=Job.Status.RUNNING, attempts=self.job.attempts).update(
                 progress=max(0.0, min(1.0, fraction)), message=message[:300], heartbeat=timezone.now())
             if fraction < 1.0 and Job.objects.filter(pk=self.job.pk, cancel_requested=True).exists():
                 raise Cancelled()
@@ -211,11 +214,12 @@ def _cancel_requested(job: Job) -> bool:
 
 def _end(job: Job, status: str, result: dict[str, Any] | None = None, error: str = "") -> None:
     done = {"progress": 1.0} if status == Job.Status.DONE else {}
-    Job.objects.filter(pk=job.pk, status=Job.Status.RUNNING).update(
-        status=status, result=result or {}, error=error[:10_000], finished=timezone.now(), **done)
-    if status != Job.Status.DONE:
-        job.refresh_from_db()
-        lifecycle.cleanup(job, final=True)
+    with transaction.atomic():  # the end is seen together with its cleanup
+        ended = Job.objects.filter(pk=job.pk, status=Job.Status.RUNNING, attempts=job.attempts).update(
+            status=status, result=result or {}, error=error[:10_000], finished=timezone.now(), **done)
+        if ended and status != Job.Status.DONE:
+            job.refresh_from_db()
+            lifecycle.cleanup(job, final=True)
 
 
 def _language(job: Job) -> str:
@@ -246,8 +250,13 @@ def recover(job: Job) -> bool:
     (after removing partial output), or fail it with a message. True when something was done."""
     if job.status != Job.Status.RUNNING:
         return False
-    limit = timezone.now() - timedelta(seconds=stale_seconds())
-    if job.heartbeat is not None and job.heartbeat >= limit:
+    now = timezone.now()
+    if job.heartbeat is not None and job.heartbeat >= now - timedelta(seconds=stale_seconds()):
+        return False
+    # A worker on this machine whose process still exists is slow, not dead (a long C call can hold the GIL and
+    # starve the heartbeat thread); it is given until the queue's time limit, after which it is stopped anyway.
+    limit = now - timedelta(seconds=time_limit() + stale_seconds())
+    if _alive_here(job.worker) and (job.heartbeat is None or job.heartbeat >= limit):
         return False
     if job.cancel_requested:
         status, error = Job.Status.CANCELLED, _language_text(job, lambda: _("The job was cancelled."))
@@ -258,20 +267,41 @@ def recover(job: Job) -> bool:
         error = _language_text(job, lambda: _(
             "The worker running this job stopped (attempt %(n)d of %(max)d); the job was given up. "
             "Nothing of it was kept: start it again.") % {"n": job.attempts, "max": max_attempts()})
-    moved = Job.objects.filter(pk=job.pk, status=Job.Status.RUNNING, attempts=job.attempts).filter(
-        heartbeat=job.heartbeat).update(
-        status=status, error=error, progress=0.0, worker="",
-        message=_language_text(job, lambda: _("The worker stopped; trying again.")) if status == "queued" else "",
-        finished=None if status == Job.Status.QUEUED else timezone.now())
-    if not moved:
-        return False  # someone else recovered it, or it came back to life
-    log.warning("job %s (%s): worker %s stopped at attempt %d -> %s", job.pk, job.kind, job.worker or "?",
-                job.attempts, status)
-    job.refresh_from_db()
-    lifecycle.cleanup(job, final=status != Job.Status.QUEUED)
-    if status == Job.Status.QUEUED:
-        transaction.on_commit(lambda: submit(job.pk, job.attempts + 1))
+    # one transaction: the new state, the cleanup's own rows (the upload, the report version) and the next
+    # attempt's queue task are seen together, after the partial files are gone
+    with transaction.atomic():
+        moved = Job.objects.filter(pk=job.pk, status=Job.Status.RUNNING, attempts=job.attempts).filter(
+            heartbeat=job.heartbeat).update(
+            status=status, error=error, progress=0.0, worker="",
+            message=_language_text(job, lambda: _("The worker stopped; trying again.")) if status == "queued" else "",
+            finished=None if status == Job.Status.QUEUED else timezone.now())
+        if not moved:
+            return False  # someone else recovered it, or it came back to life
+        dead = job.worker
+        job.refresh_from_db()
+        lifecycle.cleanup(job, final=status != Job.Status.QUEUED)
+        if status == Job.Status.QUEUED:
+            submit(job.pk, job.attempts + 1)
+    log.warning("job %s (%s): worker %s stopped at attempt %d -> %s", job.pk, job.kind, dead or "?", job.attempts,
+                status)
     return True
+
+
+def _alive_here(worker: str) -> bool:
+    """Whether `worker` ("host:pid") is a process of this machine that still exists (and is no zombie)."""
+    host, _sep, pid = worker.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1][:1] != "Z"
+    except (OSError, IndexError):
+        return True
 
 
 def recover_stale() -> int:
@@ -284,13 +314,14 @@ def recover_stale() -> int:
 def cancel(job: Job) -> Job:
     """Cancel a job: a queued one at once, a running one at its next progress report (or at recovery)."""
     Job.objects.filter(pk=job.pk, status__in=[Job.Status.QUEUED, Job.Status.RUNNING]).update(cancel_requested=True)
-    ended = Job.objects.filter(pk=job.pk, status=Job.Status.QUEUED).update(
-        status=Job.Status.CANCELLED, finished=timezone.now(),
-        error=_language_text(job, lambda: _("The job was cancelled.")))
-    job.refresh_from_db()
-    if ended:
-        lifecycle.cleanup(job, final=True)
-    else:
+    with transaction.atomic():
+        ended = Job.objects.filter(pk=job.pk, status=Job.Status.QUEUED).update(
+            status=Job.Status.CANCELLED, finished=timezone.now(),
+            error=_language_text(job, lambda: _("The job was cancelled.")))
+        job.refresh_from_db()
+        if ended:
+            lifecycle.cleanup(job, final=True)
+    if not ended:
         recover(job)
     job.refresh_from_db()
     return job
