@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from impactlab_web.settings import *  # noqa: F403
 from impactlab_web.settings import environment
 
