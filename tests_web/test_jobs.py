@@ -227,3 +227,50 @@ def test_a_slow_worker_on_this_machine_is_not_taken_for_dead(world: World, setti
     Job.objects.filter(pk=stuck.pk).update(worker=here)
     stuck.refresh_from_db()
     assert recover(stuck)
+
+
+# --- uploads: read in a job, discard at any step --------------------------------------------------------------
+
+def test_the_upload_page_follows_the_reading_job_then_opens_the_mapping(world: World, var_dir, tmp_path) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from impactlab_web.dashboards.models import Upload
+    from tests_web.test_dashboards import login, survey_csv
+
+    client = login(world)
+    path = survey_csv(tmp_path)
+    url = reverse("dashboards:upload_new", kwargs={"programme": world.programme.pk})
+    response = client.post(url, {"file": SimpleUploadedFile("enquete.csv", path.read_bytes()), "owner": world.own.pk})
+    found = Upload.objects.get()
+    assert response.status_code == 302 and found.state == Upload.State.READING and found.preview == {}
+    status = reverse("dashboards:upload_status", kwargs={"programme": world.programme.pk, "upload": found.pk})
+    polling = client.get(status, HTTP_HX_REQUEST="true")
+    assert polling.status_code == 200 and 'hx-trigger="every 1s"' in polling.content.decode()
+    run_pending()
+    found.refresh_from_db()
+    rows = len(path.read_text().splitlines()) - 1  # the file's data rows
+    assert found.state == Upload.State.MAPPING and found.preview["n"] == rows and len(found.preview["rows"]) == 8
+    ready = client.get(status, HTTP_HX_REQUEST="true")
+    assert ready.status_code == 204 and ready["HX-Redirect"] == response["Location"]
+
+
+def test_discard_while_importing_stops_the_job_and_keeps_nothing(world: World, var_dir, tmp_path) -> None:
+    from pathlib import Path
+
+    from impactlab_web.dashboards.models import Upload
+    from tests_web.test_dashboards import login, mapping_post, survey_csv, upload
+
+    client = login(world)
+    response = upload(client, world, survey_csv(tmp_path))
+    found, done = mapping_post(client, response)
+    found.refresh_from_db()
+    raw, job = Path(found.path), found.job
+    assert done.status_code == 302 and found.state == Upload.State.IMPORTING and raw.exists()
+    client.post(reverse("dashboards:upload_discard", kwargs={"programme": world.programme.pk, "upload": found.pk}))
+    found.refresh_from_db()
+    job.refresh_from_db()
+    assert found.state == Upload.State.DISCARDED and found.path == "" and not raw.exists()
+    assert job.status == Job.Status.CANCELLED
+    assert run_pending() == 0
+    datasets = var_dir / "workspace" / "datasets"
+    assert not datasets.exists() or not any(datasets.rglob("*.*"))
