@@ -274,3 +274,16 @@ def test_discard_while_importing_stops_the_job_and_keeps_nothing(world: World, v
     assert run_pending() == 0
     datasets = var_dir / "workspace" / "datasets"
     assert not datasets.exists() or not any(datasets.rglob("*.*"))
+
+
+@pytest.mark.parametrize("kind", ["dataset.preview", "qualitative.extract"])
+def test_reading_jobs_are_their_uploaders_alone(world: World, kind: str) -> None:
+    """Their messages may name the uploader's own file: no one else sees them, not even an administrator."""
+    uploader = world.user(Role.PROFESSIONAL, "own")
+    job = Job.objects.create(kind=kind, params={}, programme=world.programme, created_by=uploader,
+                             status=Job.Status.FAILED, error="intake Jan Jansen.csv: no data rows")
+    url = reverse("jobs:status", kwargs={"programme": world.programme.pk, "job": job.pk})
+    for user, expected in ((uploader, 200), (world.user(Role.ADMINISTRATOR, "own"), 404)):
+        client = Client()
+        client.force_login(user)
+        assert client.get(url).status_code == expected

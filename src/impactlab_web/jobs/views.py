@@ -11,7 +11,7 @@ from impactlab_web.jobs.models import Job
 from impactlab_web.permissions import requires
 
 # Jobs that touch personal data are shown only to those who may start them (others get 404, as if absent).
-CREATOR_ONLY = frozenset({"dataset.import"})  # an upload is its uploader's alone (the raw file, its report)
+CREATOR_ONLY = frozenset({"dataset.import", "dataset.preview", "qualitative.extract"})  # the uploader's alone
 ACTION_FOR_KIND = {
     "fieldwork.responses_snapshot": "questionnaire.manage",
     "fieldwork.registrations_snapshot": "registrations.export",
