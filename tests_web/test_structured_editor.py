@@ -6,8 +6,8 @@ import html
 import re
 
 from impactlab.model import check_text, parse_model
+from impactlab.model.edit import diff_lines
 from impactlab.model.examples import example_text
-from impactlab_web import modelling
 from tests_web.conftest import World
 
 
@@ -150,12 +150,20 @@ def test_bad_values_show_the_core_message_next_to_the_field(client, world: World
     assert any("must be between 0 and 1, got 1.4" in e for e in check_text(text).errors)
 
 
-def test_comment_warning(client, world: World) -> None:
+def test_a_form_edit_is_a_one_line_diff_that_keeps_comments_and_numbers(client, world: World) -> None:
     editor(client, world)
-    assert "comments will be lost" in client.get(url(world, "parts/outcomes/less_lonely/")).content.decode()
-    model = parse_model(world.programme.latest_version().text)
-    from impactlab.model import dump_model
-    modelling.save_version(world.programme, dump_model(model), None, "no comments")
+    before = world.programme.latest_version().text
+    assert "# Dutch MKBA rate" in before and "size: 240" in before
+    data = form_data(client, world, "parts/outcomes/self_reliance/")
+    data["attribution"] = "0.35"
+    assert client.post(url(world, "parts/outcomes/self_reliance/"), data).status_code == 302
+    after = world.programme.latest_version().text
+    assert diff_lines(before, after) == ["-    attribution: 0.25", "+    attribution: 0.35"]
+    # a stakeholder saved unchanged through its form (the browser posts 240) changes nothing
+    data = form_data(client, world, "parts/stakeholders/residents/")
+    assert client.post(url(world, "parts/stakeholders/residents/"), data).status_code == 302
+    assert world.programme.latest_version().text == after
+    assert "size: 240," in after and "240.0" not in after and "# Dutch MKBA rate" in after
     assert "comments will be lost" not in client.get(url(world, "parts/outcomes/less_lonely/")).content.decode()
 
 

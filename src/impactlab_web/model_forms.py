@@ -1,8 +1,9 @@
 """The structured model editor: forms for the parts of an impact model, on the same document as the YAML.
 
-A structured save takes the validated model of the latest version (its document without unset defaults),
-changes one part, re-validates it as an `ImpactModel` and writes it with the core's `dump_model`; the core's
-`check_text` then decides, and its problems are shown next to the form field they point at.
+A structured save takes the plain document of the version the user started from (as its YAML holds it),
+changes one part, and writes the change into that YAML in place with the core's `apply_document` (comments,
+order and number formatting of the rest kept: one field is a one-line diff); the core's `check_text` then
+decides, and its problems are shown next to the form field they point at.
 """
 
 from __future__ import annotations
@@ -11,12 +12,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
 from django import forms
 from django.utils.translation import gettext_lazy as _
-from pydantic import ValidationError
 
-from impactlab.model import CheckReport, ImpactModel, dump_model
+from impactlab.model import CheckReport, ImpactModel
+from impactlab.model.edit import apply_document, plain_document
 from impactlab_web import modelling
 
 DISTS = [("triangular", _("triangular")), ("uniform", _("uniform")), ("normal", _("normal"))]
@@ -214,6 +214,7 @@ class SettingsForm(PartForm):
         return cls.initial_from({**document.get("programme", {}), **valuation})
 
     def apply(self, document: dict[str, Any]) -> dict[str, Any]:
+        """The document with the form's settings; a default the file does not spell out stays unwritten."""
         programme = dict(document.get("programme", {}))
         valuation = dict(document.get("valuation", {}))
         programme["name"] = self.cleaned_data["name"]
@@ -223,10 +224,15 @@ class SettingsForm(PartForm):
             valuation.pop("discount_rate", None)
         else:
             valuation["discount_rate"] = rate
-        valuation["discount_first_year"] = self.cleaned_data["discount_first_year"]
-        index = (self.cleaned_data.get("index") or "").strip()
-        valuation["index"] = index or None
-        document = {**document, "programme": programme, "valuation": valuation}
+        first = self.cleaned_data["discount_first_year"]
+        if "discount_first_year" in valuation or first is not True:
+            valuation["discount_first_year"] = first
+        index = (self.cleaned_data.get("index") or "").strip() or None
+        if "index" in valuation or index != "cpi":
+            valuation["index"] = index
+        document = {**document, "programme": programme}
+        if valuation or "valuation" in document:
+            document["valuation"] = valuation
         return document
 
 
@@ -252,40 +258,12 @@ SECTIONS: dict[str, Section] = {
 
 # --- building, checking and saving -----------------------------------------------------------------------
 
-def _comment_at(line: str) -> int:
-    """Where a YAML comment starts in `line` (-1: none); a `#` inside quotes or glued to a word is not one."""
-    single = double = False
-    for i, char in enumerate(line):
-        if char == "'" and not double:
-            single = not single
-        elif char == '"' and not single:
-            double = not double
-        elif char == "#" and not single and not double and (i == 0 or line[i - 1] in " \t"):
-            return i
-    return -1
-
-
-def has_comments(text: str) -> bool:
-    """True when the YAML text has comments (a structured save writes the document anew, without them)."""
-    return any(_comment_at(line) >= 0 for line in text.splitlines())
-
-
 def latest_document(programme) -> tuple[ImpactModel | None, dict[str, Any], str]:
-    """The latest version's validated model, its document (without unset defaults) and its text."""
+    """The latest version's validated model, its plain document (as the YAML holds it) and its text."""
     latest = programme.latest_version()
     if latest is None:
         return None, {}, ""
-    model = modelling.check(latest.text).model
-    return model, (model.to_document() if model is not None else {}), latest.text
-
-
-def render(document: dict[str, Any]) -> str:
-    """The document as YAML: through the core's model and `dump_model` when it validates, else plainly
-    (only to let `check_text` name the problems; such a text is never saved)."""
-    try:
-        return dump_model(ImpactModel.model_validate(document))
-    except ValidationError:
-        return yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
+    return modelling.check(latest.text).model, plain_document(latest.text), latest.text
 
 
 @dataclass
@@ -294,9 +272,10 @@ class Outcome:
     report: CheckReport
 
 
-def check_document(document: dict[str, Any]) -> Outcome:
-    text = render(document)
-    return Outcome(text, modelling.check(text))
+def check_document(text: str, document: dict[str, Any]) -> Outcome:
+    """`text` edited in place to hold `document` (comments and formatting of the rest kept), and its check."""
+    changed = apply_document(text, document)
+    return Outcome(changed, modelling.check(changed))
 
 
 LINE = re.compile(r" \(line \d+\)$")

@@ -153,17 +153,18 @@ def _references(document: dict) -> dict[str, list[str]]:
 
 
 def _part_page(request: HttpRequest, programme: Programme, template: str, context: dict, status: int = 200):
-    _model, document, text = model_forms.latest_document(programme)
-    context = {"programme": programme, "sections": model_forms.SECTIONS, "has_comments":
-               model_forms.has_comments(text), "document": document, **_references(document), **_side(programme),
+    _model, document, _text = model_forms.latest_document(programme)
+    context = {"programme": programme, "sections": model_forms.SECTIONS, "document": document,
+               **_references(document), **_side(programme),
                **context}
     return render(request, template, context, status=status)
 
 
-def _structured_save(request: HttpRequest, programme: Programme, form, document: dict, where: list[tuple],
-                     message: str) -> bool:
-    """Check the changed document with the core and save it as a new version; errors go onto `form`."""
-    checked = model_forms.check_document(document)
+def _structured_save(request: HttpRequest, programme: Programme, form, text: str, document: dict,
+                     where: list[tuple], message: str) -> bool:
+    """Write the changed document into `text` in place, check it with the core and save it as a new version;
+    errors go onto `form`."""
+    checked = model_forms.check_document(text, document)
     if checked.report.model is None:
         model_forms.attach_problems(form, checked.report, where)
         return False
@@ -199,14 +200,14 @@ def parts(request: HttpRequest, programme: int, section: str) -> HttpResponse:
 def settings(request: HttpRequest, programme: int) -> HttpResponse:
     """Programme settings: name, price year, discount rate (with an optional range), first year, index."""
     current = request.programme
-    _model, document, _text = model_forms.latest_document(current)
+    _model, document, text = model_forms.latest_document(current)
     if _model is None:
         return redirect("editor:edit", programme=current.pk)
     initial = model_forms.SettingsForm.initial_from_document(document)
     form = model_forms.SettingsForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         changed = form.apply(document)
-        if _structured_save(request, current, form, changed, [("programme",), ("valuation",)],
+        if _structured_save(request, current, form, text, changed, [("programme",), ("valuation",)],
                             _("edited the programme settings")):
             return redirect("editor:settings", programme=current.pk)
     status = 422 if request.method == "POST" else 200
@@ -220,7 +221,7 @@ def _find(document: dict, section: str, item: str) -> int | None:
 
 def _part_form(request: HttpRequest, programme: Programme, section: str, item: str | None) -> HttpResponse:
     part = _section(section)
-    _model, document, _text = model_forms.latest_document(programme)
+    _model, document, text = model_forms.latest_document(programme)
     if _model is None:
         return redirect("editor:edit", programme=programme.pk)
     items = list(document.get(section, []))
@@ -237,7 +238,8 @@ def _part_form(request: HttpRequest, programme: Programme, section: str, item: s
             items[index] = new
         verb = _("added %(part)s %(id)s") if item is None else _("edited %(part)s %(id)s")
         message = verb % {"part": part.singular, "id": new.get("id", "")}
-        if _structured_save(request, programme, form, {**document, section: items}, [(section, index)], message):
+        if _structured_save(request, programme, form, text, {**document, section: items}, [(section, index)],
+                            message):
             return redirect("editor:parts", programme=programme.pk, section=section)
     title = (_("Edit %(part)s %(id)s") % {"part": part.singular, "id": item} if item is not None
              else _("Add %(part)s") % {"part": part.singular})
@@ -262,13 +264,13 @@ def part_remove(request: HttpRequest, programme: int, section: str, item: str) -
     """Remove a part; when something still refers to it, the core's messages say what and nothing is saved."""
     current = request.programme
     part = _section(section)
-    _model, document, _text = model_forms.latest_document(current)
+    _model, document, text = model_forms.latest_document(current)
     index = _find(document, section, item) if _model is not None else None
     if index is None:
         messages.error(request, _("There is no %(part)s %(id)s.") % {"part": part.singular, "id": item})
         return redirect("editor:parts", programme=current.pk, section=section)
     items = [x for i, x in enumerate(document[section]) if i != index]
-    checked = model_forms.check_document({**document, section: items})
+    checked = model_forms.check_document(text, {**document, section: items})
     if checked.report.model is None:
         messages.error(request, _("%(id)s was not removed:") % {"id": item} + " " + "; ".join(
             model_forms.LINE.sub("", m.removeprefix(f"{modelling.SOURCE}: ")) for m in checked.report.errors))
