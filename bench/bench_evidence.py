@@ -61,7 +61,7 @@ djg = change_from_long(scored, id='respondent', wave='wave', score='djg-11', pre
                        reliability=0.8, higher_is_better=False)
 wem = change_from_long(scored, id='respondent', wave='wave', score='wemwbs', pre='T0', post='T1', by='district',
                        reliability=0.89)
-result = {'rows': frame.height, 'score_s': t_score, 'total_s': time.perf_counter() - t, 'pairs': djg['n_pairs'],
+result = {'rows': frame.height, 'score_s': t_score, 'total_s': time.perf_counter() - t, 'pairs': djg.overall.n_pairs,
           'items': sum(c.startswith(('lone', 'q')) for c in frame.columns)}
 """
 

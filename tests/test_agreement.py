@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from impactlab.cli import stats_commands
 from impactlab.cli.app import app
 from impactlab.errors import UserError
-from impactlab.evidence.agreement import agreement_from_csv, cohen_kappa, krippendorff_alpha
+from impactlab.evidence.agreement import CoderAgreement, agreement_from_csv, cohen_kappa, krippendorff_alpha
 
 N = np.nan
 # Krippendorff (2011), "Computing Krippendorff's Alpha-Reliability": coders A–D (rows) × 12 units
@@ -93,7 +93,11 @@ def _example_csv(path: Path) -> Path:
 
 
 def test_agreement_from_csv(tmp_path: Path) -> None:
-    result = agreement_from_csv(_example_csv(tmp_path / "ratings.csv"), "interval")
+    typed = agreement_from_csv(_example_csv(tmp_path / "ratings.csv"), "interval")
+    assert isinstance(typed, CoderAgreement) and typed.n_coders == 4 and typed.cohen_kappa is None
+    result = typed.to_dict()
+    assert list(result) == ["file", "level", "n_units", "n_pairable_units", "n_coders", "coders", "n_values",
+                            "krippendorff_alpha", "cohen_kappa"]
     assert round(result["krippendorff_alpha"], 3) == 0.849
     assert (result["n_units"], result["n_coders"], result["level"]) == (12, 4, "interval")
     assert result["n_pairable_units"] == 11 and result["cohen_kappa"] is None
@@ -101,7 +105,7 @@ def test_agreement_from_csv(tmp_path: Path) -> None:
 
 def test_agreement_two_coders_text_labels_and_semicolons(tmp_path: Path) -> None:
     path = _write(tmp_path / "r.csv", "unit;anna;bert\n1;ja;ja\n2;ja;nee\n3;nee;nee\n4;nee;\n5;ja;ja\n")
-    result = agreement_from_csv(path, "nominal")
+    result = agreement_from_csv(path, "nominal").to_dict()
     assert result["cohen_kappa"] == pytest.approx(cohen_kappa(["ja", "ja", "nee", "ja"], ["ja", "nee", "nee", "ja"]))
     data = np.array([[0, 0], [0, 1], [1, 1], [1, N], [0, 0]], dtype=float)
     assert result["krippendorff_alpha"] == pytest.approx(krippendorff_alpha(data))

@@ -17,7 +17,17 @@ from typer.testing import CliRunner
 from impactlab.cli import stats_commands
 from impactlab.cli.app import app
 from impactlab.errors import UserError
-from impactlab.evidence.change import Norms, change_from_long, change_stats, mcnemar
+from impactlab.evidence.change import (
+    ChangeResult,
+    ClinicalChange,
+    McNemarResult,
+    Norms,
+    ReliableChange,
+    WaveChange,
+    change_from_long,
+    change_stats,
+    mcnemar,
+)
 from impactlab.evidence.disclosure import DisclosurePolicy
 
 CONTRACT = {"n_pairs", "mean_pre", "mean_post", "mean_change", "sd_change", "ci_low", "ci_high", "t", "df",
@@ -112,14 +122,14 @@ def test_reliable_change_by_hand() -> None:
     s_diff = math.sqrt(2) * pre.std(ddof=1) * math.sqrt(1 - 0.8)
     assert s_diff == pytest.approx(3.8297, abs=1e-4)
     result = change_stats(pre, pre + change, reliability=0.8)
-    assert result.reliable_change == {"improved": 0.2, "unchanged": 0.7, "deteriorated": 0.1}  # 9, 12 | −9
-    assert result.reliable_change_criteria["s_diff"] == pytest.approx(s_diff)
+    assert result.reliable_change == ReliableChange(improved=0.2, unchanged=0.7, deteriorated=0.1)  # 9, 12 | −9
+    assert result.reliable_change_criteria.s_diff == pytest.approx(s_diff)
     assert (result.share_improved, result.share_unchanged, result.share_worse) == (0.6, 0.1, 0.3)
     lower = change_stats(pre, pre + change, reliability=0.8, higher_is_better=False)
-    assert lower.reliable_change == {"improved": 0.1, "unchanged": 0.7, "deteriorated": 0.2}
+    assert lower.reliable_change == ReliableChange(improved=0.1, unchanged=0.7, deteriorated=0.2)
     assert lower.share_improved == 0.3
     given = change_stats(pre, pre + change, reliability=0.8, reference_sd=3.0)  # |Δ| > 1.96·1.897 = 3.719
-    assert given.reliable_change == {"improved": 0.4, "unchanged": 0.4, "deteriorated": 0.2}
+    assert given.reliable_change == ReliableChange(improved=0.4, unchanged=0.4, deteriorated=0.2)
     with pytest.raises(UserError):
         change_stats(pre, pre, reliability=1.0)
 
@@ -134,8 +144,10 @@ def test_clinical_cutoffs_and_recovery() -> None:
     post = pre + np.array([9, -9, 1, 0, 5, -6, 12, 2, -1, 7], dtype=float)
     result = change_stats(pre, post, reliability=0.8, norms={"dysfunctional": (10, 4), "functional": (20, 2)})
     # below 16.667 at pre: 10, 12, 14, 16; of these only 10 → 19 ends at or above it, and +9 is reliable
-    assert result.clinical == {"criterion": "c", "cutoff": pytest.approx(16.6667, abs=1e-4),
-                               "share_dysfunctional_pre": 0.4, "crossed": 0.1, "recovered": 0.1}
+    assert result.clinical == ClinicalChange(criterion="c", cutoff=pytest.approx(16.6667, abs=1e-4),
+                                             share_dysfunctional_pre=0.4, crossed=0.1, recovered=0.1)
+    assert result.to_dict()["clinical"] == {"criterion": "c", "cutoff": pytest.approx(16.6667, abs=1e-4),
+                                            "share_dysfunctional_pre": 0.4, "crossed": 0.1, "recovered": 0.1}
 
 
 def test_to_dict_contract_is_json() -> None:
@@ -161,10 +173,19 @@ def _long(n: int = 120, seed: int = 6) -> tuple[pl.DataFrame, np.ndarray, np.nda
 
 def test_change_from_long_equals_change_stats() -> None:
     frame, pre, post, retained = _long()
-    result = change_from_long(frame, id="id", wave="wave", score="score", pre="T0", post="T1", by="team",
-                              reliability=0.8)
+    typed = change_from_long(frame, id="id", wave="wave", score="score", pre="T0", post="T1", by="team",
+                             reliability=0.8)
+    result = typed.to_dict()
     json.dumps(result, allow_nan=False)
-    direct = change_stats(pre[retained], post[retained], reliability=0.8).to_dict()
+    direct_result = change_stats(pre[retained], post[retained], reliability=0.8)
+    direct = direct_result.to_dict()
+    # the typed object and its dict agree: the overall statistics are a ChangeResult, groups GroupChange
+    assert isinstance(typed, WaveChange) and isinstance(typed.overall, ChangeResult)
+    assert isinstance(typed.overall.reliable_change, ReliableChange)
+    assert typed.overall.reliable_change.improved == pytest.approx(direct_result.reliable_change.improved)
+    assert typed.baseline.p_value == result["baseline"]["p_value"] and typed.n_pre == 120
+    assert [g.to_dict() for g in typed.groups] == result["groups"]
+    assert ChangeResult.from_dict(typed.overall.to_dict()) == typed.overall
     for key in CONTRACT - {"reliable_change"}:
         assert result[key] == pytest.approx(direct[key], rel=1e-9), key
     assert result["reliable_change"] == pytest.approx(direct["reliable_change"])
@@ -192,13 +213,15 @@ def test_change_from_long_equals_change_stats() -> None:
 def test_change_from_long_small_sample_is_suppressed() -> None:
     frame = pl.DataFrame({"id": list(range(12)) + list(range(8)), "wave": ["T0"] * 12 + ["T1"] * 8,
                           "score": [float(i % 5) for i in range(12)] + [float(i % 3 + 1) for i in range(8)]})
-    result = change_from_long(frame, id="id", wave="wave", score="score", pre="T0", post="T1",
-                              policy=DisclosurePolicy(min_cell=10))
+    typed = change_from_long(frame, id="id", wave="wave", score="score", pre="T0", post="T1",
+                             policy=DisclosurePolicy(min_cell=10))
+    assert typed.suppressed and typed.overall.mean_change is None and typed.baseline.suppressed
+    result = typed.to_dict()
     assert result["suppressed"] and result["mean_change"] is None and result["n_pairs"] is None
     assert result["n_pre"] == 12 and result["attrition"] is None and result["baseline"]["suppressed"]
     shown = change_from_long(frame, id="id", wave="wave", score="score", pre="T0", post="T1",
                              policy=DisclosurePolicy(min_cell=2))
-    assert not shown["suppressed"] and shown["mean_change"] is not None
+    assert not shown.suppressed and shown.overall.mean_change is not None
 
 
 def test_change_from_long_errors() -> None:
@@ -225,7 +248,7 @@ def test_change_from_long_one_million_respondents_is_fast() -> None:
     result = change_from_long(frame, id="id", wave="wave", score="score", pre="T0", post="T1", by="region",
                               reliability=0.85)
     assert time.perf_counter() - start < 15
-    assert result["n_pairs"] == n and len(result["groups"]) == 12
+    assert result.overall.n_pairs == n and len(result.groups) == 12
 
 
 # -------------------------------------------------------------------------------------------- McNemar
@@ -233,7 +256,11 @@ def test_change_from_long_one_million_respondents_is_fast() -> None:
 def test_mcnemar_matches_statsmodels(b: int, c: int) -> None:
     pre = [1] * 15 + [1] * b + [0] * c + [0] * 8
     post = [1] * 15 + [0] * b + [1] * c + [0] * 8
-    result = mcnemar(pre, post)
+    typed = mcnemar(pre, post)
+    assert isinstance(typed, McNemarResult) and (typed.yes_to_no, typed.no_to_yes) == (b, c)
+    result = typed.to_dict()
+    assert list(result) == ["n_pairs", "table", "yes_to_no", "no_to_yes", "share_pre", "share_post", "statistic",
+                            "p_value", "method"]
     table = [[15, b], [c, 8]]
     exact = b + c < 25
     expected = sm_mcnemar(table, exact=exact, correction=True)

@@ -129,8 +129,8 @@ def test_every_path_gives_the_same_change(space, tmp_path: Path) -> None:
 
     model = ImpactModel.model_validate(_model())
     source = source_from_store(ws.store(), "loneliness", model)
-    assert source.change["n_pairs"] == len(expected)
-    assert source.change["mean_change"] == pytest.approx(mean_change)
+    assert source.change.overall.n_pairs == len(expected)
+    assert source.change.overall.mean_change == pytest.approx(mean_change)
     all_ids = [s.snapshot_id for s in ws.store().list("loneliness")]
     (web_like,) = sources_from_snapshots(ws.store(), all_ids, model)
     assert web_like.change == source.change and web_like.snapshot_id == source.snapshot_id

@@ -176,9 +176,9 @@ def test_small_cells_never_appear_in_any_format(model, tmp_path: Path) -> None:
     source = source_from_frame(frame, dataset="buurt", snapshot_id="ab" * 32, source_name="enquete.sav",
                                instrument_id="djg-6", model=model, policy=policy, outcome="less_lonely",
                                by="district")
-    groups = {g["group"]: g for g in source.change["groups"]}
-    assert groups["Zuid"]["suppressed"] and groups["Zuid"]["n_pairs"] is None
-    assert groups["Noord"]["suppressed"]  # secondary suppression: Noord would reveal Zuid from the total
+    groups = {g.group: g for g in source.change.groups}
+    assert groups["Zuid"].suppressed and groups["Zuid"].result.n_pairs is None
+    assert groups["Noord"].suppressed  # secondary suppression: Noord would reveal Zuid from the total
     quote = Quote("Ik voel me minder alleen sinds de koffieochtend.", "deelnemer, T1")
     doc = build_report(model, lang="en", sources=[source], quotes={"less_lonely": [quote]}, draws=DRAWS, seed=2)
     outcome = next(s for s in doc.section("outcomes").subsections if s.id == "outcome-less_lonely")
@@ -221,7 +221,7 @@ def test_whole_sample_below_min_cell_is_suppressed(model) -> None:
     frame = _survey(min_small=7).filter(pl.col("district") == "Zuid")
     source = source_from_frame(frame, dataset="tiny", snapshot_id="cd" * 32, source_name="tiny.csv",
                                instrument_id="djg-6", model=model, policy=policy, outcome="less_lonely")
-    assert source.suppressed and source.rows is None and source.change["n_pre"] is None
+    assert source.suppressed and source.rows is None and source.change.n_pre is None
     doc = build_report(model, lang="nl", sources=[source], draws=DRAWS, seed=2)
     methods = doc.section("methods")
     table = next(b for b in methods.blocks if getattr(b, "kind", "") == "table")

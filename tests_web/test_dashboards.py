@@ -288,7 +288,7 @@ def test_change_equals_the_core_and_small_groups_are_suppressed(world: World, va
     frame = Workspace(var_dir / "workspace").store().read(record.snapshot_id)
     expected = change_from_long(score(spec.instrument, frame, invalid="missing"), id="respondent", wave="wave",
                                 score=spec.column, pre="T0", post="T1", by="district", higher_is_better=False,
-                                policy=DisclosurePolicy(10))
+                                policy=DisclosurePolicy(10)).to_dict()
     assert f">{expected['n_pairs']}<" in html
     assert f"{expected['mean_change']:.2f}" in html and f"{expected['hedges_gav']:.2f}" in html
     small = next(g for g in expected["groups"] if g["group"] == "Klein")

@@ -14,7 +14,7 @@ from impactlab.cli.app import FORMAT, OutputFormat, app, console, fail, print_js
 from impactlab.cli.format import number, percent
 from impactlab.errors import UserError
 from impactlab.evidence.agreement import agreement_from_csv
-from impactlab.evidence.change import change_from_long
+from impactlab.evidence.change import ChangeResult, WaveChange, change_from_long
 from impactlab.evidence.disclosure import programme_policy
 from impactlab.evidence.scored import RESPONDENT, WAVE, score_spec, scored_frame
 from impactlab.evidence.workspace import Workspace
@@ -66,7 +66,7 @@ def _numeric_scores(path: Path, frame: pl.DataFrame, score: str) -> pl.DataFrame
     return frame.with_columns(parsed.alias(score))
 
 
-def _change_from_csv(path: str | Path, **options: Any) -> dict[str, Any]:
+def _change_from_csv(path: str | Path, **options: Any) -> WaveChange:
     """change_from_long on a long-format CSV; problems come back as UserError naming the file."""
     path = Path(path)
     frame = _numeric_scores(path, _read_long_csv(path), options["score"])
@@ -77,8 +77,8 @@ def _change_from_csv(path: str | Path, **options: Any) -> dict[str, Any]:
 
 
 def _change_from_dataset(dataset: str, instrument: str, subscale: str | None, workspace: Path | None,
-                         **options: Any) -> dict[str, Any]:
-    """change_from_long on a dataset snapshot scored with a library instrument."""
+                         **options: Any) -> tuple[WaveChange, dict[str, Any]]:
+    """change_from_long on a dataset snapshot scored with a library instrument; with what was read."""
     spec = score_spec(instrument, subscale)
     frame, rows = scored_frame(Workspace(workspace).store(), dataset, spec)
     if options["reliability"] is None:
@@ -88,9 +88,8 @@ def _change_from_dataset(dataset: str, instrument: str, subscale: str | None, wo
     else:
         options["higher_is_better"] = spec.higher_is_better
     result = change_from_long(frame, id=RESPONDENT, wave=WAVE, score=spec.column, norms=spec.norms, **options)
-    return {"dataset": rows.dataset, "snapshot": "+".join(rows.snapshot_ids), "snapshots": rows.snapshot_ids,
-            "replaced_rows": rows.replaced, "instrument": spec.instrument.id,
-            "score": spec.column, **result}
+    return result, {"dataset": rows.dataset, "snapshot": "+".join(rows.snapshot_ids),
+                    "snapshots": rows.snapshot_ids, "replaced_rows": rows.replaced, "instrument": spec.instrument.id}
 
 
 @app.command("change")
@@ -115,17 +114,18 @@ def change_command(
 ) -> None:
     """Change between two waves, linked per respondent, with disclosure control."""
     common = {"pre": pre, "post": post, "by": by, "reliability": reliability, "policy": programme_policy(min_cell)}
+    read: dict[str, Any] = {}
     try:
         if instrument is not None and not Path(source).is_file():
-            result = _change_from_dataset(source, instrument, subscale, workspace, lower_is_better=lower_is_better,
-                                          **common)
+            result, read = _change_from_dataset(source, instrument, subscale, workspace,
+                                                lower_is_better=lower_is_better, **common)
         else:
             result = _change_from_csv(source, id=id, wave=wave, score=score, higher_is_better=not lower_is_better,
                                       **common)
     except UserError as error:
         fail(error.messages)
     if format is OutputFormat.json:
-        print_json(result)
+        print_json({**read, **result.to_dict()})
     else:
         _print_change(result)
 
@@ -138,58 +138,56 @@ def _p(value: float | None) -> str:
     return "n/a" if value is None else "< 0.001" if value < 0.001 else f"{value:.3f}"
 
 
-def _change_rows(result: dict[str, Any]) -> list[tuple[str, str, str]]:
+def _change_rows(r: ChangeResult) -> list[tuple[str, str, str]]:
     rows = [
-        ("Respondents with both waves", number(result["n_pairs"]), ""),
-        ("Mean before → after", f"{number(result['mean_pre'])} → {number(result['mean_post'])}", ""),
-        ("Mean change", number(result["mean_change"]), _interval(result["ci_low"], result["ci_high"])),
-        ("Paired t-test", f"t({number(result['df'])}) = {number(result['t'])}", f"p {_p(result['p_value'])}"),
-        ("Wilcoxon signed-rank", "", f"p {_p(result['wilcoxon_p'])}"),
-        ("Cohen's d_z", number(result["cohen_dz"]),
-         _interval(result["cohen_dz_ci_low"], result["cohen_dz_ci_high"])),
-        ("Hedges' g_av", number(result["hedges_gav"]),
-         _interval(result["hedges_gav_ci_low"], result["hedges_gav_ci_high"])),
+        ("Respondents with both waves", number(r.n_pairs), ""),
+        ("Mean before → after", f"{number(r.mean_pre)} → {number(r.mean_post)}", ""),
+        ("Mean change", number(r.mean_change), _interval(r.ci_low, r.ci_high)),
+        ("Paired t-test", f"t({number(r.df)}) = {number(r.t)}", f"p {_p(r.p_value)}"),
+        ("Wilcoxon signed-rank", "", f"p {_p(r.wilcoxon_p)}"),
+        ("Cohen's d_z", number(r.cohen_dz), _interval(r.cohen_dz_ci_low, r.cohen_dz_ci_high)),
+        ("Hedges' g_av", number(r.hedges_gav), _interval(r.hedges_gav_ci_low, r.hedges_gav_ci_high)),
         ("Improved / unchanged / worse",
-         " / ".join(percent(result[k]) for k in ("share_improved", "share_unchanged", "share_worse")), ""),
+         " / ".join(percent(x) for x in (r.share_improved, r.share_unchanged, r.share_worse)), ""),
     ]
-    if result.get("reliable_change"):
-        shares = result["reliable_change"]
+    if r.reliable_change is not None:
+        shares = r.reliable_change
         rows.append(("Reliable change: improved / unchanged / deteriorated",
-                     " / ".join(percent(shares[k]) for k in ("improved", "unchanged", "deteriorated")), ""))
+                     " / ".join(percent(x) for x in (shares.improved, shares.unchanged, shares.deteriorated)), ""))
     return rows
 
 
-def _print_change(result: dict[str, Any]) -> None:
+def _print_change(result: WaveChange) -> None:
     """Readable tables: overall, attrition and per group."""
-    title = f"Change in {result['score']}: {result['pre_wave']} → {result['post_wave']}"
+    title = f"Change in {result.score}: {result.pre_wave} → {result.post_wave}"
     table = Table("", "value", "95% CI / p", title=title, title_justify="left")
-    table.add_row("Respondents at each wave", f"{number(result['n_pre'])} → {number(result['n_post'])}", "")
-    table.add_row("Lost to follow-up", percent(result["attrition"]), "")
-    if result["suppressed"]:
-        table.add_row("Change statistics", f"suppressed (fewer than {result['min_cell']} respondents)", "")
+    table.add_row("Respondents at each wave", f"{number(result.n_pre)} → {number(result.n_post)}", "")
+    table.add_row("Lost to follow-up", percent(result.attrition), "")
+    if result.suppressed:
+        table.add_row("Change statistics", f"suppressed (fewer than {result.min_cell} respondents)", "")
     else:
-        for row in _change_rows(result):
+        for row in _change_rows(result.overall):
             table.add_row(*row)
-    baseline = result["baseline"]
-    if not baseline["suppressed"]:
+    baseline = result.baseline
+    if not baseline.suppressed:
         table.add_row("Baseline lost vs retained",
-                      f"{number(baseline['mean_pre_lost'])} vs {number(baseline['mean_pre_retained'])}",
-                      f"Welch p {_p(baseline['p_value'])}")
+                      f"{number(baseline.mean_pre_lost)} vs {number(baseline.mean_pre_retained)}",
+                      f"Welch p {_p(baseline.p_value)}")
     console.print(table)
-    if result["groups"]:
+    if result.groups:
         console.print(_groups_table(result))
 
 
-def _groups_table(result: dict[str, Any]) -> Table:
-    table = Table(result["by"], "n", "mean change", "95% CI", "p", "d_z", "improved", title="By group",
+def _groups_table(result: WaveChange) -> Table:
+    table = Table(result.by, "n", "mean change", "95% CI", "p", "d_z", "improved", title="By group",
                   title_justify="left")
-    for group in result["groups"]:
-        if group["suppressed"]:
-            table.add_row(str(group["group"]), f"suppressed (< {result['min_cell']})", "", "", "", "", "")
+    for group in result.groups:
+        if group.suppressed:
+            table.add_row(str(group.group), f"suppressed (< {result.min_cell})", "", "", "", "", "")
             continue
-        table.add_row(str(group["group"]), number(group["n_pairs"]), number(group["mean_change"]),
-                      _interval(group["ci_low"], group["ci_high"]), _p(group["p_value"]),
-                      number(group["cohen_dz"]), percent(group["share_improved"]))
+        r = group.result
+        table.add_row(str(group.group), number(r.n_pairs), number(r.mean_change), _interval(r.ci_low, r.ci_high),
+                      _p(r.p_value), number(r.cohen_dz), percent(r.share_improved))
     return table
 
 
@@ -206,12 +204,12 @@ def agreement_command(
     except UserError as error:
         fail(error.messages)
     if format is OutputFormat.json:
-        print_json(result)
+        print_json(result.to_dict())
         return
-    table = Table("", "value", title=f"Agreement ({result['level']})", title_justify="left")
-    table.add_row("Units (coded by two or more)", f"{result['n_units']} ({result['n_pairable_units']})")
-    table.add_row("Coders", str(result["n_coders"]))
-    table.add_row("Krippendorff's alpha", number(result["krippendorff_alpha"]))
-    if result["n_coders"] == 2:
-        table.add_row("Cohen's kappa", number(result["cohen_kappa"]))
+    table = Table("", "value", title=f"Agreement ({result.level})", title_justify="left")
+    table.add_row("Units (coded by two or more)", f"{result.n_units} ({result.n_pairable_units})")
+    table.add_row("Coders", str(result.n_coders))
+    table.add_row("Krippendorff's alpha", number(result.krippendorff_alpha))
+    if result.n_coders == 2:
+        table.add_row("Cohen's kappa", number(result.cohen_kappa))
     console.print(table)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import math
 from collections.abc import Sequence
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -184,7 +185,26 @@ def _label(value: float | str) -> str:
     return f"{value:g}" if isinstance(value, float) else value
 
 
-def agreement_from_csv(path: str | Path, level: str = "nominal") -> dict[str, Any]:
+@dataclass(frozen=True)
+class CoderAgreement:
+    """Agreement of coders on a units × coders table. ``to_dict`` is the JSON contract of
+    ``impactlab agreement --format json``."""
+
+    file: str
+    level: str
+    n_units: int
+    n_pairable_units: int
+    n_coders: int
+    coders: list[str]
+    n_values: int
+    krippendorff_alpha: float | None
+    cohen_kappa: float | None  # two coders only
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def agreement_from_csv(path: str | Path, level: str = "nominal") -> CoderAgreement:
     """Agreement of a units × coders CSV (first column unit id, one column per coder, empty = not coded)."""
     path = Path(path)
     if level not in LEVELS:
@@ -196,14 +216,9 @@ def agreement_from_csv(path: str | Path, level: str = "nominal") -> dict[str, An
         raise UserError(f"{path}: no unit was coded by two or more coders, so agreement is undefined")
     alpha = krippendorff_alpha(matrix, level)  # type: ignore[arg-type]
     kappa = cohen_kappa(matrix[:, 0], matrix[:, 1]) if len(coders) == 2 else math.nan
-    return {
-        "file": str(path),
-        "level": level,
-        "n_units": int(matrix.shape[0]),
-        "n_pairable_units": int(np.sum(coded >= 2)),
-        "n_coders": len(coders),
-        "coders": coders,
-        "n_values": int(coded.sum()),
-        "krippendorff_alpha": alpha if math.isfinite(alpha) else None,
-        "cohen_kappa": kappa if math.isfinite(kappa) else None,
-    }
+    return CoderAgreement(
+        file=str(path), level=level, n_units=int(matrix.shape[0]), n_pairable_units=int(np.sum(coded >= 2)),
+        n_coders=len(coders), coders=coders, n_values=int(coded.sum()),
+        krippendorff_alpha=float(alpha) if math.isfinite(alpha) else None,
+        cohen_kappa=float(kappa) if math.isfinite(kappa) else None,
+    )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -126,12 +126,51 @@ def _settings(
     return _Settings(higher_is_better, reliability, ref, s_diff, cutoff)
 
 
-# ------------------------------------------------------------------------------------------ the result
+# ------------------------------------------------------------------------------------------ the results
+def _from_dict(cls: type, values: Mapping[str, Any]) -> Any:
+    """A result object from its ``to_dict`` form (keys it does not know are ignored)."""
+    return cls(**{f.name: values[f.name] for f in fields(cls) if f.name in values})
+
+
+@dataclass(frozen=True)
+class ReliableChange:
+    """Shares of pairs whose Jacobson-Truax reliable change index is past ±1.96, by direction."""
+
+    improved: float | None
+    unchanged: float | None
+    deteriorated: float | None
+
+
+@dataclass(frozen=True)
+class ReliableChangeCriteria:
+    """What the reliable change index was computed with."""
+
+    reliability: float | None
+    reference_sd: float | None
+    se_measurement: float | None
+    s_diff: float | None
+    z: float | None
+
+
+@dataclass(frozen=True)
+class ClinicalChange:
+    """Jacobson-Truax clinical significance: the cut-off, and the shares that crossed it / recovered."""
+
+    criterion: str | None
+    cutoff: float | None
+    share_dysfunctional_pre: float | None
+    crossed: float | None
+    recovered: float | None
+
+
 @dataclass(frozen=True)
 class ChangeResult:
-    """Paired change statistics for one sample or group. ``to_dict`` gives the public JSON contract."""
+    """Paired change statistics for one sample or group. ``to_dict`` gives the public JSON contract.
 
-    n_pairs: int
+    After disclosure control (:func:`change_from_long`) every number of a suppressed result is None.
+    """
+
+    n_pairs: int | None
     mean_pre: float | None
     mean_post: float | None
     sd_pre: float | None
@@ -158,13 +197,100 @@ class ChangeResult:
     share_unchanged: float | None
     share_worse: float | None
     higher_is_better: bool = True
-    reliable_change: dict[str, float | None] | None = None
-    reliable_change_criteria: dict[str, float | None] | None = None
-    clinical: dict[str, Any] | None = None
+    reliable_change: ReliableChange | None = None
+    reliable_change_criteria: ReliableChangeCriteria | None = None
+    clinical: ClinicalChange | None = None
     methods: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain, NaN-free JSON-ready dict (None where a figure is undefined)."""
+        return _clean(asdict(self))
+
+    @classmethod
+    def from_dict(cls, values: Mapping[str, Any]) -> ChangeResult:
+        parts = {"reliable_change": ReliableChange, "reliable_change_criteria": ReliableChangeCriteria,
+                 "clinical": ClinicalChange}
+        nested = {key: _from_dict(kind, values[key]) for key, kind in parts.items() if values.get(key) is not None}
+        return _from_dict(cls, {**values, **nested})
+
+
+@dataclass(frozen=True)
+class GroupChange:
+    """The change statistics of one group (``by``), after disclosure control."""
+
+    group: Any
+    result: ChangeResult
+    suppressed: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"group": _clean(self.group), **self.result.to_dict(), "suppressed": self.suppressed}
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """Pre scores of respondents lost to follow-up vs retained: means and Welch's t-test (after disclosure)."""
+
+    n_retained: int | None
+    n_lost: int | None
+    mean_pre_retained: float | None
+    mean_pre_lost: float | None
+    sd_pre_retained: float | None
+    sd_pre_lost: float | None
+    difference: float | None
+    welch_t: float | None
+    p_value: float | None
+    suppressed: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return _clean(asdict(self))
+
+
+@dataclass(frozen=True)
+class WaveChange:
+    """Change between two waves of long data (:func:`change_from_long`), every figure disclosure-controlled.
+
+    ``to_dict`` is the public JSON contract of ``impactlab change --format json``: the overall statistics
+    (``overall``, the ChangeResult keys) sit at the top level next to the counts, ``baseline`` and ``groups``.
+    """
+
+    score: str
+    pre_wave: str
+    post_wave: str
+    by: str | None
+    min_cell: int
+    n_pre: int | None
+    n_post: int | None
+    n_lost: int | None
+    attrition: float | None
+    overall: ChangeResult
+    suppressed: bool
+    baseline: Baseline
+    groups: list[GroupChange] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return _clean({
+            "score": self.score, "pre_wave": self.pre_wave, "post_wave": self.post_wave, "by": self.by,
+            "min_cell": self.min_cell, "n_pre": self.n_pre, "n_post": self.n_post, "n_lost": self.n_lost,
+            "attrition": self.attrition, **self.overall.to_dict(), "suppressed": self.suppressed,
+            "baseline": self.baseline.to_dict(), "groups": [group.to_dict() for group in self.groups],
+        })
+
+
+@dataclass(frozen=True)
+class McNemarResult:
+    """McNemar's test of a paired yes/no outcome; ``table`` is [[yes→yes, yes→no], [no→yes, no→no]]."""
+
+    n_pairs: int
+    table: list[list[int]]
+    yes_to_no: int
+    no_to_yes: int
+    share_pre: float | None
+    share_post: float | None
+    statistic: float | None
+    p_value: float | None
+    method: str
+
+    def to_dict(self) -> dict[str, Any]:
         return _clean(asdict(self))
 
 
@@ -329,41 +455,26 @@ _METHODS = {
 }
 
 
-def _reliable_change(agg: Mapping[str, Any], n: int, settings: _Settings) -> dict[str, float | None] | None:
+def _reliable_change(agg: Mapping[str, Any], n: int, settings: _Settings) -> ReliableChange | None:
     if settings.s_diff is None or n == 0:
         return None
     better, worse = agg["rc_better"], agg["rc_worse"]
-    return {
-        "improved": _share(better, n),
-        "unchanged": _share(n - better - worse, n),
-        "deteriorated": _share(worse, n),
-    }
+    return ReliableChange(_share(better, n), _share(n - better - worse, n), _share(worse, n))
 
 
-def _rc_criteria(settings: _Settings) -> dict[str, float | None] | None:
+def _rc_criteria(settings: _Settings) -> ReliableChangeCriteria | None:
     if settings.reliability is None:
         return None
     se = settings.reference_sd * math.sqrt(1 - settings.reliability) if settings.reference_sd else None
-    return {
-        "reliability": settings.reliability,
-        "reference_sd": settings.reference_sd,
-        "se_measurement": se,
-        "s_diff": settings.s_diff,
-        "z": RC_Z,
-    }
+    return ReliableChangeCriteria(settings.reliability, settings.reference_sd, se, settings.s_diff, RC_Z)
 
 
-def _clinical(agg: Mapping[str, Any], n: int, settings: _Settings) -> dict[str, Any] | None:
+def _clinical(agg: Mapping[str, Any], n: int, settings: _Settings) -> ClinicalChange | None:
     if settings.cutoff is None or n == 0:
         return None
     criterion, cutoff = settings.cutoff
-    return {
-        "criterion": criterion,
-        "cutoff": cutoff,
-        "share_dysfunctional_pre": _share(agg["dysfunctional_pre"], n),
-        "crossed": _share(agg["crossed"], n),
-        "recovered": _share(agg["recovered"], n) if settings.s_diff is not None else None,
-    }
+    return ClinicalChange(criterion, cutoff, _share(agg["dysfunctional_pre"], n), _share(agg["crossed"], n),
+                          _share(agg["recovered"], n) if settings.s_diff is not None else None)
 
 
 # --------------------------------------------------------------------------------------- public API
@@ -467,7 +578,7 @@ def change_from_long(
     norms: Norms | Mapping[str, Any] | None = None,
     policy: DisclosurePolicy | None = None,
     reference_sd: float | None = None,
-) -> dict[str, Any]:
+) -> WaveChange:
     """Change between waves pre and post from long data (one row per respondent × wave).
 
     Respondents count at a wave when they have a score there; ``by`` is taken from the pre wave.
@@ -485,27 +596,18 @@ def change_from_long(
     )
     lost = before.join(after, on="id", how="anti")["score"]
     settings = _settings(pairs["pre"], reliability, higher_is_better, norms, reference_sd)
-    overall = _overall(pairs, settings)
-    return {
-        "score": score,
-        "pre_wave": str(pre),
-        "post_wave": str(post),
-        "by": by,
-        "min_cell": policy.min_cell,
+    overall = policy.apply(_overall(pairs, settings).to_dict(), n_key="n_pairs", keep=("higher_is_better",))
+    baseline = policy.apply(_baseline(pairs["pre"], lost), n_key="n_lost",
+                            force=not (policy.allows(lost.len()) and policy.allows(pairs.height)))
+    groups = policy.apply_groups(_group_results(pairs, settings) if by else [], n_key="n_pairs",
+                                 total_n=pairs.height, keep=("group", "higher_is_better"))
+    return WaveChange(
+        score=score, pre_wave=str(pre), post_wave=str(post), by=by, min_cell=policy.min_cell,
         **_disclosed_counts(policy, before.height, after.height, pairs.height, lost.len()),
-        **policy.apply(overall.to_dict(), n_key="n_pairs", keep=("higher_is_better",)),
-        "baseline": policy.apply(
-            _baseline(pairs["pre"], lost),
-            n_key="n_lost",
-            force=not (policy.allows(lost.len()) and policy.allows(pairs.height)),
-        ),
-        "groups": policy.apply_groups(
-            _group_results(pairs, settings) if by else [],
-            n_key="n_pairs",
-            total_n=pairs.height,
-            keep=("group", "higher_is_better"),
-        ),
-    }
+        overall=ChangeResult.from_dict(overall), suppressed=overall["suppressed"],
+        baseline=_from_dict(Baseline, baseline),
+        groups=[GroupChange(g["group"], ChangeResult.from_dict(g), g["suppressed"]) for g in groups],
+    )
 
 
 def _disclosed_counts(policy: DisclosurePolicy, n_pre: int, n_post: int, n_pairs: int, n_lost: int) -> dict:
@@ -522,7 +624,7 @@ def _disclosed_counts(policy: DisclosurePolicy, n_pre: int, n_post: int, n_pairs
     }
 
 
-def mcnemar(pre_bool: Sequence[Any] | np.ndarray, post_bool: Sequence[Any] | np.ndarray) -> dict[str, Any]:
+def mcnemar(pre_bool: Sequence[Any] | np.ndarray, post_bool: Sequence[Any] | np.ndarray) -> McNemarResult:
     """McNemar test for a paired yes/no outcome (pairs with a missing value are dropped).
 
     Exact two-sided binomial test when the discordant pairs number fewer than 25, otherwise the
@@ -543,14 +645,8 @@ def mcnemar(pre_bool: Sequence[Any] | np.ndarray, post_bool: Sequence[Any] | np.
     else:
         method, statistic = "chi2_corrected", (abs(b - c) - 1.0) ** 2 / (b + c)
         p_value = float(stats.chi2.sf(statistic, 1))
-    return _clean({
-        "n_pairs": n,
-        "table": [[int(np.sum(before & after)), b], [c, int(np.sum(~before & ~after))]],
-        "yes_to_no": b,
-        "no_to_yes": c,
-        "share_pre": _share(int(before.sum()), n),
-        "share_post": _share(int(after.sum()), n),
-        "statistic": statistic,
-        "p_value": p_value,
-        "method": method,
-    })
+    return McNemarResult(
+        n_pairs=n, table=[[int(np.sum(before & after)), b], [c, int(np.sum(~before & ~after))]], yes_to_no=b,
+        no_to_yes=c, share_pre=_share(int(before.sum()), n), share_post=_share(int(after.sum()), n),
+        statistic=_num(statistic), p_value=_num(p_value), method=method,
+    )

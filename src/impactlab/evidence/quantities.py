@@ -89,13 +89,14 @@ def _meets_rule(pairs: pl.DataFrame, spec: ScoreSpec, quantity: EvidenceQuantity
         result = change_stats(pre, post, reliability=reliability, higher_is_better=spec.higher_is_better,
                               reference_sd=reference_sd)
         assert result.reliable_change is not None
-        return (result.reliable_change["improved"] or 0.0) * result.n_pairs
+        return (result.reliable_change.improved or 0.0) * (result.n_pairs or 0)
     if rule == "recovered":
         if spec.norms is None or reliability is None:
             raise UserError(f"rule recovered needs norms and a reliability for {spec.column}")
         result = change_stats(pre, post, reliability=reliability, higher_is_better=spec.higher_is_better,
                               norms=spec.norms, reference_sd=reference_sd)
-        return (result.clinical or {}).get("recovered", 0.0) * result.n_pairs
+        recovered = result.clinical.recovered if result.clinical is not None else None
+        return (recovered or 0.0) * (result.n_pairs or 0)
     if quantity.threshold is None:
         raise UserError("rule above_cutoff needs threshold: the score that counts as a good outcome")
     if spec.higher_is_better:

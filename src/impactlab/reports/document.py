@@ -106,15 +106,15 @@ def _sources_table(c: _Context) -> Table:
     for s in c.sources:
         ch = s.change
         size = sizes.get(s.outcome or "")
-        response = ch["n_pre"] / size if ch.get("n_pre") is not None and size else None
+        response = ch.n_pre / size if ch.n_pre is not None and size else None
         key = f"methods.{s.dataset}"
-        for name, number in (("snapshot", s.snapshot_id), ("respondents", s.rows), ("n_pre", ch.get("n_pre")),
-                             ("n_post", ch.get("n_post")), ("n_pairs", ch.get("n_pairs")),
-                             ("response", response), ("attrition", ch.get("attrition"))):
+        for name, number in (("snapshot", s.snapshot_id), ("respondents", s.rows), ("n_pre", ch.n_pre),
+                             ("n_post", ch.n_post), ("n_pairs", ch.overall.n_pairs),
+                             ("response", response), ("attrition", ch.attrition)):
             c.fig(f"{key}.{name}", "methods", f"{s.dataset}: {name}", number)
         rows.append([s.dataset, s.snapshot_id[:12], s.instrument_name or "–", f"{s.pre_wave} → {s.post_wave}",
-                     _count(t, ch.get("n_pre")), _count(t, ch.get("n_post")), _count(t, ch.get("n_pairs")),
-                     t.pct(response), t.pct(ch.get("attrition")), s.outcome or "–"])
+                     _count(t, ch.n_pre), _count(t, ch.n_post), _count(t, ch.overall.n_pairs),
+                     t.pct(response), t.pct(ch.attrition), s.outcome or "–"])
     header = [t(k) for k in ("dataset", "snapshot", "instrument", "waves", "n_pre", "n_post", "n_pairs",
                              "response", "attrition", "outcome")]
     return Table(header, rows, [False] * 4 + [True] * 5 + [False],
@@ -141,29 +141,31 @@ def _evidence_blocks(c: _Context, outcome_id: str) -> list:
     t, blocks = c.texts, []
     for s in (s for s in c.sources if s.outcome == outcome_id):
         ch, key = s.change, f"outcomes.{outcome_id}.evidence.{s.dataset}"
+        overall = ch.overall
         for name in ("n_pairs", "mean_pre", "mean_post", "mean_change", "ci_low", "ci_high", "cohen_dz", "p_value"):
-            c.fig(f"{key}.{name}", "outcomes", f"{s.instrument}: {name}", ch.get(name), source=s.snapshot_id)
-        if ch.get("suppressed"):
-            blocks.append(Paragraph(t("change_suppressed", min_cell=ch["min_cell"])))
+            c.fig(f"{key}.{name}", "outcomes", f"{s.instrument}: {name}", getattr(overall, name),
+                  source=s.snapshot_id)
+        if ch.suppressed:
+            blocks.append(Paragraph(t("change_suppressed", min_cell=ch.min_cell)))
             continue
         blocks.append(Paragraph(f"{s.instrument_name}: " + t(
-            "change_stats", pre=t.num(ch["mean_pre"], 2), post=t.num(ch["mean_post"], 2),
-            diff=t.num(ch["mean_change"], 2), lo=t.num(ch["ci_low"], 2), hi=t.num(ch["ci_high"], 2),
-            dz=t.num(ch["cohen_dz"], 2), n=t.num(ch["n_pairs"]))))
-        rc = ch.get("reliable_change")
-        if rc:
-            c.fig(f"{key}.reliably_improved", "outcomes", f"{s.instrument}: reliably improved", rc.get("improved"))
-            blocks.append(Paragraph(t("reliable", better=t.pct(rc.get("improved")), worse=t.pct(rc.get("worse")))))
+            "change_stats", pre=t.num(overall.mean_pre, 2), post=t.num(overall.mean_post, 2),
+            diff=t.num(overall.mean_change, 2), lo=t.num(overall.ci_low, 2), hi=t.num(overall.ci_high, 2),
+            dz=t.num(overall.cohen_dz, 2), n=t.num(overall.n_pairs))))
+        rc = overall.reliable_change
+        if rc is not None:
+            c.fig(f"{key}.reliably_improved", "outcomes", f"{s.instrument}: reliably improved", rc.improved)
+            blocks.append(Paragraph(t("reliable", better=t.pct(rc.improved), worse=t.pct(rc.deteriorated))))
         rows = []
-        for g in ch.get("groups", []):
-            c.fig(f"{key}.groups.{g['group']}.n_pairs", "outcomes", f"{s.by} {g['group']}: n", g.get("n_pairs"))
-            c.fig(f"{key}.groups.{g['group']}.mean_change", "outcomes", f"{s.by} {g['group']}: mean change",
-                  g.get("mean_change"))
-            rows.append([str(g["group"]), _count(t, g.get("n_pairs")),
-                         t("suppressed") if g.get("suppressed") else t.num(g.get("mean_change"), 2)])
+        for g in ch.groups:
+            c.fig(f"{key}.groups.{g.group}.n_pairs", "outcomes", f"{s.by} {g.group}: n", g.result.n_pairs)
+            c.fig(f"{key}.groups.{g.group}.mean_change", "outcomes", f"{s.by} {g.group}: mean change",
+                  g.result.mean_change)
+            rows.append([str(g.group), _count(t, g.result.n_pairs),
+                         t("suppressed") if g.suppressed else t.num(g.result.mean_change, 2)])
         if rows:
             blocks.append(Table([f"{t('group')} ({s.by})", t("n_pairs"), t("mean_change")], rows,
-                                [False, True, True], note=t("disclosure_note", min_cell=ch["min_cell"])))
+                                [False, True, True], note=t("disclosure_note", min_cell=ch.min_cell)))
     return blocks
 
 

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
 import polars as pl
 
 from impactlab.errors import UserError
-from impactlab.evidence.change import change_from_long
+from impactlab.evidence.change import WaveChange, change_from_long
 from impactlab.evidence.datasets import DatasetStore
 from impactlab.evidence.disclosure import DisclosurePolicy, programme_policy
 from impactlab.evidence.instruments import score
@@ -30,18 +29,18 @@ class DataSource:
     pre_wave: str
     post_wave: str
     rows: int | None  # distinct respondents (None when below min_cell)
-    change: dict[str, Any]
+    change: WaveChange
     outcome: str | None = None
     by: str | None = None
     notes: list[str] = field(default_factory=list)
 
     @property
     def n_pairs(self) -> int | None:
-        return self.change.get("n_pairs")
+        return self.change.overall.n_pairs
 
     @property
     def suppressed(self) -> bool:
-        return bool(self.change.get("suppressed"))
+        return self.change.suppressed
 
 
 def _match_outcome(model: ImpactModel, instrument_id: str) -> str | None:

@@ -60,7 +60,7 @@ def _weak_evidence(sources: list[DataSource], texts: Texts) -> list[str]:
             what.append(texts("lim_small_suppressed"))
         elif s.n_pairs < SMALL_SAMPLE:
             what.append(texts("lim_small_n", n=s.n_pairs))
-        attrition = s.change.get("attrition")
+        attrition = s.change.attrition
         if attrition is not None and attrition > HIGH_ATTRITION:
             what.append(texts("lim_attrition", share=texts.pct(attrition)))
         if what:

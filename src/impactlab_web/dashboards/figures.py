@@ -278,18 +278,12 @@ def change(entry: EvidenceSet, by: str | None) -> dict[str, Any]:
         result = change_from_long(frame, id=RESPONDENT, wave=WAVE, score=spec.column, pre=waves[0], post=waves[-1],
                                   by=by, reliability=spec.reliability, higher_is_better=spec.higher_is_better,
                                   norms=spec.norms, policy=rule)
-        return base | {"change": json.loads(json.dumps(result, default=_plain))}
+        return base | {"change": result.to_dict()}
 
     try:
         return cached("change", [entry.snapshot_ids, entry.instrument, by, rule.min_cell], compute)
     except UserError as error:
         return {"instrument": entry.instrument, "by": by, "error": "user", "messages": error.messages}
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        return value.item()
-    raise TypeError(type(value).__name__)
 
 
 def reliably_improved(result: dict[str, Any]) -> float | None:
