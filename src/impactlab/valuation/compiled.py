@@ -34,6 +34,9 @@ class Parameter:
     upper: float
     integer: bool = False
     source: str | None = None
+    linear: bool = False
+    """Present value and investment are affine in this parameter (the others fixed), so the sensitivity
+    analysis solves its break-even exactly: quantities, unit values, amounts and the deductions."""
 
     @property
     def uncertain(self) -> bool:
@@ -90,14 +93,14 @@ class _ParameterTable:
         self.params: list[Parameter] = []
 
     def add(self, name: str, value: Number, lower: float = 0.0, upper: float = INF,
-            integer: bool = False, source: str | None = None) -> int:
+            integer: bool = False, source: str | None = None, linear: bool = False) -> int:
         if isinstance(value, Range):
             dist = DIST_CODES[value.dist] if value.low < value.high else FIXED
             param = Parameter(name, value.base, value.low, value.high, dist, value.sd or 0.0, lower, upper,
-                              integer, value.source or source)
+                              integer, value.source or source, linear)
         else:
             number = float(value)
-            param = Parameter(name, number, number, number, FIXED, 0.0, lower, upper, integer, source)
+            param = Parameter(name, number, number, number, FIXED, 0.0, lower, upper, integer, source, linear)
         self.params.append(param)
         return len(self.params) - 1
 
@@ -126,7 +129,8 @@ def compile_model(model: ImpactModel) -> CompiledModel:
     def proxy_param(proxy_id: str) -> tuple[int, float]:
         if proxy_id not in proxy_params:
             proxy = proxies[proxy_id]
-            proxy_params[proxy_id] = table.add(f"proxies.{proxy_id}.value", proxy.value, source=proxy.source)
+            proxy_params[proxy_id] = table.add(f"proxies.{proxy_id}.value", proxy.value, source=proxy.source,
+                                                linear=True)
             factors[proxy_id] = index_factor(model, indices, proxy.price_year)
         return proxy_params[proxy_id], factors[proxy_id]
 
@@ -138,19 +142,20 @@ def compile_model(model: ImpactModel) -> CompiledModel:
                             f"'{outcome.quantity.dataset}'; resolve the evidence first")
         prefix = f"outcomes.{outcome.id}"
         source = outcome.sources.get("quantity")
-        rows["q"].append(table.add(f"{prefix}.quantity", outcome.quantity, source=source))
+        rows["q"].append(table.add(f"{prefix}.quantity", outcome.quantity, source=source, linear=True))
         if outcome.proxy is not None:
             index, factor = proxy_param(outcome.proxy)
             if outcome.conversion is not None:  # units of the proxy per unit of the quantity
                 factor *= outcome.conversion.factor
         else:
             assert outcome.value is not None
-            index, factor = table.add(f"{prefix}.value", outcome.value, source=outcome.sources.get("value")), 1.0
+            index, factor = table.add(f"{prefix}.value", outcome.value, source=outcome.sources.get("value"),
+                                     linear=True), 1.0
         rows["v"].append(index)
         rows["vf"].append(factor)
         for key, short in (("deadweight", "dw"), ("displacement", "ds"), ("attribution", "at"), ("drop_off", "do")):
             rows[short].append(table.add(f"{prefix}.{key}", getattr(outcome, key), 0.0, 1.0,
-                                         source=outcome.sources.get(key)))
+                                         source=outcome.sources.get(key), linear=key != "drop_off"))
         rows["dur"].append(table.add(f"{prefix}.duration", outcome.duration, 1.0, INF, integer=True,
                                      source=outcome.sources.get("duration")))
         rows["start"].append(outcome.start_year)
@@ -160,14 +165,14 @@ def compile_model(model: ImpactModel) -> CompiledModel:
     for item in model.inputs:
         prefix = f"inputs.{item.id}"
         if item.amount is not None:
-            input_rows["amount"].append(table.add(f"{prefix}.amount", item.amount, source=item.source))
+            input_rows["amount"].append(table.add(f"{prefix}.amount", item.amount, source=item.source, linear=True))
             input_rows["qty"].append(-1)
             input_rows["val"].append(-1)
             input_rows["factor"].append(1.0)
         else:
             assert item.quantity is not None and item.proxy is not None
             input_rows["amount"].append(-1)
-            input_rows["qty"].append(table.add(f"{prefix}.quantity", item.quantity, source=item.source))
+            input_rows["qty"].append(table.add(f"{prefix}.quantity", item.quantity, source=item.source, linear=True))
             index, factor = proxy_param(item.proxy)
             input_rows["val"].append(index)
             input_rows["factor"].append(factor)

@@ -18,9 +18,6 @@ from impactlab.valuation.kernel import evaluate_block
 GRID = 257
 UNBOUNDED_SPAN = 1_000.0
 MAX_YEARS = 100
-AFFINE = {"quantity", "value", "amount", "deadweight", "displacement", "attribution"}
-
-
 @dataclass
 class TornadoBar:
     """The ratio and NPV with one parameter at its low and at its high, the rest at base."""
@@ -135,12 +132,12 @@ def _exact_break_even(evaluator: Evaluator, index: int) -> BreakEven:
 def break_even(evaluator: Evaluator, index: int) -> BreakEven:
     """Where ratio(x) = 1 for parameter ``index`` (others at base): root nearest to the base value.
 
-    Quantities, values, amounts and the deductions enter present value and investment linearly, so
-    their break-even is solved exactly; drop-off and the discount rate by root finding on a grid
-    scan; durations over whole years.
+    A parameter marked ``linear`` by the compiler (quantities, values, amounts and the deductions enter
+    present value and investment linearly) has its break-even solved exactly; drop-off and the discount
+    rate by root finding on a grid scan; durations over whole years.
     """
     param = evaluator.compiled.params[index]
-    if param.name.rsplit(".", 1)[-1] in AFFINE:
+    if param.linear:
         return _exact_break_even(evaluator, index)
     lo, hi = _search_interval(param)
     if param.integer:
