@@ -4,13 +4,18 @@ fail-closed settings, no-store caching and private file modes."""
 from __future__ import annotations
 
 import csv
+import http.client
 import io
 import os
+import re
 import secrets
 import subprocess
 import sys
+import threading
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from urllib.parse import urlencode, urlsplit
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -22,7 +27,7 @@ from impactlab_web.fieldwork.models import Questionnaire, Wave
 from impactlab_web.fieldwork.testing import DOCUMENT
 from impactlab_web.jobs.runner import run_pending
 from impactlab_web.models import Role
-from tests_web.conftest import World
+from tests_web.conftest import World, make_user
 from tests_web.test_dashboards import upload as upload_data
 
 
@@ -218,3 +223,46 @@ def test_development_asks_for_debug_and_gets_a_random_key(tmp_path: Path) -> Non
     assert result.stdout.split() == ["True", "86", "False"]
     key = ROOT / "var" / "dev-secret-key"
     assert key.stat().st_mode & 0o777 == 0o600
+
+
+# --------------------------------------------------------------------------- login throttling under a burst
+def _burst(live_server, bodies: list[dict[str, str]]) -> list[int]:
+    """POST every body to the login page at once (one thread and connection each); the status codes."""
+    address = urlsplit(live_server.url)
+    first = http.client.HTTPConnection(address.hostname, address.port, timeout=60)
+    first.request("GET", "/accounts/login/")
+    page = first.getresponse()
+    cookie = next(c.split(";")[0] for c in page.headers.get_all("Set-Cookie") if c.startswith("csrftoken="))
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.read().decode()).group(1)
+    start = threading.Barrier(len(bodies))
+    connections = []
+    for _ in bodies:  # connected one by one first (the test server's listen queue is short), then all at once
+        connections.append(http.client.HTTPConnection(address.hostname, address.port, timeout=120))
+        connections[-1].connect()
+
+    def attempt(job: tuple[http.client.HTTPConnection, dict[str, str]]) -> int:
+        connection, body = job
+        data = urlencode({**body, "csrfmiddlewaretoken": token})
+        start.wait()
+        connection.request("POST", "/accounts/login/", data, {
+            "Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded", "Referer": live_server.url})
+        return connection.getresponse().status
+
+    with ThreadPoolExecutor(len(bodies)) as pool:
+        return list(pool.map(attempt, zip(connections, bodies, strict=True)))
+
+
+def test_a_parallel_burst_gets_exactly_the_allowed_guesses(live_server, transactional_db, settings) -> None:
+    """The review's burst of 50 got 24 guesses through; now the count is exact per account and per address."""
+    from axes.models import AccessAttempt
+
+    settings.AXES_FAILURE_LIMIT = 5
+    make_user("burst-target")
+    statuses = _burst(live_server, [{"username": "burst-target", "password": f"guess-{i}"} for i in range(50)])
+    assert statuses.count(200) == 4 and statuses.count(429) == 46  # 4 wrong, the 5th locks, the rest refused
+    right = _burst(live_server, [{"username": "burst-target", "password": "correct-horse-battery"}])
+    assert right == [429]  # locked: even the right password is not checked until the cool-off ends
+
+    AccessAttempt.objects.all().delete()
+    statuses = _burst(live_server, [{"username": f"someone-{i}", "password": "x"} for i in range(50)])
+    assert statuses.count(200) == 4 and statuses.count(429) == 46  # one address, many accounts

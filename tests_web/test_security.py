@@ -57,17 +57,24 @@ def login(client, username: str, password: str = "correct-horse-battery") -> int
 
 
 def test_login_is_throttled(client, world: World, settings) -> None:
-    settings.LOGIN_MAX_FAILURES = 3
-    for _ in range(3):
+    settings.AXES_FAILURE_LIMIT = 3
+    for _ in range(2):
         assert login(client, "administrator-own", "wrong") == 200
+    assert login(client, "administrator-own", "wrong") == 429  # the third guess is counted and locks the account
     locked = client.post("/accounts/login/", {"username": "administrator-own", "password": "correct-horse-battery"})
     assert locked.status_code == 429 and "Too many failed attempts" in locked.content.decode()
-    other = client.post("/accounts/login/", {"username": "researcher-own", "password": "correct-horse-battery"})
+    elsewhere = {"REMOTE_ADDR": "10.0.0.9"}  # the account is locked from every address
+    assert client.post("/accounts/login/", {"username": "administrator-own", "password": "correct-horse-battery"},
+                       **elsewhere).status_code == 429
+    # this address is locked too (per address), but another account from another address logs in
+    assert login(client, "researcher-own") == 429
+    other = client.post("/accounts/login/", {"username": "researcher-own", "password": "correct-horse-battery"},
+                        **elsewhere)
     assert other.status_code == 302
 
 
 def test_successful_login_resets_the_count(client, world: World, settings) -> None:
-    settings.LOGIN_MAX_FAILURES = 2
+    settings.AXES_FAILURE_LIMIT = 2
     client.post("/accounts/login/", {"username": "viewer-own", "password": "wrong"})
     assert login(client, "viewer-own") == 302
     client.post("/accounts/logout/")

@@ -8,8 +8,8 @@ from django.http import HttpRequest
 from impactlab.errors import UserError
 from impactlab.evidence.datasets import SnapshotInfo
 from impactlab.evidence.workspace import Workspace
+from impactlab_web.client import client_ip
 from impactlab_web.models import AuditEvent, DatasetRecord
-from impactlab_web.throttle import client_ip
 
 
 def record(request: HttpRequest, action: str, obj: DatasetRecord, detail: str = "") -> AuditEvent:

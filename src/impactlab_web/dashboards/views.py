@@ -20,6 +20,7 @@ from impactlab.errors import UserError
 from impactlab.evidence.instruments import list_instruments
 from impactlab.reports.texts import Texts
 from impactlab_web import permissions
+from impactlab_web.client import client_ip
 from impactlab_web.dashboards import charts, figures, uploads
 from impactlab_web.dashboards.forms import AgreementForm, MappingForm, UploadForm
 from impactlab_web.dashboards.models import Upload
@@ -27,7 +28,6 @@ from impactlab_web.jobs import runner
 from impactlab_web.jobs.runner import enqueue
 from impactlab_web.models import AuditEvent, DatasetRecord, DataSharingAgreement, Organisation, Role
 from impactlab_web.permissions import requires
-from impactlab_web.throttle import client_ip
 
 ADMIN = frozenset({Role.ADMINISTRATOR})
 

@@ -21,10 +21,10 @@ from django.utils import timezone, translation
 from impactlab.fieldwork.answers import AnswerError
 from impactlab.fieldwork.questionnaire import Question, localise, visible_questions
 from impactlab.fieldwork.tokens import make_token
+from impactlab_web.client import client_ip
 from impactlab_web.fieldwork import ratelimit, service
 from impactlab_web.fieldwork.models import Response, Wave
 from impactlab_web.permissions import public, requires
-from impactlab_web.throttle import client_ip
 
 LANGUAGES = ("nl", "en")
 

@@ -1,6 +1,6 @@
 """The web app's tables: organisations and people, programmes with their model versions, data and audit."""
 
-from impactlab_web.models.audit import AuditEvent, LoginThrottle
+from impactlab_web.models.audit import AuditEvent
 from impactlab_web.models.data import DatasetRecord, DataSharingAgreement
 from impactlab_web.models.organisations import Membership, Organisation, Profile, Role
 from impactlab_web.models.programmes import ImpactModelVersion, Programme
@@ -10,7 +10,6 @@ __all__ = [
     "DataSharingAgreement",
     "DatasetRecord",
     "ImpactModelVersion",
-    "LoginThrottle",
     "Membership",
     "Organisation",
     "Profile",

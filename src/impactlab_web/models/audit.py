@@ -1,4 +1,4 @@
-"""The audit trail of personal-data views and exports, and the login throttle."""
+"""The audit trail of personal-data views and exports (login throttling: django-axes)."""
 
 from __future__ import annotations
 
@@ -28,15 +28,3 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.action} {self.object_type}:{self.object_id}"
-
-
-class LoginThrottle(models.Model):
-    """Failed logins of one username from one address; too many lock that pair for a while."""
-
-    username = models.CharField(max_length=150)
-    ip = models.CharField(max_length=45)
-    failures = models.PositiveIntegerField(default=0)
-    locked_until = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["username", "ip"], name="unique_throttle_pair")]

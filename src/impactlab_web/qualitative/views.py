@@ -26,6 +26,7 @@ from django.views.decorators.http import require_POST
 
 from impactlab.qualitative.refiqda import export_qdpx
 from impactlab_web import permissions
+from impactlab_web.client import client_ip
 from impactlab_web.dashboards import uploads
 from impactlab_web.jobs import runner
 from impactlab_web.jobs.models import Job
@@ -45,7 +46,6 @@ from impactlab_web.qualitative.forms import (
 )
 from impactlab_web.qualitative.jobs import KIND as JOB_KIND
 from impactlab_web.qualitative.models import Code, Coding, Document, OutcomeLink
-from impactlab_web.throttle import client_ip
 
 SENTENCE = re.compile(r"[^.!?\u2026]+(?:[.!?\u2026]+[\"'\u201d\u2019)]*|$)")
 SPEAKER = re.compile(r"[^\W\d][\w .'-]{0,30}: ")  # "Interviewer: ", "Deelnemer: " before a turn

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from impactlab.errors import UserError
 from impactlab_web import permissions
+from impactlab_web.client import client_ip
 from impactlab_web.models import AuditEvent, Role
 from impactlab_web.permissions import public, requires
 from impactlab_web.review import cycles as service
@@ -29,7 +30,6 @@ from impactlab_web.review.forms import (
     ShareForm,
 )
 from impactlab_web.review.models import Comment, Cycle, Phase, ReportVersion, Share
-from impactlab_web.throttle import client_ip
 
 
 def _cycle(request: HttpRequest, number: int) -> Cycle:

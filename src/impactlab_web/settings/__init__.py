@@ -4,6 +4,7 @@ per-checkout key and SQLite under ./var/ unless DATABASE_URL names another datab
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib.util
 import os
 from pathlib import Path
@@ -35,6 +36,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "axes",
     "django_q",
     "impactlab_web",
     "impactlab_web.jobs",
@@ -87,6 +89,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "impactlab_web.urls"
@@ -139,9 +142,18 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "programmes:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
-# Login throttling: this many failures for one username from one address lock that pair for LOCK_MINUTES.
-LOGIN_MAX_FAILURES = int(os.environ.get("IMPACTLAB_LOGIN_MAX_FAILURES", "5"))
-LOGIN_LOCK_MINUTES = int(os.environ.get("IMPACTLAB_LOGIN_LOCK_MINUTES", "15"))
+# Login throttling (django-axes, in the database): this many failures for one account, or from one address,
+# lock that account or address for AXES_COOLOFF_TIME; a success resets the count. Attempts are serialised per
+# account and address (views/accounts.py), so parallel guesses cannot slip past the count.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = int(os.environ.get("IMPACTLAB_LOGIN_MAX_FAILURES", "5"))
+AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("IMPACTLAB_LOGIN_LOCK_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "impactlab_web.client.axes_client_ip"
+AXES_LOCKOUT_CALLABLE = "impactlab_web.views.accounts.lockout"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False
 
 SESSION_COOKIE_AGE = 8 * 3600
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
