@@ -324,6 +324,7 @@ def test_incomplete_conversion_table_is_rejected() -> None:
 def test_dichotomous_scoring_needs_scoring_codes() -> None:
     data = load_instrument("djg-6").model_dump()
     data["items"][0]["scoring_codes"] = None
+    del data["answer_formats"][0]["scoring_codes"]["lone3"]
     with pytest.raises(ValueError, match=r"items\.lone3: dichotomous scoring needs 'scoring_codes'"):
         Instrument.model_validate(data)
 

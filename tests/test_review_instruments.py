@@ -15,6 +15,16 @@ from impactlab.evidence.instruments import SHIPPED_DIR, score
 FILES = sorted(SHIPPED_DIR.glob("*.yaml"))
 
 
+def _with_format(doc, fmt):
+    """The plain-YAML instrument as scored with one of its answer formats (independent of the engine)."""
+    items = [{**it, "scoring_codes": fmt.get("scoring_codes", {}).get(it["code"])} for it in doc["items"]]
+    return {**doc, "responses": fmt["responses"], "items": items}
+
+
+CASES = [(path, fmt["id"]) for path in FILES
+         for fmt in yaml.safe_load(path.read_text(encoding="utf-8"))["answer_formats"]]
+
+
 def _codes(resp):
     if "options" in resp:
         return [o["code"] for o in resp["options"]]
@@ -69,9 +79,10 @@ def reference_scores(doc, row):
     return out
 
 
-@pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
-def test_shipped_instrument_scores(path):
-    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+@pytest.mark.parametrize(("path", "answer_format"), CASES, ids=[f"{p.stem}-{f}" for p, f in CASES])
+def test_shipped_instrument_scores(path, answer_format):
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    doc = _with_format(raw, next(f for f in raw["answer_formats"] if f["id"] == answer_format))
     rng = np.random.default_rng(11)
     rows = []
     for _ in range(400):
@@ -81,7 +92,7 @@ def test_shipped_instrument_scores(path):
             row[it["code"]] = None if rng.random() < 0.08 else int(rng.choice(codes))
         rows.append(row)
     frame = pl.DataFrame(rows, schema={it["code"]: pl.Int64 for it in doc["items"]})
-    scored = score(doc["id"], frame)
+    scored = score(doc["id"], frame, answer_format=answer_format)
     for k, row in enumerate(rows):
         for column, expected in reference_scores(doc, row).items():
             got = scored[column][k]

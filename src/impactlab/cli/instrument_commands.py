@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 
 from impactlab.cli.app import FORMAT, OutputFormat, app, console, print_json
-from impactlab.evidence.instruments import Instrument, list_instruments, load_instrument
+from impactlab.evidence.instruments import AnswerFormat, Instrument, list_instruments, load_instrument
 from impactlab.evidence.scored import write_scored
 from impactlab.evidence.workspace import Workspace
 
@@ -24,6 +24,13 @@ def _dirs(extra: Path | None) -> list[Path] | None:
 def _summary(instrument: Instrument) -> dict:
     return {"id": instrument.id, "name": instrument.name.en or instrument.name.nl, "items": len(instrument.items),
             "scores": instrument.score_names(), "method": instrument.scoring.method, "source": instrument.source}
+
+
+def _codes(fmt: AnswerFormat) -> str:
+    responses = fmt.responses
+    if not responses.options:
+        return f"{responses.min}-{responses.max}"
+    return ", ".join(f"{o.code} {o.label.en or o.label.nl}" if o.label else str(o.code) for o in responses.options)
 
 
 @instruments_app.command("list")
@@ -63,8 +70,16 @@ def instruments_show(instrument_id: str = typer.Argument(..., metavar="ID"), ext
         text = item.text_en or item.text_nl or (item.label.en or item.label.nl if item.label else "") or ""
         items.add_row(item.code, text, item.subscale or "", "yes" if item.reverse else "")
     console.print(items)
+    for n, fmt in enumerate(instrument.formats):
+        console.print(f"Answer format {fmt.id}{' (default)' if n == 0 else ''}: {fmt.name.en or fmt.name.nl}; "
+                      f"codes {_codes(fmt)}", highlight=False)
+        for code, hits in fmt.scoring_codes.items():
+            console.print(f"  {code} scores 1 for codes {', '.join(map(str, hits))}", highlight=False)
+        if fmt.source:
+            console.print(f"  source: {fmt.source}", highlight=False)
     for reliability in instrument.reliability:
-        console.print(f"Reliability ({reliability.score}, {reliability.kind}): {reliability.value} "
+        population = f", {reliability.population}" if reliability.population else ""
+        console.print(f"Reliability ({reliability.score}, {reliability.kind}{population}): {reliability.value} "
                       f"- {reliability.source}", highlight=False)
     for norm in instrument.norms:
         console.print(f"Norm ({norm.score}, {norm.kind}, {norm.population}): mean {norm.mean}, sd {norm.sd}",

@@ -149,15 +149,19 @@ class DatasetStore:
 
     # ----- writing -----
     def write(
-        self, dataset: str, data: pl.DataFrame, quarantine: pl.DataFrame | None, **meta: Any
+        self, dataset: str, data: pl.DataFrame, quarantine: pl.DataFrame | None,
+        parquet_metadata: dict[str, str] | None = None, **meta: Any
     ) -> tuple[SnapshotInfo, bool]:
-        """Write a snapshot; returns (info, created). Identical content returns the existing snapshot."""
+        """Write a snapshot; returns (info, created). Identical content returns the existing snapshot.
+
+        `parquet_metadata` goes into the data file (and so into the snapshot id): facts the rows cannot be
+        read without, such as a non-default answer format."""
         folder = self.root / check_dataset_name(dataset)
         folder.mkdir(parents=True, exist_ok=True)
         written: list[Path] = []
         try:
             with _temp_file(folder, ".parquet") as tmp:
-                data.write_parquet(tmp, compression="zstd", statistics=True)
+                data.write_parquet(tmp, compression="zstd", statistics=True, metadata=parquet_metadata or None)
                 tmp.chmod(READ_ONLY)
                 snapshot_id = sha256_file(tmp)
                 existing = folder / f"{snapshot_id}.json"

@@ -9,6 +9,7 @@ the total as ``<id>``, each subscale as ``<id>.<subscale>``, categories as ``<id
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
 from typing import Literal
@@ -17,6 +18,7 @@ import polars as pl
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from impactlab import limits
 from impactlab.errors import UserError
 from impactlab.limits import load_yaml
 
@@ -93,6 +95,24 @@ class Responses(_Strict):
         if self.options:
             return ", ".join(str(c) for c in self.codes)
         return f"whole numbers {self.min}–{self.max}"
+
+
+class AnswerFormat(_Strict):
+    """One published way of answering the items: its codes and (for dichotomous scoring) the codes that score 1.
+
+    An instrument may declare several (e.g. the five-point and the three-point version of the De Jong
+    Gierveld scale); the first is the default. `scoring_codes` maps item code -> answer codes scoring 1.
+    """
+
+    id: str = Field(pattern=_ID_PATTERN)
+    name: LocalText
+    source: str | None = None
+    responses: Responses
+    scoring_codes: dict[str, list[int]] = Field(default_factory=dict)
+    notes: list[str] = Field(default_factory=list)
+
+
+DEFAULT_FORMAT = "default"
 
 
 class Item(_Strict):
@@ -209,6 +229,8 @@ class Instrument(_Strict):
     texts_shippable: bool
     administration: Literal["self-report", "professional", "either"] = "self-report"
     responses: Responses | None = None
+    answer_formats: list[AnswerFormat] = Field(default_factory=list)
+    answer_format: str | None = None
     items: list[Item] = Field(min_length=1)
     scoring: Scoring
     subscales: list[Subscale] = Field(default_factory=list)
@@ -219,6 +241,36 @@ class Instrument(_Strict):
     reliability: list[Reliability] = Field(default_factory=list)
     meaningful_change: list[MeaningfulChange] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _apply_format(cls, data: object) -> object:
+        """With `answer_formats`, the active format supplies `responses` and the items' `scoring_codes`."""
+        if not isinstance(data, dict) or not data.get("answer_formats"):
+            return data
+        formats = data["answer_formats"]
+        if not isinstance(formats, list) or not all(isinstance(f, dict) for f in formats):
+            return data  # the field validation reports the shape
+        ids = [f.get("id") for f in formats]
+        active = data.get("answer_format") or ids[0]
+        if active not in ids:
+            raise ValueError(f"answer_format: unknown format {active!r} (formats: {', '.join(map(str, ids))})")
+        chosen = formats[ids.index(active)]
+        if data.get("responses") is not None and not _same(Responses, data["responses"], chosen.get("responses")):
+            raise ValueError("responses: give the answers inside each of 'answer_formats', not at the top")
+        items = data.get("items")
+        if not isinstance(items, list):
+            return data
+        codes = chosen.get("scoring_codes") or {}
+        new_items = []
+        for item in items:
+            given = item.get("scoring_codes") if isinstance(item, dict) else None
+            if given is not None and given != codes.get(item.get("code")):
+                raise ValueError(f"items.{item.get('code')}: give scoring_codes inside each of 'answer_formats'")
+            if isinstance(item, dict) and item.get("code") in codes:
+                item = {**item, "scoring_codes": codes[item["code"]]}
+            new_items.append(item)
+        return {**data, "answer_format": active, "responses": chosen.get("responses"), "items": new_items}
 
     @field_validator("version", mode="before")
     @classmethod
@@ -233,10 +285,48 @@ class Instrument(_Strict):
             *self._total_problems(),
             *self._category_problems(),
             *self._reference_problems(),
+            *self._format_problems(),
         ]
         if problems:
             raise ValueError("; ".join(problems))
         return self
+
+    # -- answer formats ----------------------------------------------------------------------------
+
+    @property
+    def formats(self) -> list[AnswerFormat]:
+        """The published answer formats (declared, or one 'default' format from `responses`)."""
+        if self.answer_formats:
+            return list(self.answer_formats)
+        assert self.responses is not None or all(i.responses for i in self.items)
+        codes = {i.code: i.scoring_codes for i in self.items if i.scoring_codes}
+        responses = self.responses or self.items[0].responses
+        return [AnswerFormat(id=DEFAULT_FORMAT, name=LocalText(en="as declared", nl="zoals vastgelegd"),
+                             responses=responses, scoring_codes=codes)]  # type: ignore[arg-type]
+
+    @property
+    def format(self) -> AnswerFormat:
+        """The answer format the instrument is scored with now."""
+        return next((f for f in self.formats if f.id == self.answer_format), self.formats[0])
+
+    def format_ids(self) -> list[str]:
+        return [f.id for f in self.formats]
+
+    def with_format(self, format_id: str | None) -> Instrument:
+        """The instrument scored with another of its answer formats (UserError naming the known ones)."""
+        if format_id is None or format_id == self.format.id:
+            return self
+        if format_id not in self.format_ids():
+            raise UserError(
+                f"instrument {self.id}: unknown answer format {format_id!r}; its formats are "
+                f"{', '.join(self.format_ids())} / instrument {self.id}: onbekende antwoordschaal {format_id!r}; "
+                f"mogelijk zijn {', '.join(self.format_ids())}"
+            )
+        data = self.model_dump(mode="python", exclude={"responses"})
+        for item in data["items"]:
+            item.pop("scoring_codes", None)
+        data["answer_format"] = format_id
+        return Instrument.model_validate(data)
 
     # -- helpers used by validation and scoring -------------------------------------------------
 
@@ -358,6 +448,26 @@ class Instrument(_Strict):
                 if entry.score not in names:
                     yield f"{field}.{n}.score: unknown score '{entry.score}' (known: {sorted(names)})"
 
+    def _format_problems(self) -> Iterable[str]:
+        ids = [f.id for f in self.answer_formats]
+        if len(set(ids)) != len(ids):
+            yield f"answer_formats: duplicate ids {ids}"
+        if self.answer_format is not None and self.answer_formats and self.answer_format not in ids:
+            yield f"answer_format: unknown format {self.answer_format!r} (formats: {', '.join(ids)})"
+        codes = {i.code for i in self.items}
+        for fmt in self.answer_formats:
+            unknown = sorted(set(fmt.scoring_codes) - codes)
+            if unknown:
+                yield f"answer_formats.{fmt.id}.scoring_codes: unknown items {unknown}"
+            for item, hits in fmt.scoring_codes.items():
+                bad = sorted(set(hits) - set(fmt.responses.codes))
+                if bad:
+                    yield f"answer_formats.{fmt.id}.scoring_codes.{item}: {bad} are not answer codes of this format"
+            if self.scoring.method == "dichotomous":
+                lacking = [i.code for i in self.items if i.code not in fmt.scoring_codes]
+                if lacking:
+                    yield f"answer_formats.{fmt.id}.scoring_codes: dichotomous scoring needs codes for {lacking}"
+
     def _expected_range(self, items: list[Item], sub: Subscale | None) -> tuple[float, float] | None:
         """The range a score can take given its items and method (None if not checkable)."""
         method = _subscale_method(self, sub) if sub else self.scoring.method
@@ -368,6 +478,14 @@ class Instrument(_Strict):
             table = self.scoring.conversion or {}
             return (min(table.values()), max(table.values())) if table else None
         return sum(b[0] for b in bounds), sum(b[1] for b in bounds)
+
+
+def _same(model: type[BaseModel], a: object, b: object) -> bool:
+    """Whether two raw values validate to the same model (a dumped instrument repeats its active format)."""
+    try:
+        return model.model_validate(a) == model.model_validate(b)
+    except ValidationError:
+        return False
 
 
 def _range_problems(where: str, declared: Bounds, expected: tuple[float, float] | None) -> Iterable[str]:
@@ -446,9 +564,19 @@ def load_instrument_file(path: Path) -> Instrument:
         kind = type(data).__name__
         raise UserError(f"{path.name}: an instrument file must be a mapping of fields, got {kind}")
     try:
-        return Instrument.model_validate(data)
+        instrument = Instrument.model_validate(data)
     except ValidationError as exc:
         raise UserError(_validation_messages(path, exc, data)) from exc
+    problems = []
+    for fmt in instrument.formats[1:]:  # every other format must validate as well (ranges, codes)
+        try:
+            instrument.with_format(fmt.id)
+        except ValidationError as exc:
+            problems += [f"{path.name}: answer_formats.{fmt.id}: {m.split(': ', 1)[-1]}"
+                         for m in _validation_messages(path, exc, data)]
+    if problems:
+        raise UserError(problems)
+    return instrument
 
 
 def _instrument_files(extra_dirs: list[Path] | None) -> list[Path]:
@@ -652,20 +780,170 @@ def _category_exprs(instrument: Instrument) -> dict[str, pl.Expr]:
     return out
 
 
+# =============================================================================================
+# Answer formats found in data
+# =============================================================================================
+
+
+def say_in_language(en: str, nl: str) -> str:
+    """A message in the user's language (the web app sets `limits.language`; the CLI speaks English)."""
+    return nl if (limits.language() or "en")[:2] == "nl" else en
+
+
+def _codes_text(codes: Iterable[float]) -> str:
+    return ", ".join(f"{c:g}" for c in codes)
+
+
+def _valid_codes(responses: Responses, found: list[float]) -> list[float]:
+    """The codes in `found` that are not valid answers of `responses`."""
+    if responses.options:
+        allowed = {float(c) for c in responses.codes}
+        return [c for c in found if c not in allowed]
+    assert responses.min is not None and responses.max is not None
+    return [c for c in found if not (responses.min <= c <= responses.max and float(c).is_integer())]
+
+
+@dataclass(frozen=True)
+class FormatFit:
+    """Which answer format the codes in a data file fit.
+
+    `found`: item code -> the distinct numeric codes in its column; `outside`: format id -> item code ->
+    codes that are not answers of that format; `likely`: the format the codes fit most tightly (fewest
+    possible codes), None when they fit none.
+    """
+
+    instrument: str
+    declared: str
+    likely: str | None
+    found: dict[str, list[float]]
+    columns: dict[str, str]
+    outside: dict[str, dict[str, list[float]]]
+    expected: dict[str, dict[str, list[int]]]
+
+    @property
+    def fits_declared(self) -> bool:
+        return not self.outside[self.declared]
+
+    @property
+    def better(self) -> str | None:
+        """Another format the codes fit better than the declared one (or None)."""
+        return self.likely if self.likely not in (None, self.declared) else None
+
+    def _items_with_codes(self) -> str:
+        by_codes: dict[tuple[float, ...], list[str]] = {}
+        for item, codes in self.found.items():
+            if codes:
+                by_codes.setdefault(tuple(codes), []).append(item)
+        return "; ".join(f"{', '.join(items)}: {_codes_text(codes)}" for codes, items in by_codes.items())
+
+    def warnings(self) -> list[str]:
+        """A warning when the codes fit another format better than the declared one."""
+        if not self.fits_declared or self.better is None:
+            return []
+        found = self._items_with_codes()
+        return [say_in_language(
+            f"{self.instrument}: the answers ({found}) fit the answer format {self.better!r} better than "
+            f"{self.declared!r}, with which they are scored; if the questionnaire used {self.better!r}, "
+            f"set answer_format: {self.better} in the mapping (or recode the answers)",
+            f"{self.instrument}: de antwoorden ({found}) passen beter bij antwoordschaal {self.better!r} dan "
+            f"bij {self.declared!r}, waarmee ze worden gescoord; gebruikte de vragenlijst {self.better!r}, "
+            f"zet dan answer_format: {self.better} in de koppeling (of hercodeer de antwoorden)",
+        )]
+
+    def errors(self, file: str) -> list[str]:
+        """One message per column whose codes are not answers of the declared format."""
+        wrong = self.outside[self.declared]
+        hint_en = (f"they fit the answer format {self.likely!r}: set answer_format: {self.likely}"
+                   if self.likely else "they fit none of its answer formats "
+                   f"({', '.join(self.outside)}): recode them, or list them under missing_codes")
+        hint_nl = (f"ze passen bij antwoordschaal {self.likely!r}: zet answer_format: {self.likely}"
+                   if self.likely else "ze passen bij geen van de antwoordschalen "
+                   f"({', '.join(self.outside)}): hercodeer ze, of zet ze onder missing_codes")
+        return [say_in_language(
+            f"{file}: column {self.columns[item]!r} (item {item} of {self.instrument}) holds codes "
+            f"{_codes_text(codes)}, which answer format {self.declared!r} does not have (it expects "
+            f"{_codes_text(self.expected[self.declared][item])}); {hint_en}",
+            f"{file}: kolom {self.columns[item]!r} (item {item} van {self.instrument}) bevat codes "
+            f"{_codes_text(codes)}, die antwoordschaal {self.declared!r} niet kent (verwacht: "
+            f"{_codes_text(self.expected[self.declared][item])}); {hint_nl}",
+        ) for item, codes in wrong.items()]
+
+
+def found_codes(frame: pl.DataFrame, columns: dict[str, str]) -> dict[str, list[float]]:
+    """Item code -> the distinct numeric codes in its column (one vectorised pass; text that is not a number
+    and missing cells are left out)."""
+    present = {code: col for code, col in columns.items() if col in frame.columns}
+    if not present or frame.height == 0:
+        return {code: [] for code in columns}
+    row = frame.select(
+        pl.col(col).cast(pl.Float64, strict=False).fill_nan(None).drop_nulls().unique().sort().implode().alias(code)
+        for code, col in present.items()
+    ).row(0, named=True)
+    return {code: [float(v) for v in row.get(code) or []] for code in columns}
+
+
+def fit_formats(
+    instrument: Instrument | str, frame: pl.DataFrame, columns: dict[str, str] | None = None,
+    answer_format: str | None = None,
+) -> FormatFit:
+    """How the codes in `frame` fit each answer format of the instrument (declared: `answer_format`, else
+    the instrument's default)."""
+    if isinstance(instrument, str):
+        instrument = load_instrument(instrument)
+    declared = instrument.with_format(answer_format) if answer_format else instrument
+    mapping = {i.code: i.code for i in instrument.items} | (columns or {})
+    found = found_codes(frame, mapping)
+    outside: dict[str, dict[str, list[float]]] = {}
+    expected: dict[str, dict[str, list[int]]] = {}
+    sizes: dict[str, int] = {}
+    for fmt in instrument.formats:
+        variant = instrument.with_format(fmt.id)
+        answers = {i.code: variant.item_responses(i) for i in variant.items}
+        expected[fmt.id] = {code: r.codes for code, r in answers.items()}
+        wrong = {code: _valid_codes(answers[code], found[code]) for code in answers}
+        outside[fmt.id] = {code: codes for code, codes in wrong.items() if codes}
+        sizes[fmt.id] = sum(len(c) for c in expected[fmt.id].values())
+    fitting = [f for f in instrument.format_ids() if not outside[f]]
+    order = instrument.format_ids()
+    likely = min(fitting, key=lambda f: (sizes[f], f != declared.format.id, order.index(f))) if fitting else None
+    return FormatFit(instrument.id, declared.format.id, likely, found, mapping, outside, expected)
+
+
+def recode_exprs(recode: dict[str, dict[float, float]], schema: pl.Schema) -> list[pl.Expr]:
+    """Expressions replacing codes per column (all replacements at once, so 1<->3 swaps work)."""
+    exprs = []
+    for column, table in recode.items():
+        if column not in schema:
+            continue
+        numeric = schema[column].is_numeric()
+        old = [float(k) if numeric else _code_text(k) for k in table]
+        new = [float(v) if numeric else _code_text(v) for v in table.values()]
+        source = pl.col(column) if numeric else pl.col(column).cast(pl.String)
+        exprs.append(source.replace(old, new).alias(column))
+    return exprs
+
+
+def _code_text(value: object) -> str:
+    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+
+
 def score(
     instrument: Instrument | str,
     frame: pl.DataFrame,
     columns: dict[str, str] | None = None,
     invalid: Literal["raise", "missing"] = "raise",
+    answer_format: str | None = None,
 ) -> pl.DataFrame:
     """Return `frame` with the instrument's score columns added (vectorised over rows).
 
     `columns` maps item code -> column name (default: the item code). Answers that are not valid
     codes raise UserError naming column, values and valid range, or become missing with
-    ``invalid="missing"``. Scores are Float64; categories are strings.
+    ``invalid="missing"``. Scores are Float64; categories are strings. `answer_format` names one of the
+    instrument's published answer formats (default: its first); see `fit_formats` to check the data first.
     """
     if isinstance(instrument, str):
         instrument = load_instrument(instrument)
+    instrument = instrument.with_format(answer_format)
     if invalid not in ("raise", "missing"):
         raise UserError(f"invalid must be 'raise' or 'missing', got {invalid!r}")
     mapping = {i.code: i.code for i in instrument.items} | (columns or {})

@@ -107,7 +107,11 @@ class DatasetRows:
 
     def scored(self, instrument, column: str) -> pl.DataFrame:
         """The rows with the instrument's score ``column``: taken from snapshots that hold it, else computed."""
-        from impactlab.evidence.instruments import score
+        from impactlab.evidence.instruments import load_instrument, score
+        from impactlab.evidence.scored import snapshot_format
+
+        if isinstance(instrument, str):
+            instrument = load_instrument(instrument)
 
         tagged = self._tagged if self._tagged is not None else self.frame.with_columns(pl.lit(0).alias(_SNAPSHOT))
         holding = [k for k, info in enumerate(self.snapshots) if column in {c.name for c in info.columns}]
@@ -117,7 +121,8 @@ class DatasetRows:
         for k in range(len(self.snapshots)):
             part = tagged.filter(pl.col(_SNAPSHOT) == k)
             if k not in holding or column not in part.columns:
-                part = score(instrument, part.drop([c for c in (column,) if c in part.columns]), invalid="missing")
+                part = score(instrument, part.drop([c for c in (column,) if c in part.columns]), invalid="missing",
+                             answer_format=snapshot_format(self.snapshots[k], instrument))  # its own format
             parts.append(part)
         return pl.concat(parts, how="diagonal_relaxed").sort(_SNAPSHOT, maintain_order=True).drop(_SNAPSHOT)
 

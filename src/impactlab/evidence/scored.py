@@ -54,6 +54,24 @@ def score_spec(instrument: Instrument | str, score_name: str | None = None) -> S
     return ScoreSpec(instrument, column, bool(higher), reliability, norms or None)
 
 
+def snapshot_format(info: SnapshotInfo, instrument: Instrument) -> str | None:
+    """The answer format the snapshot's mapping declared for this instrument (None: the default)."""
+    mapping = info.mapping or {}
+    return mapping.get("answer_format") if mapping.get("instrument") == instrument.id else None
+
+
+def score_snapshot(frame: pl.DataFrame, info: SnapshotInfo, instrument: Instrument | str) -> pl.DataFrame:
+    """One snapshot's rows with the instrument's scores, in the answer format its own mapping declared.
+
+    Score each snapshot before combining several: one may hold three-point and another five-point answers.
+    """
+    if isinstance(instrument, str):
+        instrument = load_instrument(instrument)
+    if instrument.id in frame.columns or not all(i.code in frame.columns for i in instrument.items):
+        return frame
+    return score(instrument, frame, invalid="missing", answer_format=snapshot_format(info, instrument))
+
+
 def scored_frame(store: DatasetStore, dataset: str, spec: ScoreSpec,
                  allowed: Iterable[str] | None = None) -> tuple[pl.DataFrame, DatasetRows]:
     """The dataset's rows (``impactlab.evidence.rows.dataset_rows``: the snapshots the caller may use, newest
@@ -68,7 +86,7 @@ def write_scored(store: DatasetStore, dataset: str, instrument: Instrument | str
         instrument = load_instrument(instrument)
     info = store.get(dataset)
     frame = store.read(dataset)
-    scored = score(instrument, frame, invalid="missing")
+    scored = score(instrument, frame, invalid="missing", answer_format=snapshot_format(info, instrument))
     added = [c for c in scored.columns if c not in frame.columns]
     columns = [*info.columns, *(ColumnInfo(name=c, type=str(scored.schema[c]), role="score",
                                            label=f"{instrument.id} score") for c in added)]

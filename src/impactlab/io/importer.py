@@ -21,6 +21,7 @@ from impactlab.evidence.datasets import (
     sha256_file,
 )
 from impactlab.evidence.workspace import Workspace
+from impactlab.io.formats import answer_format_messages, apply_recode, format_metadata
 from impactlab.io.mapping import Mapping, load_mapping
 from impactlab.io.pseudonymise import age_band, is_identifier_name, pseudonym_series, scrub_text
 from impactlab.io.readers import Table, file_format, read_table
@@ -33,9 +34,10 @@ Progress = Callable[[str], None]
 class ImportRejected(UserError):
     """The file had issues and `on_error="reject"`: nothing was written. `.report` lists them."""
 
-    def __init__(self, report: ValidationReport):
+    def __init__(self, report: ValidationReport, lead: list[str] | None = None):
         self.report = report
-        super().__init__([*report.messages(), "Nothing was imported. Fix the file, or import with --quarantine."])
+        super().__init__([*(lead or []), *report.messages(),
+                          "Nothing was imported. Fix the file, or import with --quarantine."])
 
 
 class NothingImported(UserError):
@@ -105,13 +107,18 @@ def import_file(
         f"column {column!r} is stored as {name!r}: {column!r} is a column the snapshot has already."
         for column, name in plan.renamed.items()
     ]
-    frame = _working_frame(table)
+    frame = apply_recode(_working_frame(table), mapping, plan.columns)
 
     say("validating")
     frame = coerce(frame, plan, table.decimal_comma)
+    format_warnings, format_errors = answer_format_messages(frame, mapping, plan, path.name)
+    warnings += format_warnings
     report = validate(frame, plan, path.name)
     if not report.ok and on_error == "reject":
-        raise ImportRejected(report)
+        raise ImportRejected(report, format_errors)
+    if format_errors and on_error == "reject":  # codes let through by a `valid` rule are still no answers
+        raise UserError([*format_errors, f"{path.name}: nothing was imported."])
+    warnings += format_errors
     bad = frame[ROW].is_in(report.bad_rows().implode())
     good, quarantined = frame.filter(~bad), frame.filter(bad)
     if good.height == 0:
@@ -139,6 +146,7 @@ def import_file(
         mapping_sha256=fingerprint,
         key_version=key_version,
         warnings=warnings,
+        parquet_metadata=format_metadata(mapping),
     )
     return ImportResult(info, report, created, warnings)
 

@@ -5,6 +5,8 @@ respondent_id: client_nr          # pseudonymised; never stored as is
 wave: meting                      # or: wave_value: T0 (a file that holds one wave)
 group: [wijk, team]               # categorical breakdowns
 instrument: djg-11                # items default to the instrument's item codes as column names
+answer_format: three_point        # one of the instrument's published answer formats (default: its first)
+recode: {lone1: {1: 3, 3: 1}}     # COLUMN_OR_ITEM: {FROM: TO}, applied before the answers are checked
 items: {djg_1: V12, djg_2: V13}   # item code -> source column
 identifiers: [naam, email, bsn]   # direct identifiers: dropped
 date_of_birth: geboortedatum      # becomes an age band at age_reference_date (default: import date)
@@ -32,11 +34,12 @@ from impactlab.limits import load_yaml
 Code = int | float | str
 
 
-def instrument_defaults(instrument_id: str) -> dict[str, list[int]]:
-    """Item code -> valid answer codes of an instrument from the library (UserError if unknown)."""
+def instrument_defaults(instrument_id: str, answer_format: str | None = None) -> dict[str, list[int]]:
+    """Item code -> valid answer codes of an instrument from the library, in one of its answer formats
+    (default: its first); UserError if the instrument or the format is unknown."""
     from impactlab.evidence.instruments import load_instrument
 
-    instrument = load_instrument(instrument_id)
+    instrument = load_instrument(instrument_id).with_format(answer_format)
     return {item.code: instrument.item_responses(item).codes for item in instrument.items}
 
 
@@ -72,6 +75,8 @@ class Mapping(BaseModel):
     wave_value: str | None = None
     group: list[str] = Field(default_factory=list)
     instrument: str | None = None
+    answer_format: str | None = None
+    recode: dict[str, dict[Code, Code]] = Field(default_factory=dict)
     items: dict[str, str] = Field(default_factory=dict)
     identifiers: list[str] = Field(default_factory=list)
     date_of_birth: str | None = None
@@ -85,9 +90,11 @@ class Mapping(BaseModel):
     def _consistent(self) -> Mapping:
         if (self.wave is None) == (self.wave_value is None):
             raise ValueError("give exactly one of 'wave' (a column) or 'wave_value' (a constant such as T0)")
+        if self.answer_format is not None and self.instrument is None:
+            raise ValueError("answer_format needs an instrument (instrument: ...)")
         if self.instrument is not None:
             try:
-                answers = instrument_defaults(self.instrument)
+                answers = instrument_defaults(self.instrument, self.answer_format)
             except UserError as error:
                 raise ValueError("; ".join(error.messages)) from None
             self.items = self.items or {code: code for code in answers}
@@ -102,7 +109,7 @@ class Mapping(BaseModel):
             if len(role_list) > 1:
                 raise ValueError(f"column {column!r} has more than one role: {', '.join(role_list)}")
         targets = set(self.items) | set(self.items.values()) | set(roles)
-        for key, section in (("valid", self.valid), ("missing_codes", self.missing_codes)):
+        for key, section in (("valid", self.valid), ("missing_codes", self.missing_codes), ("recode", self.recode)):
             unknown = [c for c in section if c not in targets]
             if unknown:
                 raise ValueError(f"{key} names {', '.join(map(repr, unknown))}, not a mapped column or item")
@@ -133,6 +140,13 @@ class Mapping(BaseModel):
         if source_column in self.valid and (source_column not in self.items or source_column == code):
             return self.valid[source_column]
         return self.valid.get(code) if code else None
+
+    def recode_for(self, source_column: str) -> dict[Code, Code]:
+        """The recoding of a source column (named by the column or by its item code)."""
+        if source_column in self.recode:
+            return self.recode[source_column]
+        code = next((k for k, v in self.items.items() if v == source_column), None)
+        return self.recode.get(code, {}) if code else {}
 
     def missing_for(self, source_column: str) -> list[Code]:
         code = next((k for k, v in self.items.items() if v == source_column), None)

@@ -30,7 +30,7 @@ from impactlab.evidence.change import change_from_long
 from impactlab.evidence.datasets import SnapshotInfo
 from impactlab.evidence.disclosure import DisclosurePolicy
 from impactlab.evidence.instruments import score
-from impactlab.evidence.scored import RESPONDENT, WAVE, score_spec
+from impactlab.evidence.scored import RESPONDENT, WAVE, score_snapshot, score_spec
 from impactlab.evidence.workspace import Workspace
 from impactlab.model import ImpactModel
 from impactlab.reports.labels import parameter_labels
@@ -256,7 +256,8 @@ def _frame(entry: EvidenceSet) -> pl.DataFrame:
     store = workspace().store()
     parts = []
     for order, info in enumerate(sorted(entry.infos, key=lambda i: (i.created, i.snapshot_id))):
-        parts.append(pl.read_parquet(store.path(info)).with_columns(pl.lit(order).alias("_order")))
+        part = score_snapshot(pl.read_parquet(store.path(info)), info, entry.instrument)  # each in its own format
+        parts.append(part.with_columns(pl.lit(order).alias("_order")))
     frame = pl.concat(parts, how="diagonal_relaxed")
     return frame.sort("_order").unique([RESPONDENT, WAVE], keep="last", maintain_order=True).drop("_order")
 

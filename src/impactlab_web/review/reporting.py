@@ -19,6 +19,7 @@ from django.db import transaction
 from impactlab import parse_model
 from impactlab.errors import UserError
 from impactlab.evidence.disclosure import DisclosurePolicy
+from impactlab.evidence.scored import score_snapshot
 from impactlab.evidence.workspace import Workspace
 from impactlab.model.schema import ImpactModel
 from impactlab.reports import DataSource, ReportDocument, build_report, render_html, render_pdf, render_xlsx
@@ -72,7 +73,8 @@ def sources_for(cycle: Cycle, model: ImpactModel) -> tuple[list[DataSource], lis
         instrument = next((i.mapping.get("instrument") for i in infos if i.mapping.get("instrument")), None)
         if not instrument:
             continue
-        frame = pl.concat([store.read(i.snapshot_id) for i in infos], how="diagonal_relaxed")
+        frame = pl.concat([score_snapshot(store.read(i.snapshot_id), i, instrument) for i in infos],
+                          how="diagonal_relaxed")  # each snapshot scored in its own answer format
         groups = [g for g in infos[0].mapping.get("group", []) if g != "group"]
         ids = [i.snapshot_id for i in infos]
         sources.append(source_from_frame(
