@@ -14,7 +14,7 @@ from dataclasses import replace
 import polars as pl
 
 from impactlab.errors import UserError
-from impactlab.evidence.instruments import FormatFit, say_in_language, fit_formats, load_instrument
+from impactlab.evidence.instruments import FormatFit, fit_formats, load_instrument, say_in_language
 from impactlab.io.mapping import Code, Mapping
 from impactlab.io.validation import Plan
 
