@@ -24,6 +24,7 @@ from impactlab.reports.blocks import ReportDocument
 from impactlab.reports.texts import Texts
 from impactlab.valuation import ValuationResult, value
 from impactlab.valuation.compiled import CompiledModel, compile_model
+from impactlab.valuation.formula import excel_first_year
 
 SPARE_YEARS = 3
 INPUT_FONT = Font(color="1F4E9A")
@@ -211,7 +212,8 @@ def _outcomes(w: _Writer, row: int, model: ImpactModel, result: ValuationResult,
         w.put(r, 12, valued.start_year, editable=True)
         w.put(r, 13, valued.duration, editable=True)
         w.put(r, 14, names.get(o.transfer_from, "") if o.transfer_from else None)
-        w.formula(r, 15, f"=D{r}*G{r}*(1-H{r})*(1-I{r})*(1-J{r})", MONEY)
+        w.formula(r, 15, excel_first_year({"quantity": f"D{r}", "unit_value": f"G{r}", "deadweight": f"H{r}",
+                                           "displacement": f"I{r}", "attribution": f"J{r}"}), MONEY)
         for k in range(len(years)):
             t = f"{col(first_year_col + k)}${header_row}"
             w.formula(r, first_year_col + k, f"=IF(AND({t}>=$L{r},{t}<$L{r}+$M{r}),$O{r}*(1-$K{r})^({t}-$L{r}),0)",

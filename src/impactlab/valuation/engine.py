@@ -14,6 +14,7 @@ import numpy as np
 from impactlab.model.schema import ImpactModel
 from impactlab.valuation.compiled import CompiledModel, compile_model
 from impactlab.valuation.evidence_hook import with_evidence
+from impactlab.valuation.formula import TERMS, first_year
 from impactlab.valuation.results import (
     InputValue,
     OutcomeValue,
@@ -66,7 +67,7 @@ def value(model: ImpactModel, workspace: Path | str | None = None) -> ValuationR
     horizon = int(max([0, *(a.start + a.duration - 1)]))
     years = np.arange(horizon + 1)
 
-    first = a.quantity * a.unit_value * (1 - a.deadweight) * (1 - a.displacement) * (1 - a.attribution)
+    first = first_year({term: getattr(a, term) for term in TERMS})
     since_start = years[None, :] - a.start[:, None]
     active = (since_start >= 0) & (since_start < a.duration[:, None])
     impact = np.where(active, first[:, None] * (1 - a.drop_off[:, None]) ** np.maximum(since_start, 0), 0.0)
