@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import html
+import re
+
 import pytest
 
 from impactlab.model import check_text
@@ -40,3 +43,64 @@ def test_compare_page(client, world: World) -> None:
     page = client.get(f"/programmes/{world.programme.pk}/model/compare/", {"a": 1, "b": 2}).content.decode()
     assert "amount: 196000" in page and "<del>" in page and "<ins>" in page
     assert client.get(f"/programmes/{world.programme.pk}/model/compare/", {"a": 1, "b": 9}).status_code == 422
+
+
+def test_two_editors_saving_the_same_version_never_lose_a_change(client, world: World) -> None:
+    from django.test import Client
+
+    anna, bert = client, Client()
+    anna.force_login(world.user("administrator", "own"))
+    bert.force_login(world.user("researcher", "own"))
+    start = world.programme.latest_version()
+    url = f"/programmes/{world.programme.pk}/model/"
+    assert f'name="base" value="{start.number}"' in anna.get(url).content.decode()
+    # both start from the same version; Bert saves first
+    bert_text = start.text.replace("size: 240", "size: 250")
+    assert bert.post(url + "save/", {"text": bert_text, "message": "bert", "base": start.number}).status_code == 302
+    # Anna's save on the old version is not saved: the changes do not overlap, so she gets the merge to check
+    anna_text = start.text.replace("attribution: 0.25", "attribution: 0.35")
+    response = anna.post(url + "save/", {"text": anna_text, "message": "anna", "base": start.number})
+    page = html.unescape(response.content.decode())
+    assert response.status_code == 409 and world.programme.versions.count() == start.number + 1
+    assert "+  - {id: residents, name: Participating residents, size: 250" in page  # Bert's change shown
+    merged = re.search(r'<textarea name="text"[^>]*>(.*?)</textarea>', page, re.S).group(1).lstrip("\n")
+    assert "size: 250" in merged and "attribution: 0.35" in merged
+    assert f'name="base" value="{start.number + 1}"' in page
+    assert anna.post(url + "save/", {"text": merged, "message": "anna", "base": start.number + 1}).status_code == 302
+    final = world.programme.latest_version().text
+    assert "size: 250" in final and "attribution: 0.35" in final
+    # the same lines changed by both: nothing saved, both shown, Anna's text kept for her to redo
+    clash = final.replace("attribution: 0.35", "attribution: 0.45")
+    theirs = final.replace("attribution: 0.35", "attribution: 0.15")
+    bert.post(url + "save/", {"text": theirs, "base": start.number + 2})
+    response = anna.post(url + "save/", {"text": clash, "message": "anna again", "base": start.number + 2})
+    page = html.unescape(response.content.decode())
+    assert response.status_code == 409 and "Changed by both" in page and "attribution: 0.45" in page
+    assert "attribution: 0.15" in world.programme.latest_version().text
+
+
+def test_a_form_save_on_an_old_version_is_refused_and_names_the_newer_one(client, world: World) -> None:
+    client.force_login(world.user("researcher", "own"))
+    start = world.programme.latest_version()
+    modelling.save_version(world.programme, start.text.replace("size: 240", "size: 250"), world.user(
+        "administrator", "own"), "meanwhile", base=start.number)
+    tail = f"/programmes/{world.programme.pk}/model/parts/stakeholders/volunteers/"
+    data = {"id": "volunteers", "name": "Vrijwilligers", "size": "60", "category": "informal", "base": start.number}
+    response = client.post(tail, data)
+    assert response.status_code == 422 and "after version" in html.unescape(response.content.decode())
+    assert world.programme.versions.count() == start.number + 1
+    data["base"] = start.number + 1  # redo on the newer version
+    assert client.post(tail, data).status_code == 302
+    text = world.programme.latest_version().text
+    assert "size: 250" in text and "name: Vrijwilligers" in text
+
+
+def test_the_conflict_is_told_in_dutch(client, world: World) -> None:
+    client.force_login(world.user("administrator", "own"))
+    start = world.programme.latest_version()
+    modelling.save_version(world.programme, start.text.replace("size: 240", "size: 250"), None, "x", base=start.number)
+    client.post("/accounts/language/", {"language": "nl", "next": "/"})
+    response = client.post(f"/programmes/{world.programme.pk}/model/save/",
+                           {"text": start.text.replace("size: 240", "size: 260"), "base": start.number})
+    page = html.unescape(response.content.decode())
+    assert response.status_code == 409 and "Door beiden gewijzigd" in page and "iemand heeft versie" in page

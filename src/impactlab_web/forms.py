@@ -32,6 +32,7 @@ class ModelTextForm(forms.Form):
     text = forms.CharField(label=_("Impact model (YAML)"), strip=False,
                            widget=forms.Textarea(attrs={"rows": 28, "spellcheck": "false"}))
     message = forms.CharField(label=_("What changed"), max_length=300, required=False)
+    base = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
 
 
 class ModelUploadForm(forms.Form):

@@ -61,16 +61,31 @@ class InvalidModel(Exception):
         super().__init__("\n".join(report.errors))
 
 
+class StaleVersion(Exception):
+    """Someone saved a newer version than the one this save started from; `.latest` is that version."""
+
+    def __init__(self, latest: ImpactModelVersion, base: int | None):
+        self.latest, self.base = latest, base
+        super().__init__(f"version {latest.number} was saved after version {base}")
+
+
 @transaction.atomic
 def save_version(
-    programme: Programme, text: str, author: AbstractBaseUser | None, message: str = ""
+    programme: Programme, text: str, author: AbstractBaseUser | None, message: str = "", *,
+    base: int | object | None = ...,
 ) -> ImpactModelVersion:
-    """Store `text` as the programme's next model version; raises InvalidModel when the core rejects it."""
+    """Store `text` as the programme's next model version; raises InvalidModel when the core rejects it.
+
+    `base` names the version the edit started from (None: a programme without versions); when a newer
+    version was saved meanwhile, StaleVersion is raised and nothing is saved (never a silent overwrite).
+    Leave it out only where no person edits (imports of a whole file, demo data)."""
     report = check(text)
     if report.model is None:
         raise InvalidModel(report)
     Programme.objects.select_for_update().filter(pk=programme.pk).first()  # serialise version numbers
     last = programme.versions.order_by("-number").values_list("number", flat=True).first() or 0
+    if base is not ... and (base or 0) != last:
+        raise StaleVersion(programme.versions.get(number=last), base)  # type: ignore[arg-type]
     return ImpactModelVersion.objects.create(
         programme=programme,
         number=last + 1,

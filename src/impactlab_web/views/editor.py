@@ -24,9 +24,10 @@ def _feedback(text: str) -> dict:
     return {"report": report, "figures": figures}
 
 
-def _editor(request: HttpRequest, programme: Programme, form: ModelTextForm, status: int = 200) -> HttpResponse:
+def _editor(request: HttpRequest, programme: Programme, form: ModelTextForm, status: int = 200,
+            conflict: dict | None = None) -> HttpResponse:
     text = form.data.get("text") if form.is_bound else form.initial.get("text", "")
-    context = {"programme": programme, "form": form, "upload": ModelUploadForm(),
+    context = {"programme": programme, "form": form, "upload": ModelUploadForm(), "conflict": conflict,
                "version": programme.latest_version(), "sections": model_forms.SECTIONS, **_feedback(text or "")}
     return render(request, "impactlab_web/editor.html", context, status=status)
 
@@ -37,7 +38,7 @@ def edit(request: HttpRequest, programme: int) -> HttpResponse:
     current = request.programme
     latest = current.latest_version()
     text = latest.text if latest else example_text("template")
-    return _editor(request, current, ModelTextForm(initial={"text": text}))
+    return _editor(request, current, ModelTextForm(initial={"text": text, "base": latest.number if latest else 0}))
 
 
 @requires("model.edit")
@@ -49,13 +50,43 @@ def save(request: HttpRequest, programme: int) -> HttpResponse:
     if form.is_valid():
         try:
             version = modelling.save_version(current, form.cleaned_data["text"], request.user,
-                                             form.cleaned_data["message"])
+                                             form.cleaned_data["message"], base=_base(request))
+        except modelling.StaleVersion as stale:
+            return _stale(request, current, form, stale)
         except modelling.InvalidModel:
             messages.error(request, _("Not saved: the model has errors (see below)."))
             return _editor(request, current, form, status=422)
         messages.success(request, _("Saved as version %(number)s.") % {"number": version.number})
         return redirect("editor:edit", programme=current.pk)
     return _editor(request, current, form, status=422)
+
+
+def _stale(request: HttpRequest, programme: Programme, form: ModelTextForm, stale) -> HttpResponse:
+    """Someone saved meanwhile: show their change; merge it with this one where the two do not overlap
+    (a three-way merge of the YAML), else show both so the user can redo theirs on the newer version."""
+    from impactlab.model.edit import merge_texts
+
+    base = programme.versions.filter(number=stale.base).first() if stale.base else None
+    mine, latest = form.cleaned_data["text"], stale.latest
+    theirs_diff = modelling.compare(base, latest).diff if base is not None else latest.text.splitlines()
+    merged = merge_texts(base.text, mine, latest.text) if base is not None else None
+    who = latest.author.get_username() if latest.author else _("someone")
+    names = {"number": latest.number, "who": who, "base": stale.base or 0}
+    if merged is not None and merged.clean:
+        messages.warning(request, _("Not saved yet: %(who)s saved version %(number)s after version %(base)s, "
+                                    "which you started from. Their change and yours do not overlap and are "
+                                    "merged below: check the result and save again.") % names)
+        text = merged.text
+    else:
+        messages.error(request, _("Not saved: %(who)s saved version %(number)s after version %(base)s, which you "
+                                  "started from, and changed the same lines. Their change is shown; your text "
+                                  "is below: redo your change on version %(number)s and save again.") % names)
+        text = mine
+    again = ModelTextForm({"text": text, "message": form.cleaned_data["message"], "base": latest.number})
+    again.is_valid()
+    conflict = {"latest": latest, "diff": theirs_diff, "mine": mine, "merged": merged is not None and merged.clean,
+                "conflicts": merged.conflicts if merged is not None else []}
+    return _editor(request, programme, again, status=409, conflict=conflict)
 
 
 @requires("model.view")
@@ -169,13 +200,29 @@ def _structured_save(request: HttpRequest, programme: Programme, form, text: str
         model_forms.attach_problems(form, checked.report, where)
         return False
     try:
-        version = modelling.save_version(programme, checked.text, request.user, message)
+        version = modelling.save_version(programme, checked.text, request.user, message, base=_base(request))
     except modelling.InvalidModel as error:  # pragma: no cover - the same check as above
         model_forms.attach_problems(form, error.report, where)
+        return False
+    except modelling.StaleVersion as stale:
+        form.add_error(None, _stale_message(stale))
         return False
     messages.success(request, _("Saved as version %(number)s: %(message)s.") % {"number": version.number,
                                                                              "message": message})
     return True
+
+
+def _base(request: HttpRequest):
+    """The version a form's save started from (its hidden `base` field); absent: not checked."""
+    value = request.POST.get("base")
+    return int(value) if value and value.isdigit() else (0 if value == "" else ...)
+
+
+def _stale_message(stale) -> str:
+    who = stale.latest.author.get_username() if stale.latest.author else _("someone")
+    return _("Not saved: %(who)s saved version %(number)s after version %(base)s, which you started from "
+             "(see Versions for their change). The form now starts from version %(number)s: check it and "
+             "save again.") % {"who": who, "number": stale.latest.number, "base": stale.base or 0}
 
 
 def _section(section: str) -> model_forms.Section:
@@ -276,7 +323,11 @@ def part_remove(request: HttpRequest, programme: int, section: str, item: str) -
             model_forms.LINE.sub("", m.removeprefix(f"{modelling.SOURCE}: ")) for m in checked.report.errors))
         return redirect("editor:parts", programme=current.pk, section=section)
     message = _("removed %(part)s %(id)s") % {"part": part.singular, "id": item}
-    version = modelling.save_version(current, checked.text, request.user, message)
+    try:
+        version = modelling.save_version(current, checked.text, request.user, message, base=_base(request))
+    except modelling.StaleVersion as stale:
+        messages.error(request, _stale_message(stale))
+        return redirect("editor:parts", programme=current.pk, section=section)
     messages.success(request, _("Saved as version %(number)s: %(message)s.") % {"number": version.number,
                                                                              "message": message})
     return redirect("editor:parts", programme=current.pk, section=section)
