@@ -14,6 +14,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from impactlab_web.models import Role
+from impactlab_web.permissions import CREATOR, JOB_KINDS, POLICY, Action, can, requires
 from tests_web import dashboards_matrix as dash
 from tests_web.conftest import SCOPES, World
 from tests_web.url_arguments import ARGUMENTS
@@ -265,9 +266,75 @@ def test_every_url_has_an_expectation() -> None:
 
 
 def test_every_view_is_guarded() -> None:
-    """Each view carries the permission it checks (permissions.requires / public / any_user)."""
+    """Each view carries the permission it checks (permissions.requires / public / any_user), and the policy
+    knows that action (an unknown one would deny everybody)."""
     unguarded = [name for name, p in URLS.items() if not getattr(p.callback, "permission", None)]
     assert unguarded == []
+    unknown = {name: p.callback.permission for name, p in URLS.items()
+               if p.callback.permission not in ("public", "any_user") and not POLICY.known(p.callback.permission)}
+    assert unknown == {}
+
+
+def test_an_unknown_action_is_denied_to_every_role(world: World) -> None:
+    """No role, in no scope, may do an action the policy does not know (it used to raise KeyError: a 500)."""
+    for role in Role:
+        for scope in SCOPES:
+            user = world.user(role, scope)
+            assert not can(user, "programme.delete_everything", world.programme)
+            assert not can(user, "programme.delete_everything")
+            assert not can(user, "", world.dataset)
+    assert can(world.user(Role.ADMINISTRATOR, "own"), Action.PROGRAMME_MANAGE, world.programme)
+
+
+def test_a_view_guarded_by_an_unknown_action_answers_403(world: World, rf) -> None:
+    from django.core.exceptions import PermissionDenied
+
+    view = requires("programme.unheard_of")(lambda request, programme: pytest.fail("the view ran"))
+    request = rf.get("/")
+    request.user = world.user(Role.ADMINISTRATOR, "own")
+    with pytest.raises(PermissionDenied):
+        view(request, programme=world.programme.pk)
+
+
+def test_a_job_of_an_unknown_kind_is_shown_to_nobody(world: World) -> None:
+    """The job status page used to fall back to `programme.view` for kinds it did not list: a new kind of job
+    (with its message and error) was visible to every role. Now a kind must be listed in JOB_KINDS."""
+    from impactlab_web.jobs.models import Job
+
+    creator = world.user(Role.ADMINISTRATOR, "own")
+    job = Job.objects.create(kind="brand.new_kind", params={}, programme=world.programme, created_by=creator,
+                             status=Job.Status.FAILED, error="row 3: Jan Jansen")
+    url = reverse("jobs:status", kwargs={"programme": world.programme.pk, "job": job.pk})
+    for role in Role:
+        for scope in ("own", "partner"):
+            client = Client()
+            client.force_login(world.user(role, scope))
+            response = client.get(url)
+            assert response.status_code == 404, (role, scope)
+            assert b"Jansen" not in response.content
+    assert not can(creator, Action.JOB_VIEW, job)
+
+
+def test_every_registered_job_kind_says_who_may_see_it() -> None:
+    """Each job function registered with the queue has an entry in the policy's JOB_KINDS."""
+    from django.apps import apps
+
+    from impactlab_web.jobs.registry import _KINDS
+
+    assert apps.ready
+    assert set(_KINDS) - set(JOB_KINDS) == set()
+    assert all(POLICY.known(a) or a == CREATOR for a in JOB_KINDS.values())
+
+
+def test_creator_only_jobs_are_their_creators_alone(world: World) -> None:
+    from impactlab_web.jobs.models import Job
+
+    creator = world.user(Role.PROFESSIONAL, "own")
+    for kind in [k for k, a in JOB_KINDS.items() if a == CREATOR]:
+        job = Job.objects.create(kind=kind, params={}, programme=world.programme, created_by=creator)
+        assert can(creator, Action.JOB_VIEW, job)
+        others = [(r, s) for r in Role for s in SCOPES if (r, s) != (Role.PROFESSIONAL, "own")]
+        assert [(r, s) for r, s in others if can(world.user(r, s), Action.JOB_VIEW, job)] == []
 
 
 @pytest.mark.parametrize(("name", "method"), sorted(EXPECT))

@@ -1,8 +1,17 @@
-"""Every permission decision of the web app, in one place.
+"""Every permission decision of the web app, in one place: the policy object ``POLICY``.
+
+``POLICY.allows(user, action, obj)`` answers "may this user do this action on this object", and
+``POLICY.programmes``, ``POLICY.organisations``, ``POLICY.datasets`` and ``POLICY.may_see_job`` answer "which
+objects may this user see". Actions are named constants (``Action``); an action the policy does not know is
+**denied** (and logged), as is a job kind without an entry in ``JOB_KINDS``. The module functions below
+(``can``, ``roles_in``, ``organisations_where``, ``visible_programmes``, ``usable_datasets``, ``programme_for``,
+``requires``) are thin calls into the policy, kept for the views that use them.
 
 Roles come from two kinds of membership: an *organisation* role holds in every programme that organisation
 leads or partners in; a *programme* role holds in that programme only. A person's rights in a programme are
-the union of what their roles there allow (see ``ACTIONS``).
+the union of what their roles there allow (see ``ACTIONS``). Organisation actions (``ORGANISATION_ACTIONS``:
+creating programmes, owning or using shared data, administering agreements, reading the audit trail) come
+from organisation roles only.
 
 Not found or forbidden: a programme in which the user has no role at all answers **404**, so that its very
 existence does not leak to other organisations. A programme the user may see, but an action their roles do
@@ -12,11 +21,16 @@ foreign organisation's, without an active data-sharing agreement) answers 404 an
 Datasets are used through *organisation* roles only, because data-sharing agreements are made between
 organisations: the owner's administrators, researchers and professionals, and the administrators and
 researchers of a partner organisation holding an active agreement for that dataset.
+
+Objects below a programme (a learning cycle, a questionnaire, a report) are checked on their programme; a
+*finished* learning cycle allows no change at all (``CYCLE_CHANGES``), whatever the role.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
+from enum import StrEnum
 from functools import wraps
 from typing import Any
 
@@ -28,109 +42,285 @@ from django.shortcuts import get_object_or_404
 
 from impactlab_web.models import DatasetRecord, DataSharingAgreement, Membership, Organisation, Programme, Role
 
+log = logging.getLogger(__name__)
+
 User = AbstractBaseUser | AnonymousUser
 ALL_ROLES = frozenset(Role)
+ADMIN_ROLES = frozenset({Role.ADMINISTRATOR})
+EDITOR_ROLES = frozenset({Role.ADMINISTRATOR, Role.RESEARCHER})
+DATA_ROLES = frozenset({Role.ADMINISTRATOR, Role.RESEARCHER, Role.PROFESSIONAL})
+OWNER_DATA_ROLES = DATA_ROLES
+SHARED_DATA_ROLES = EDITOR_ROLES
+CREATOR_ROLES = EDITOR_ROLES
 
-# action -> the roles (in the programme) that allow it
+
+class Action(StrEnum):
+    """Every action the policy knows. A member equals its string, so ``can(user, "model.edit", p)`` still works."""
+
+    PROGRAMME_VIEW = "programme.view"
+    PROGRAMME_MANAGE = "programme.manage"
+    MODEL_VIEW = "model.view"
+    MODEL_EDIT = "model.edit"
+    DATASETS_LIST = "datasets.list"
+    DATASET_VIEW = "dataset.view"  # on a DatasetRecord: usable by the user (own, or shared and active)
+    RESULTS_VIEW = "results.view"
+    QUESTIONNAIRE_MANAGE = "questionnaire.manage"  # build, waves, links, export
+    QUESTIONNAIRE_VIEW = "questionnaire.view"  # list, visits
+    REGISTRATIONS_RECORD = "registrations.record"  # enter, edit own
+    REGISTRATIONS_ALL = "registrations.all"  # else own
+    REGISTRATIONS_BALANCE = "registrations.balance"  # the formal/informal balance (disclosure-controlled)
+    REGISTRATIONS_EXPORT = "registrations.export"  # snapshot, feed the model
+    QUALITATIVE_ANALYSE = "qualitative.analyse"  # frequencies, agreement, quotes (disclosure-controlled)
+    QUALITATIVE_VIEW = "qualitative.view"  # read transcripts
+    QUALITATIVE_CODE = "qualitative.code"  # upload, code, memos
+    QUALITATIVE_CODEBOOK = "qualitative.codebook"  # codes, links to outcomes
+    QUALITATIVE_EXPORT = "qualitative.export"  # REFI-QDA .qdpx
+    DATA_UPLOAD = "data.upload"  # into an organisation the user may own data of
+    AGREEMENTS_MANAGE = "agreements.manage"  # on a DatasetRecord: administrator of its owner
+    CYCLES_VIEW = "cycles.view"
+    CYCLES_MANAGE = "cycles.manage"
+    REPORTS_VIEW = "reports.view"  # reviewers: only report versions shared with them (review.sharing.reports_for)
+    REPORTS_DRAFTS = "reports.drafts"
+    REPORTS_GENERATE = "reports.generate"
+    REVIEW_SHARE = "review.share"
+    REVIEW_COMMENT = "review.comment"
+    REVIEW_RESOLVE = "review.resolve"
+    REVIEW_VERDICT = "review.verdict"  # say whether one recognises an outcome: stakeholder reviewers only
+    JOB_VIEW = "job.view"  # on a Job: see its progress, message, error and result (see JOB_KINDS)
+    # organisation actions (ORGANISATION_ACTIONS): held through organisation roles
+    PROGRAMME_CREATE = "programme.create"
+    DATA_OWN = "data.own"  # own (upload, export) data of the organisation
+    DATA_USE_SHARED = "data.use_shared"  # use a dataset shared with the organisation under an agreement
+    DATA_SHARE = "data.share"  # make and withdraw agreements for the organisation's datasets
+    AUDIT_VIEW = "audit.view"  # read the organisation's audit trail
+
+
+# programme action -> the roles (in the programme) that allow it
 ACTIONS: dict[str, frozenset[Role]] = {
-    "programme.view": ALL_ROLES,
-    "model.view": ALL_ROLES,
-    "model.edit": frozenset({Role.ADMINISTRATOR, Role.RESEARCHER}),
-    "programme.manage": frozenset({Role.ADMINISTRATOR}),
-    "datasets.list": frozenset({Role.ADMINISTRATOR, Role.RESEARCHER, Role.PROFESSIONAL}),
-    "results.view": frozenset({Role.ADMINISTRATOR, Role.RESEARCHER, Role.REVIEWER, Role.VIEWER}),
-    "questionnaire.manage": frozenset({Role.ADMINISTRATOR, Role.RESEARCHER}),  # build, waves, links, export
-    "questionnaire.view": frozenset({Role.ADMINISTRATOR, Role.RESEARCHER, Role.PROFESSIONAL}),  # list, visits
-    "registrations.record": frozenset({Role.ADMINISTRATOR, Role.RESEARCHER, Role.PROFESSIONAL}),  # enter, edit own
-    "registrations.all": frozenset({Role.ADMINISTRATOR, Role.RESEARCHER, Role.REVIEWER, Role.VIEWER}),  # else own
-    "registrations.balance": ALL_ROLES,  # the formal/informal balance (disclosure-controlled aggregates)
-    "registrations.export": frozenset({Role.ADMINISTRATOR, Role.RESEARCHER}),  # snapshot, feed the model
-    "qualitative.analyse": ALL_ROLES,  # frequencies, agreement, quotes under outcomes (disclosure-controlled)
-    "qualitative.view": frozenset({Role.ADMINISTRATOR, Role.RESEARCHER, Role.PROFESSIONAL}),  # read transcripts
-    "qualitative.code": frozenset({Role.ADMINISTRATOR, Role.RESEARCHER, Role.PROFESSIONAL}),  # upload, code, memos
-    "qualitative.codebook": frozenset({Role.ADMINISTRATOR, Role.RESEARCHER}),  # codes, links to outcomes
-    "qualitative.export": frozenset({Role.ADMINISTRATOR, Role.RESEARCHER}),  # REFI-QDA .qdpx
-    "data.upload": frozenset({Role.ADMINISTRATOR, Role.RESEARCHER, Role.PROFESSIONAL}),  # of the owning organisation
-    "agreements.manage": frozenset({Role.ADMINISTRATOR}),  # of the organisation that owns the dataset
-    "cycles.view": frozenset({Role.ADMINISTRATOR, Role.RESEARCHER, Role.PROFESSIONAL, Role.VIEWER}),
-    "cycles.manage": frozenset({Role.ADMINISTRATOR, Role.RESEARCHER}),
-    "reports.view": ALL_ROLES,  # reviewers: only report versions shared with them (review.sharing.reports_for)
-    "reports.drafts": frozenset({Role.ADMINISTRATOR, Role.RESEARCHER, Role.PROFESSIONAL, Role.VIEWER}),
-    "reports.generate": frozenset({Role.ADMINISTRATOR, Role.RESEARCHER}),
-    "review.share": frozenset({Role.ADMINISTRATOR, Role.RESEARCHER}),
-    "review.comment": frozenset({Role.ADMINISTRATOR, Role.RESEARCHER, Role.PROFESSIONAL, Role.REVIEWER}),
-    "review.resolve": frozenset({Role.ADMINISTRATOR, Role.RESEARCHER, Role.PROFESSIONAL}),
+    Action.PROGRAMME_VIEW: ALL_ROLES,
+    Action.MODEL_VIEW: ALL_ROLES,
+    Action.MODEL_EDIT: EDITOR_ROLES,
+    Action.PROGRAMME_MANAGE: ADMIN_ROLES,
+    Action.DATASETS_LIST: DATA_ROLES,
+    Action.RESULTS_VIEW: ALL_ROLES - {Role.PROFESSIONAL},
+    Action.QUESTIONNAIRE_MANAGE: EDITOR_ROLES,
+    Action.QUESTIONNAIRE_VIEW: DATA_ROLES,
+    Action.REGISTRATIONS_RECORD: DATA_ROLES,
+    Action.REGISTRATIONS_ALL: ALL_ROLES - {Role.PROFESSIONAL},
+    Action.REGISTRATIONS_BALANCE: ALL_ROLES,
+    Action.REGISTRATIONS_EXPORT: EDITOR_ROLES,
+    Action.QUALITATIVE_ANALYSE: ALL_ROLES,
+    Action.QUALITATIVE_VIEW: DATA_ROLES,
+    Action.QUALITATIVE_CODE: DATA_ROLES,
+    Action.QUALITATIVE_CODEBOOK: EDITOR_ROLES,
+    Action.QUALITATIVE_EXPORT: EDITOR_ROLES,
+    Action.DATA_UPLOAD: DATA_ROLES,
+    Action.AGREEMENTS_MANAGE: ADMIN_ROLES,
+    Action.CYCLES_VIEW: ALL_ROLES - {Role.REVIEWER},
+    Action.CYCLES_MANAGE: EDITOR_ROLES,
+    Action.REPORTS_VIEW: ALL_ROLES,
+    Action.REPORTS_DRAFTS: ALL_ROLES - {Role.REVIEWER},
+    Action.REPORTS_GENERATE: EDITOR_ROLES,
+    Action.REVIEW_SHARE: EDITOR_ROLES,
+    Action.REVIEW_COMMENT: ALL_ROLES - {Role.VIEWER},
+    Action.REVIEW_RESOLVE: DATA_ROLES,
+    Action.REVIEW_VERDICT: frozenset({Role.REVIEWER}),
 }
-OWNER_DATA_ROLES = frozenset({Role.ADMINISTRATOR, Role.RESEARCHER, Role.PROFESSIONAL})
-SHARED_DATA_ROLES = frozenset({Role.ADMINISTRATOR, Role.RESEARCHER})
-CREATOR_ROLES = frozenset({Role.ADMINISTRATOR, Role.RESEARCHER})
+# organisation action -> the organisation roles that allow it
+ORGANISATION_ACTIONS: dict[str, frozenset[Role]] = {
+    Action.PROGRAMME_CREATE: CREATOR_ROLES,
+    Action.DATA_OWN: OWNER_DATA_ROLES,
+    Action.DATA_USE_SHARED: SHARED_DATA_ROLES,
+    Action.DATA_SHARE: ADMIN_ROLES,
+    Action.AUDIT_VIEW: ADMIN_ROLES,
+}
+# programme actions that change a learning cycle or what belongs to it: none is allowed on a finished cycle
+CYCLE_CHANGES = frozenset({Action.CYCLES_MANAGE, Action.REPORTS_GENERATE})
+
+# job kind -> the programme action needed to see such a job. ``CREATOR`` kinds (they hold a raw upload, its
+# rejected values or a transcript) are their creator's alone. A kind missing here is shown to nobody.
+CREATOR = "creator"
+JOB_KINDS: dict[str, str] = {
+    "simulate": Action.MODEL_VIEW,
+    "dashboard.simulate": Action.RESULTS_VIEW,
+    "report": Action.REPORTS_DRAFTS,
+    "fieldwork.responses_snapshot": Action.QUESTIONNAIRE_MANAGE,
+    "fieldwork.registrations_snapshot": Action.REGISTRATIONS_EXPORT,
+    "dataset.preview": CREATOR,
+    "dataset.import": CREATOR,
+    "qualitative.extract": CREATOR,
+}
 
 
 def _memberships(user: User) -> QuerySet[Membership]:
     return Membership.objects.filter(user=user) if user.is_authenticated else Membership.objects.none()
 
 
+def _programme_of(obj: Any) -> Programme | None:
+    """The programme an object belongs to (itself, or its ``programme`` / ``cycle.programme``)."""
+    if isinstance(obj, Programme):
+        return obj
+    for path in ("programme", "cycle"):
+        found = getattr(obj, path, None)
+        if isinstance(found, Programme):
+            return found
+        if found is not None and isinstance(getattr(found, "programme", None), Programme):
+            return found.programme
+    return None
+
+
+def _finished_cycle(obj: Any) -> bool:
+    """Is `obj` a finished learning cycle, or something of one (a phase, a report version)?"""
+    from impactlab_web.review.models import Cycle
+
+    cycle = obj if isinstance(obj, Cycle) else getattr(obj, "cycle", None)
+    return isinstance(cycle, Cycle) and cycle.status == Cycle.Status.FINISHED
+
+
+class Policy:
+    """The one place that says who may do what on which object, and which objects a user may see."""
+
+    # ------------------------------------------------------------------------------------------ roles
+    def roles(self, user: User, programme: Programme) -> set[Role]:
+        """The user's roles in a programme: through its organisations or directly.
+
+        Remembered on the user object, which lives for one request, so the tabs and checks of a page ask once.
+        """
+        if not user.is_authenticated:
+            return set()
+        cache: dict[int, frozenset[Role]] = user.__dict__.setdefault("_impactlab_roles", {})
+        if programme.pk not in cache:
+            organisations = [o.pk for o in programme.organisations()]
+            rows = _memberships(user).filter(Q(programme=programme) | Q(organisation__in=organisations))
+            cache[programme.pk] = frozenset(Role(r) for r in rows.values_list("role", flat=True))
+        return set(cache[programme.pk])
+
+    def forget(self, user: User) -> None:
+        """Drop the remembered roles (a job re-checks rights when it runs, never from an earlier answer)."""
+        user.__dict__.pop("_impactlab_roles", None)
+
+    # ---------------------------------------------------------------------------------------- decisions
+    def known(self, action: str) -> bool:
+        return action in ACTIONS or action in ORGANISATION_ACTIONS or action in (Action.DATASET_VIEW, Action.JOB_VIEW)
+
+    def allows(self, user: User, action: str, obj: Any = None) -> bool:
+        """May `user` do `action` (on `obj`)? Unknown actions, anonymous users and missing objects: no."""
+        if not self.known(action):
+            log.error("permission check of an unknown action %r: denied", action)
+            return False
+        if user is None or not user.is_authenticated or not user.is_active:
+            return False
+        if action in ORGANISATION_ACTIONS:
+            organisations = self.organisations(user, action)
+            return organisations.filter(pk=obj.pk).exists() if isinstance(obj, Organisation) else organisations.exists()
+        if action == Action.DATASET_VIEW:
+            return isinstance(obj, DatasetRecord) and self.datasets(user, obj.programme).filter(pk=obj.pk).exists()
+        if action == Action.JOB_VIEW:
+            return self.may_see_job(user, obj)
+        if isinstance(obj, DatasetRecord) and action == Action.AGREEMENTS_MANAGE:
+            return (self.allows(user, action, obj.programme)
+                    and self.organisations(user, Action.DATA_SHARE).filter(pk=obj.owner_id).exists())
+        programme = _programme_of(obj)
+        if programme is None:
+            raise TypeError(f"{action} needs a Programme or an object of one, got {type(obj).__name__}")
+        if action in CYCLE_CHANGES and _finished_cycle(obj):
+            return False
+        return bool(self.roles(user, programme) & ACTIONS[action])
+
+    def require(self, user: User, action: str, obj: Any) -> None:
+        """PermissionDenied unless `allows`."""
+        if not self.allows(user, action, obj):
+            raise PermissionDenied(action)
+
+    # ------------------------------------------------------------------------------ what a user may see
+    def programmes(self, user: User) -> QuerySet[Programme]:
+        """Programmes in which the user has any role."""
+        mine = _memberships(user)
+        orgs = mine.filter(organisation__isnull=False).values("organisation")
+        direct = mine.filter(programme__isnull=False).values("programme")
+        query = Q(pk__in=direct) | Q(lead__in=orgs) | Q(partners__in=orgs)
+        return Programme.objects.filter(query).distinct()
+
+    def organisations_with_roles(self, user: User, roles: frozenset[Role]) -> QuerySet[Organisation]:
+        ids = _memberships(user).filter(organisation__isnull=False, role__in=roles).values("organisation")
+        return Organisation.objects.filter(pk__in=ids)
+
+    def organisations(self, user: User, action: str) -> QuerySet[Organisation]:
+        """Organisations in which the user may do an organisation action (none for an unknown action)."""
+        if action not in ORGANISATION_ACTIONS:
+            log.error("organisation action %r is unknown: no organisations", action)
+            return Organisation.objects.none()
+        return self.organisations_with_roles(user, ORGANISATION_ACTIONS[action])
+
+    def datasets(self, user: User, programme: Programme) -> QuerySet[DatasetRecord]:
+        """Datasets of the programme this user may use: own organisation's, or shared with it and still active."""
+        owned = self.organisations(user, Action.DATA_OWN)
+        partner = self.organisations(user, Action.DATA_USE_SHARED)
+        shared = DataSharingAgreement.active().filter(partner__in=partner).values("dataset")
+        return programme.datasets.filter(Q(owner__in=owned) | Q(pk__in=shared)).distinct()
+
+    def job_action(self, kind: str) -> str | None:
+        """The action needed to see a job of this kind (``CREATOR``: its creator only); None when unknown."""
+        return JOB_KINDS.get(kind)
+
+    def may_see_job(self, user: User, job: Any) -> bool:
+        """May `user` see this job of its programme? Jobs of an unknown kind are shown to nobody."""
+        if job is None or not user.is_authenticated or job.programme_id is None:
+            return False
+        needed = self.job_action(job.kind)
+        if needed is None:
+            log.error("job kind %r has no entry in permissions.JOB_KINDS: hidden", job.kind)
+            return False
+        if needed == CREATOR:
+            return job.created_by_id is not None and job.created_by_id == user.pk and bool(
+                self.roles(user, job.programme))
+        return self.allows(user, needed, job.programme)
+
+    # ------------------------------------------------------------------------------------- in a request
+    def programme_for(self, request: HttpRequest, programme_id: int, action: str) -> Programme:
+        """The programme, if the user may do `action` in it: 404 when they have no role there, 403 otherwise."""
+        programme = get_object_or_404(Programme, pk=programme_id)
+        if not self.roles(request.user, programme):
+            raise Http404("no such programme")
+        if not self.allows(request.user, action, programme):
+            raise PermissionDenied(action)
+        return programme
+
+
+POLICY = Policy()
+
+
+# ------------------------------------------------------------------ the names the views use (calls into POLICY)
 def roles_in(user: User, programme: Programme) -> set[Role]:
-    """The user's roles in a programme: through its organisations or directly.
-
-    Remembered on the user object, which lives for one request, so the tabs and checks of a page ask once.
-    """
-    if not user.is_authenticated:
-        return set()
-    cache: dict[int, frozenset[Role]] = user.__dict__.setdefault("_impactlab_roles", {})
-    if programme.pk not in cache:
-        organisations = [o.pk for o in programme.organisations()]
-        rows = _memberships(user).filter(Q(programme=programme) | Q(organisation__in=organisations))
-        cache[programme.pk] = frozenset(Role(r) for r in rows.values_list("role", flat=True))
-    return set(cache[programme.pk])
+    return POLICY.roles(user, programme)
 
 
-def organisations_where(user: User, roles: frozenset[Role]) -> QuerySet[Organisation]:
-    """Organisations in which the user holds one of `roles`."""
-    ids = _memberships(user).filter(organisation__isnull=False, role__in=roles).values("organisation")
-    return Organisation.objects.filter(pk__in=ids)
+def organisations_where(user: User, roles: frozenset[Role] | str) -> QuerySet[Organisation]:
+    """Organisations in which the user may do an organisation action (or, older form, holds one of `roles`)."""
+    if isinstance(roles, str):
+        return POLICY.organisations(user, roles)
+    return POLICY.organisations_with_roles(user, roles)
 
 
 def visible_programmes(user: User) -> QuerySet[Programme]:
-    """Programmes in which the user has any role."""
-    mine = _memberships(user)
-    orgs = mine.filter(organisation__isnull=False).values("organisation")
-    direct = mine.filter(programme__isnull=False).values("programme")
-    query = Q(pk__in=direct) | Q(lead__in=orgs) | Q(partners__in=orgs)
-    return Programme.objects.filter(query).distinct()
+    return POLICY.programmes(user)
 
 
 def usable_datasets(user: User, programme: Programme) -> QuerySet[DatasetRecord]:
-    """Datasets of the programme this user may use: own organisation's, or shared with it and still active."""
-    owned = organisations_where(user, OWNER_DATA_ROLES)
-    partner = organisations_where(user, SHARED_DATA_ROLES)
-    shared = DataSharingAgreement.active().filter(partner__in=partner).values("dataset")
-    return programme.datasets.filter(Q(owner__in=owned) | Q(pk__in=shared)).distinct()
+    return POLICY.datasets(user, programme)
 
 
 def can(user: User, action: str, obj: Any = None) -> bool:
     """May `user` do `action` (on `obj`)? The single source of truth for every view and template."""
-    if not user.is_authenticated:
-        return False
-    if action == "programme.create":
-        return organisations_where(user, CREATOR_ROLES).exists()
-    if action == "dataset.view" and isinstance(obj, DatasetRecord):
-        return usable_datasets(user, obj.programme).filter(pk=obj.pk).exists()
-    if action not in ACTIONS:
-        raise KeyError(f"unknown action {action!r}")
-    if not isinstance(obj, Programme):
-        raise TypeError(f"{action} needs a Programme, got {type(obj).__name__}")
-    return bool(roles_in(user, obj) & ACTIONS[action])
+    return POLICY.allows(user, action, obj)
+
+
+def may_see_job(user: User, job: Any) -> bool:
+    return POLICY.may_see_job(user, job)
 
 
 def programme_for(request: HttpRequest, programme_id: int, action: str) -> Programme:
-    """The programme, if the user may do `action` in it: 404 when they have no role there, 403 otherwise."""
-    programme = get_object_or_404(Programme, pk=programme_id)
-    if not roles_in(request.user, programme):
-        raise Http404("no such programme")
-    if not can(request.user, action, programme):
-        raise PermissionDenied(action)
-    return programme
+    return POLICY.programme_for(request, programme_id, action)
 
 
 View = Callable[..., HttpResponse]

@@ -26,10 +26,8 @@ from impactlab_web.dashboards.forms import AgreementForm, MappingForm, UploadFor
 from impactlab_web.dashboards.models import Upload
 from impactlab_web.jobs import runner
 from impactlab_web.jobs.runner import enqueue
-from impactlab_web.models import AuditEvent, DatasetRecord, DataSharingAgreement, Organisation, Role
-from impactlab_web.permissions import requires
-
-ADMIN = frozenset({Role.ADMINISTRATOR})
+from impactlab_web.models import AuditEvent, DatasetRecord, DataSharingAgreement, Organisation
+from impactlab_web.permissions import Action, requires
 
 
 def _audit(request: HttpRequest, action: str, kind: str, object_id: str, detail: str) -> None:
@@ -46,7 +44,7 @@ def _owners(request: HttpRequest) -> Any:
     """Organisations of this programme in which the user may own data (administrator, researcher, professional)."""
     programme = request.programme
     ids = [o.pk for o in programme.organisations()]
-    return permissions.organisations_where(request.user, permissions.OWNER_DATA_ROLES).filter(pk__in=ids)
+    return permissions.organisations_where(request.user, Action.DATA_OWN).filter(pk__in=ids)
 
 
 @requires("data.upload")
@@ -171,7 +169,7 @@ def upload_discard(request: HttpRequest, programme: int, upload: uuid.UUID) -> H
 # ------------------------------------------------------------------------------------------- agreements
 def _managed_dataset(request: HttpRequest, dataset: int) -> DatasetRecord:
     """A dataset of this programme owned by an organisation the user administers; 404 otherwise."""
-    admin_of = permissions.organisations_where(request.user, ADMIN)
+    admin_of = permissions.organisations_where(request.user, Action.DATA_SHARE)
     return get_object_or_404(DatasetRecord.objects.select_related("owner"), pk=dataset,
                              programme=request.programme, owner__in=admin_of)
 
@@ -202,7 +200,7 @@ def agreement_new(request: HttpRequest, programme: int, dataset: int) -> HttpRes
 def agreement_withdraw(request: HttpRequest, programme: int, agreement: int) -> HttpResponse:
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    admin_of = permissions.organisations_where(request.user, ADMIN)
+    admin_of = permissions.organisations_where(request.user, Action.DATA_SHARE)
     found = get_object_or_404(DataSharingAgreement.objects.select_related("dataset", "partner"), pk=agreement,
                               dataset__programme=request.programme, dataset__owner__in=admin_of)
     if found.withdrawn_at is None:

@@ -40,7 +40,7 @@ from impactlab.fieldwork.registrations import check_registrations, model_inputs,
 from impactlab.fieldwork.tokens import WaveLink, make_token, next_wave_token, read_token
 from impactlab.io.pseudonymise import pseudonym_series
 from impactlab_web.fieldwork.models import Draft, Questionnaire, Registration, Response, Wave
-from impactlab_web.models import DatasetRecord, Membership, Organisation, Programme, Role
+from impactlab_web.models import DatasetRecord, Organisation, Programme
 
 _DOMAIN = b"impactlab fieldwork wave links\x00"
 
@@ -245,9 +245,10 @@ def _owner(programme: Programme, user: Any) -> Organisation:
     """The organisation that owns an export: the exporter's own organisation in the programme, else the lead."""
     organisations = {o.pk: o for o in programme.organisations()}
     if user is not None:
-        mine = Membership.objects.filter(user=user, organisation__in=list(organisations),
-                                         role__in=[Role.ADMINISTRATOR, Role.RESEARCHER, Role.PROFESSIONAL])
-        for organisation_id in mine.values_list("organisation", flat=True):
+        from impactlab_web.permissions import Action, organisations_where
+
+        mine = organisations_where(user, Action.DATA_OWN).filter(pk__in=list(organisations)).order_by("pk")
+        for organisation_id in mine.values_list("pk", flat=True):
             return organisations[organisation_id]
     return programme.lead
 

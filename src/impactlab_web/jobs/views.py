@@ -10,20 +10,11 @@ from impactlab_web.jobs import runner
 from impactlab_web.jobs.models import Job
 from impactlab_web.permissions import requires
 
-# Jobs that touch personal data are shown only to those who may start them (others get 404, as if absent).
-CREATOR_ONLY = frozenset({"dataset.import", "dataset.preview", "qualitative.extract"})  # the uploader's alone
-ACTION_FOR_KIND = {
-    "fieldwork.responses_snapshot": "questionnaire.manage",
-    "fieldwork.registrations_snapshot": "registrations.export",
-    "report": "reports.drafts",
-}
-
 
 def may_see(user, job: Job) -> bool:
-    """May `user` see this job of its programme (its progress, message, error and result)?"""
-    if job.kind in CREATOR_ONLY:
-        return job.created_by_id is not None and job.created_by_id == user.pk
-    return permissions.can(user, ACTION_FOR_KIND.get(job.kind, "programme.view"), job.programme)
+    """May `user` see this job of its programme (its progress, message, error and result)? The policy decides
+    (``permissions.JOB_KINDS``): a kind without an entry there is shown to nobody."""
+    return permissions.may_see_job(user, job)
 
 
 @requires("programme.view")

@@ -17,7 +17,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from impactlab_web import permissions
-from impactlab_web.models import Programme, Role
+from impactlab_web.models import Programme
 from impactlab_web.review.models import Comment, ReportVersion, Share
 
 SALT = "impactlab.review.share"
@@ -82,7 +82,7 @@ def add_comment(report: ReportVersion, target: str, target_id: str, text: str, v
     personal link) say whether they recognise an outcome: the team does not verify its own results."""
     author = _user(user)
     reviewer = share is not None or (author is not None and
-                                     Role.REVIEWER in permissions.roles_in(author, report.cycle.programme))
+                                     permissions.can(author, permissions.Action.REVIEW_VERDICT, report.cycle.programme))
     if target != Comment.Target.OUTCOME or not reviewer:
         verdict = ""
     name = (author.get_full_name() or author.username) if author else (share.name if share else "")

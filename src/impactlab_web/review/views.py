@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from impactlab.errors import UserError
 from impactlab_web import permissions
 from impactlab_web.client import client_ip
-from impactlab_web.models import AuditEvent, Role
+from impactlab_web.models import AuditEvent
 from impactlab_web.permissions import public, requires
 from impactlab_web.review import cycles as service
 from impactlab_web.review import reporting, sharing
@@ -236,7 +236,7 @@ def _review_context(request: HttpRequest, report: ReportVersion, share: Share | 
         can_comment = permissions.can(request.user, "review.comment", programme)
         can_resolve = permissions.can(request.user, "review.resolve", programme)
         can_share = permissions.can(request.user, "review.share", programme)
-        can_verdict = Role.REVIEWER in permissions.roles_in(request.user, programme)
+        can_verdict = permissions.can(request.user, permissions.Action.REVIEW_VERDICT, programme)
     else:
         programme, can_comment, can_resolve, can_share, can_verdict = None, True, False, False, True
     shares = list(report.shares.all()) if can_share else []

@@ -7,8 +7,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from impactlab_web import audit, permissions
-from impactlab_web.models import AuditEvent, Role
-from impactlab_web.permissions import requires
+from impactlab_web.models import AuditEvent
+from impactlab_web.permissions import Action, requires
 
 
 @requires("datasets.list")
@@ -32,9 +32,7 @@ def dataset_detail(request: HttpRequest, programme: int, dataset: int) -> HttpRe
     record = get_object_or_404(permissions.usable_datasets(request.user, current).select_related("owner"), pk=dataset)
     snapshot = audit.snapshot_info(record)
     audit.record(request, AuditEvent.Action.VIEW, record, "dataset metadata")
-    administers = permissions.organisations_where(request.user, frozenset({Role.ADMINISTRATOR}))
-    may_share = (permissions.can(request.user, "agreements.manage", current)
-                 and administers.filter(pk=record.owner_id).exists())
+    may_share = permissions.can(request.user, Action.AGREEMENTS_MANAGE, record)
     return render(request, "impactlab_web/dataset.html", {
         "programme": current, "dataset": record, "snapshot": snapshot, "may_share": may_share,
         "agreements": record.agreements.select_related("partner").order_by("-created_at"),

@@ -26,7 +26,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @requires("programme.create")
 def create(request: HttpRequest) -> HttpResponse:
-    leads = permissions.organisations_where(request.user, permissions.CREATOR_ROLES)
+    leads = permissions.organisations_where(request.user, permissions.Action.PROGRAMME_CREATE)
     form = ProgrammeForm(request.POST or None, leads=leads)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
