@@ -93,6 +93,7 @@ class Action(StrEnum):
     DATA_USE_SHARED = "data.use_shared"  # use a dataset shared with the organisation under an agreement
     DATA_SHARE = "data.share"  # make and withdraw agreements for the organisation's datasets
     AUDIT_VIEW = "audit.view"  # read the organisation's audit trail
+    ORGANISATION_PEOPLE = "organisation.people"  # invite, roles, deactivate
 
 
 # programme action -> the roles (in the programme) that allow it
@@ -133,6 +134,7 @@ ORGANISATION_ACTIONS: dict[str, frozenset[Role]] = {
     Action.DATA_USE_SHARED: SHARED_DATA_ROLES,
     Action.DATA_SHARE: ADMIN_ROLES,
     Action.AUDIT_VIEW: ADMIN_ROLES,
+    Action.ORGANISATION_PEOPLE: ADMIN_ROLES,
 }
 # programme actions that change a learning cycle or what belongs to it: none is allowed on a finished cycle
 CYCLE_CHANGES = frozenset({Action.CYCLES_MANAGE, Action.REPORTS_GENERATE})
@@ -345,12 +347,6 @@ def requires(action: str) -> Callable[[View], View]:
     return decorate
 
 
-# organisation action -> the organisation roles that allow it (an organisation's own affairs, not a programme's)
-ORGANISATION_ACTIONS: dict[str, frozenset[Role]] = {
-    "organisation.people": frozenset({Role.ADMINISTRATOR}),  # invite, roles, deactivate
-}
-
-
 def organisation_for(request: HttpRequest, organisation_id: int, action: str) -> Organisation:
     """The organisation, if the user may do `action` in it: 404 without a role there, 403 without the action."""
     organisation = get_object_or_404(Organisation, pk=organisation_id)
@@ -358,7 +354,7 @@ def organisation_for(request: HttpRequest, organisation_id: int, action: str) ->
              .values_list("role", flat=True)}
     if not roles:
         raise Http404("no such organisation")
-    if not roles & ORGANISATION_ACTIONS.get(action, frozenset()):
+    if not POLICY.allows(request.user, action, organisation):
         raise PermissionDenied(action)
     return organisation
 

@@ -20,7 +20,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "impactlab_web/home.html", {
         "programmes": programmes,
         "may_create": permissions.can(request.user, "programme.create"),
-        "administered": permissions.organisations_where(request.user, frozenset({Role.ADMINISTRATOR})),
+        "administered": permissions.organisations_where(request.user, permissions.Action.ORGANISATION_PEOPLE),
     })
 
 
