@@ -234,3 +234,43 @@ def test_import_command_with_three_point_mapping(tmp_path: Path, monkeypatch: py
                                    "-w", str(tmp_path / "ws")], env={"COLUMNS": "300"})
     assert out.exit_code == 0, out.output
     assert "fit the answer format 'three_point' better than 'five_point'" in " ".join(out.output.split())
+
+
+# ----- shipped reliability: the reliable change index out of the box ---------------------------
+
+def test_reliable_change_with_the_shipped_wemwbs_reliability_matches_jacobson_truax() -> None:
+    """WEMWBS ships Cronbach's alpha 0.91 (Tennant et al. 2007, population sample); RC by hand:
+    S_diff = sqrt(2) * SD_pre * sqrt(1 - 0.91); reliably improved when (post - pre) / S_diff > 1.96."""
+    import math
+    import statistics
+
+    from impactlab.evidence.change import change_from_long
+
+    spec = score_spec("wemwbs")
+    assert spec.reliability == 0.91
+    pre_totals = [30, 35, 40, 42, 45, 47, 50, 52, 55, 60]
+    gains = [12, 0, 3, 10, -9, 1, 8, 2, 0, -1]
+    rows = []
+    for n, (total, gain) in enumerate(zip(pre_totals, gains, strict=True)):
+        for wave, value in (("T0", total), ("T1", total + gain)):
+            answers = [1] * 14  # 14 items, 1..5: spread value - 14 over the items
+            rest = value - 14
+            for k in range(14):
+                step = min(4, rest)
+                answers[k] += step
+                rest -= step
+            rows.append({"respondent": f"r{n}", "wave": wave, **{f"wemwbs{k + 1}": a for k, a in enumerate(answers)}})
+    items = [i.code for i in spec.instrument.items]
+    frame = pl.DataFrame([{**{k: v for k, v in r.items() if k in ("respondent", "wave")},
+                           **dict(zip(items, [r[f"wemwbs{k + 1}"] for k in range(14)], strict=True))} for r in rows])
+    scored = score(spec.instrument, frame)
+    assert scored.filter(pl.col("wave") == "T0")["wemwbs"].to_list() == pre_totals
+    result = change_from_long(scored, id="respondent", wave="wave", score="wemwbs", pre="T0", post="T1",
+                              reliability=spec.reliability, higher_is_better=True)
+    s_diff = math.sqrt(2) * statistics.stdev(pre_totals) * math.sqrt(1 - 0.91)
+    improved = sum(g / s_diff > 1.96 for g in gains) / len(gains)
+    worse = sum(g / s_diff < -1.96 for g in gains) / len(gains)
+    reliable = result.overall.reliable_change
+    assert reliable is not None and reliable.improved is not None
+    assert (reliable.improved, reliable.deteriorated) == pytest.approx((improved, worse))
+    assert improved > 0
