@@ -266,3 +266,32 @@ def test_a_parallel_burst_gets_exactly_the_allowed_guesses(live_server, transact
     AccessAttempt.objects.all().delete()
     statuses = _burst(live_server, [{"username": f"someone-{i}", "password": "x"} for i in range(50)])
     assert statuses.count(200) == 4 and statuses.count(429) == 46  # one address, many accounts
+
+
+# -------------------------------------------------------------------------- no-store and private files
+def test_pages_and_downloads_are_not_stored(client, world: World) -> None:
+    client.force_login(world.user(Role.RESEARCHER, "own"))
+    questionnaire = Questionnaire.objects.create(programme=world.programme, document=DOCUMENT)
+    wave = Wave.objects.create(questionnaire=questionnaire, name="T0")
+    pages = [client.get(f"{p(world)}/"), client.get("/accounts/login/"),
+             client.post(f"{p(world)}/questionnaires/{questionnaire.pk}/waves/{wave.pk}/links/",
+                         {"kind": "personal", "count": "1"})]
+    assert pages[2]["Content-Type"].startswith("text/csv")
+    for response in pages:
+        assert "no-store" in response["Cache-Control"].split(", ")
+
+
+def test_the_database_and_uploads_are_owner_only(world: World, var_dir: Path) -> None:
+    from django.conf import settings as django_settings
+    from django.db import connection
+
+    if connection.vendor == "sqlite":
+        database = Path(connection.settings_dict["NAME"])
+        assert database.stat().st_mode & 0o777 == 0o600
+    _upload_wide(world, 3)
+    uploads = Path(django_settings.VAR_DIR) / "uploads"
+    files = list(uploads.rglob("*"))
+    assert files
+    for path in files:
+        assert path.stat().st_mode & 0o777 == (0o700 if path.is_dir() else 0o600), path
+    assert uploads.stat().st_mode & 0o077 == 0

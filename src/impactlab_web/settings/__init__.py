@@ -14,6 +14,9 @@ from django.utils.translation import gettext_lazy as _
 
 from impactlab_web.settings import environment
 
+# Files this app writes (the SQLite database, snapshots, uploads, reports, keys) are its owner's only: 0600 / 0700.
+os.umask(0o077)
+
 BASE_DIR = Path(__file__).resolve().parents[3]
 VAR_DIR = Path(os.environ.get("IMPACTLAB_VAR", BASE_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
@@ -77,6 +80,7 @@ CSP_MIDDLEWARE = (
 )
 
 MIDDLEWARE = [
+    "impactlab_web.middleware.NoStoreMiddleware",
     "django.middleware.security.SecurityMiddleware",
     CSP_MIDDLEWARE,
     "django.contrib.sessions.middleware.SessionMiddleware",
