@@ -24,6 +24,7 @@ from impactlab.io.synth import MISSING_CODE, synth
 from impactlab.reports import charts as core_charts
 from impactlab.reports.texts import Texts
 from impactlab.valuation import sensitivity
+from impactlab_web import evidence
 from impactlab_web.dashboards import figures
 from impactlab_web.dashboards.models import Simulation, Upload
 from impactlab_web.jobs.runner import run_pending
@@ -407,7 +408,9 @@ def test_a_failed_simulation_runs_again_only_when_asked(world: World, var_dir: P
 
     version = world.programme.latest_version()
     job = Job.objects.create(kind="dashboard.simulate", params={}, programme=world.programme, status="failed")
-    Simulation.objects.create(version=version, draws=100, seed=1, job=job)
+    draws, seed = figures.monte_carlo()
+    key = figures.simulation_key(version, evidence.scope_for(None, world.programme), draws, seed)
+    Simulation.objects.create(version=version, key=key, draws=draws, seed=seed, job=job)
     client = login(world, Role.VIEWER, "own")
     index = reverse("dashboards:index", kwargs={"programme": world.programme.pk})
     html = client.get(index).content.decode()

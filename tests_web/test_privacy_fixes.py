@@ -84,7 +84,7 @@ def test_a_report_uses_at_least_the_installations_minimum_cell(world: World, set
     seen = []
     real = reporting.sources_for
     monkeypatch.setattr(reporting, "sources_for",
-                        lambda c, model: seen.append(model.valuation.min_cell) or real(c, model))
+                        lambda scope, model, policy: seen.append(policy.min_cell) or real(scope, model, policy))
     current = cycles.create_cycle(world.programme, "min cell 1", None)
     cycles.freeze(current, world.programme.latest_version())
     reporting.generate(reporting.request_report(current, "en", ["html"]))

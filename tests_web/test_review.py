@@ -148,7 +148,7 @@ def test_report_job_produces_files(world: World, fast_reports) -> None:
     assert f'hx-get="/programmes/{world.programme.pk}/jobs/{report.job.pk}/"' in page.content.decode()
     assert run_pending() >= 1  # the test world also holds a queued simulation
     report.refresh_from_db()
-    assert report.job.status == Job.Status.DONE and report.status == ReportVersion.Status.READY
+    assert report.job.status == Job.Status.DONE and report.status == ReportVersion.Status.READY, report.job.error
     assert report.job.result["link"].endswith(f"/reports/{report.pk}/")
     assert set(report.files) == {"pdf", "html", "xlsx"}
     assert str(report.folder).startswith(str(fast_reports))  # files under VAR_DIR, not in the database

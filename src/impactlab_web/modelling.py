@@ -14,8 +14,10 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from impactlab.errors import UserError
+from impactlab.evidence.rows import EvidenceScope
 from impactlab.model import CheckReport, ImpactModel, check_text
 from impactlab.valuation import value
+from impactlab_web.evidence import scope_for
 from impactlab_web.models import ImpactModelVersion, Programme
 
 SOURCE = "model.yaml"
@@ -30,10 +32,13 @@ def _number(x: Any) -> float | None:
     return float(x) if isinstance(x, int | float) and math.isfinite(x) else None
 
 
-def key_figures(model: ImpactModel) -> dict[str, Any]:
-    """The headline figures of a valuation, JSON-safe: ratios, present values and net per stakeholder."""
+def key_figures(model: ImpactModel, scope: EvidenceScope | None = None) -> dict[str, Any]:
+    """The headline figures of a valuation, JSON-safe: ratios, present values and net per stakeholder.
+
+    Evidence quantities are computed from ``scope`` (``impactlab_web.evidence.scope_for``: the programme's
+    workspace and the snapshots the user may use), as the dashboard does."""
     try:
-        result = value(model)
+        result = value(model, scope)
     except UserError as error:
         return {"error": error.messages}
     return {
@@ -91,7 +96,7 @@ def save_version(
         number=last + 1,
         text=text,
         document=report.model.model_dump(mode="json"),
-        figures=key_figures(report.model),
+        figures=key_figures(report.model, scope_for(author, programme)),
         message=message[:300],
         author=author,
     )

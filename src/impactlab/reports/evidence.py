@@ -109,7 +109,8 @@ def sources_from_snapshots(store: DatasetStore, snapshot_ids: Iterable[str], mod
     """Change statistics of every dataset among these snapshots (read together per dataset name, newest
     snapshot winning per respondent and wave), one source per instrument their mappings name."""
     allowed = frozenset(snapshot_ids)
-    names = sorted({store.get(i).dataset for i in allowed})
+    infos = [info for info in store.list() if info.snapshot_id in allowed]  # ids not in the store give no rows
+    names = sorted({i.dataset for i in infos if i.mapping.get("instrument")})  # surveys, not registrations
     policy = policy or programme_policy(model)
     sources = []
     for name in names:

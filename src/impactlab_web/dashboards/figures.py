@@ -1,13 +1,18 @@
 """The dashboard's figures: every number is a call into the core, cached where it is expensive.
 
-* valuation and sensitivity: per model version (immutable), in ``CachedFigures`` and in process memory;
-* the Monte Carlo simulation: per model version, run as a background job (``dashboard.simulate``);
-* change per instrument: per set of snapshot ids + instrument + breakdown + minimum cell (snapshots are
-  immutable, so the key never goes stale), computed through the core's disclosure control;
+* valuation and sensitivity: per model text *and* the evidence it reads (the snapshot ids its evidence
+  quantities resolve to for this user, the instrument definitions, the minimum cell) and the engine version,
+  in ``CachedFigures`` and in process memory: a new snapshot or a changed instrument gives a new key;
+* the Monte Carlo simulation: per the same key, with the draws and seed the reports use
+  (``monte_carlo()``), run as a background job (``dashboard.simulate``);
+* change per instrument: the core's ``dataset_rows`` (the snapshots the user may use, newest snapshot wins
+  per respondent and wave) and the core's report evidence (``source_from_rows``), per resolved snapshot ids +
+  instrument definition + breakdown + minimum cell;
 * the formal/informal support balance: per registrations snapshot, through the same disclosure control.
 
-Only the datasets the user may use (``permissions.usable_datasets``) are read; aggregates of respondent data
-never leave this module without passing ``DisclosurePolicy``.
+Only the snapshots the user may use (``impactlab_web.evidence.usable_snapshots``) are read; the minimum cell
+is the programme's (``impactlab_web.evidence.policy_for``); aggregates of respondent data never leave this
+module without passing ``DisclosurePolicy``.
 """
 
 from __future__ import annotations
@@ -26,28 +31,35 @@ from django.db import IntegrityError, transaction
 
 from impactlab import __version__ as core_version
 from impactlab.errors import UserError
-from impactlab.evidence.change import change_from_long
 from impactlab.evidence.datasets import SnapshotInfo
-from impactlab.evidence.disclosure import DisclosurePolicy
-from impactlab.evidence.instruments import score
-from impactlab.evidence.scored import RESPONDENT, WAVE, score_snapshot, score_spec
+from impactlab.evidence.disclosure import DisclosurePolicy, programme_policy
+from impactlab.evidence.quantities import evidence_references
+from impactlab.evidence.rows import WAVE, EvidenceScope, dataset_rows, evidence_fingerprint, instrument_hash
+from impactlab.evidence.scored import score_spec
 from impactlab.evidence.workspace import Workspace
 from impactlab.model import ImpactModel
+from impactlab.reports.evidence import source_from_rows
 from impactlab.reports.labels import parameter_labels
 from impactlab.reports.texts import Texts
 from impactlab.valuation import sensitivity, value
 from impactlab.valuation.compiled import compile_model
+from impactlab.valuation.evidence_hook import with_evidence
+from impactlab_web import evidence
 from impactlab_web.dashboards.models import CachedFigures, Simulation
-from impactlab_web.models import DatasetRecord, ImpactModelVersion
+from impactlab_web.models import DatasetRecord, ImpactModelVersion, Programme
 
-DRAWS = 20_000
-SEED = 2025
+SEED = 0  # the seed of every Monte Carlo run of the web app: the dashboard's and the reports' (ReportVersion.seed)
 REGISTRATIONS = "registrations"
 
 
-def policy() -> DisclosurePolicy:
-    """The disclosure rule of this installation (``IMPACTLAB_MIN_CELL``, default 10)."""
-    return DisclosurePolicy(int(getattr(settings, "IMPACTLAB_MIN_CELL", 10)))
+def monte_carlo() -> tuple[int, int]:
+    """(draws, seed) of the web app's simulations: the dashboard and the reports show the same interval."""
+    return int(getattr(settings, "IMPACTLAB_REPORT_DRAWS", 100_000)), SEED
+
+
+def policy(programme: Programme, version: ImpactModelVersion | None = None) -> DisclosurePolicy:
+    """The programme's disclosure rule (``impactlab_web.evidence.policy_for``)."""
+    return evidence.policy_for(programme, version)
 
 
 def workspace() -> Workspace:
@@ -126,7 +138,6 @@ def _finite(x: Any) -> float | None:
 
 
 def _text_hash(version: ImpactModelVersion) -> str:
-    """Figures of a model depend on its text only: the key survives renumbering and is never stale."""
     return hashlib.sha256(version.text.encode()).hexdigest()
 
 
@@ -134,11 +145,41 @@ def model_of(version: ImpactModelVersion) -> ImpactModel:
     return ImpactModel.model_validate(version.document)
 
 
-def valuation(version: ImpactModelVersion) -> dict[str, Any]:
-    """The valuation of a model version: headline, stakeholders and the waterfall per outcome (JSON-safe)."""
+def evidence_key(version: ImpactModelVersion, scope: EvidenceScope) -> dict[str, Any]:
+    """What the version's figures depend on besides its text: for evidence quantities, the snapshot ids they
+    resolve to in ``scope``, the instrument definitions and the minimum cell (metadata only, no data read)."""
+    model = model_of(version)
+    references = evidence_references(model)
+    if not references:
+        return {}
+    fingerprint = evidence_fingerprint([r for r, _ in references], scope.store(), scope.allowed,
+                                       [i for _, i in references])
+    return fingerprint | {"min_cell": programme_policy(model, scope.min_cell).min_cell}
+
+
+def figures_key(version: ImpactModelVersion, scope: EvidenceScope) -> list[Any]:
+    """The cache key of a version's figures: model text, evidence (snapshots, instruments), engine version."""
+    return [_text_hash(version), evidence_key(version, scope)]
+
+
+def _resolved(version: ImpactModelVersion, scope: EvidenceScope) -> tuple[ImpactModel, list[dict[str, Any]]]:
+    """The version's model with its evidence quantities computed from the scope's snapshots (as the CLI does)."""
+    return with_evidence(model_of(version), scope)
+
+
+def valuation(version: ImpactModelVersion, scope: EvidenceScope) -> dict[str, Any]:
+    """The valuation of a model version: headline, stakeholders and the waterfall per outcome (JSON-safe).
+
+    A valuation that fails (e.g. an evidence quantity whose dataset the user may not use) is
+    ``{"error": messages}``: the page shows the messages, never an error page.
+    """
 
     def compute() -> dict[str, Any]:
-        result = value(model_of(version))
+        try:
+            model, trail = _resolved(version, scope)
+            result = value(model)
+        except UserError as error:
+            return {"error": error.messages}
         return {
             "currency": result.currency, "price_year": result.price_year, "discount_rate": result.discount_rate,
             "sroi_ratio": _finite(result.sroi_ratio), "net_sroi_ratio": _finite(result.net_sroi_ratio),
@@ -150,16 +191,20 @@ def valuation(version: ImpactModelVersion) -> dict[str, Any]:
                               "net": s.net} for s in result.stakeholders],
             "outcomes": [{"id": o.id, "stakeholder": o.stakeholder, "description": o.description,
                           "waterfall": dict(o.waterfall)} for o in result.outcomes],
+            "evidence": json.loads(json.dumps(trail, default=float)),
         }
 
-    return cached("valuation", [_text_hash(version)], compute)
+    return cached("valuation", figures_key(version, scope), compute)
 
 
-def tornado(version: ImpactModelVersion, lang: str) -> dict[str, Any]:
+def tornado(version: ImpactModelVersion, lang: str, scope: EvidenceScope) -> dict[str, Any]:
     """The core's sensitivity (tornado bars, widest first) with parameter labels in the user's language."""
 
     def compute() -> dict[str, Any]:
-        model = model_of(version)
+        try:
+            model = _resolved(version, scope)[0]
+        except UserError as error:
+            return {"error": error.messages, "bars": [], "labels": {}, "base_ratio": None}
         compiled = compile_model(model)
         result = sensitivity(compiled)
         labels = parameter_labels(model, Texts(lang, model.programme.currency), [p.name for p in compiled.params])
@@ -170,27 +215,44 @@ def tornado(version: ImpactModelVersion, lang: str) -> dict[str, Any]:
                           "npv_at_high": _finite(b.npv_at_high), "swing": _finite(b.swing)}
                          for b in result.tornado]}
 
-    return cached("tornado", [_text_hash(version), lang], compute)
+    return cached("tornado", [*figures_key(version, scope), lang], compute)
 
 
 # -------------------------------------------------------------------------------------------- simulation
-def simulation_for(version: ImpactModelVersion) -> Simulation | None:
-    return Simulation.objects.filter(version=version).select_related("job").first()
+def simulation_key(version: ImpactModelVersion, scope: EvidenceScope, draws: int, seed: int) -> str:
+    return cache_key("simulation", *figures_key(version, scope), draws, seed)
 
 
-def ensure_simulation(version: ImpactModelVersion, user: Any = None, draws: int = DRAWS,
-                      retry: bool = False) -> Simulation:
-    """The version's simulation; queued as a background job the first time (one per version), and again after
-    a failure only when asked (``retry``)."""
+def _resolved_snapshots(version: ImpactModelVersion, scope: EvidenceScope) -> list[str]:
+    """The snapshot ids the version's evidence quantities resolve to in ``scope`` (what its job may read)."""
+    found = evidence_key(version, scope).get("snapshots", {})
+    return sorted({i for ids in found.values() for i in ids if len(i) == 64})
+
+
+def simulation_for(version: ImpactModelVersion, scope: EvidenceScope) -> Simulation | None:
+    draws, seed = monte_carlo()
+    key = simulation_key(version, scope, draws, seed)
+    return Simulation.objects.filter(key=key).select_related("job").first()
+
+
+def ensure_simulation(version: ImpactModelVersion, user: Any = None, retry: bool = False,
+                      scope: EvidenceScope | None = None) -> Simulation:
+    """The simulation of the version with the evidence the user may use; queued as a background job the first
+    time (one per key), and again after a failure only when asked (``retry``)."""
     from impactlab_web.jobs.models import Job
     from impactlab_web.jobs.runner import enqueue
 
-    existing = simulation_for(version)
+    scope = scope or evidence.scope_for(user, version.programme)
+    draws, seed = monte_carlo()
+    key = simulation_key(version, scope, draws, seed)
+    existing = Simulation.objects.filter(key=key).select_related("job").first()
     failed = existing is not None and existing.job is not None and existing.job.status == Job.Status.FAILED
     if existing is not None and (existing.done or existing.job is not None) and not (retry and failed):
         return existing
     with transaction.atomic():
-        sim = existing or Simulation.objects.get_or_create(version=version, defaults={"draws": draws, "seed": SEED})[0]
+        sim = existing or Simulation.objects.get_or_create(
+            key=key, defaults={"version": version, "draws": draws, "seed": seed,
+                               "snapshots": _resolved_snapshots(version, scope)})[0]
         sim.job = enqueue("dashboard.simulate", {"simulation": sim.pk}, user, version.programme)
         sim.save(update_fields=["job"])
     sim.refresh_from_db()  # in eager mode the job has run on commit
@@ -198,12 +260,14 @@ def ensure_simulation(version: ImpactModelVersion, user: Any = None, draws: int 
 
 
 def run_simulation(sim: Simulation, progress) -> dict[str, Any]:
-    """The core's Monte Carlo of the version (fixed seed), its summary and the histogram specs per language."""
+    """The core's Monte Carlo of the version (fixed seed) with its evidence from the simulation's snapshots,
+    its summary and the histogram specs per language."""
     from impactlab import parse_model, simulate
     from impactlab.reports import charts
 
+    scope = EvidenceScope(settings.WORKSPACE_DIR, frozenset(sim.snapshots), evidence.installation_min_cell())
     result = simulate(parse_model(sim.version.text), draws=sim.draws, seed=sim.seed, keep_draws=True,
-                      progress=lambda done, total: progress(done / total, f"{done:,} / {total:,}"))
+                      workspace=scope, progress=lambda done, total: progress(done / total, f"{done:,} / {total:,}"))
     data = result.to_dict()
     s = result.sroi_ratio
     histograms = {lang: charts.histogram_spec(result.ratio_draws, s.p5, s.p95, Texts(lang)) for lang in ("en", "nl")}
@@ -213,7 +277,7 @@ def run_simulation(sim: Simulation, progress) -> dict[str, Any]:
 # ---------------------------------------------------------------------------------------------- evidence
 @dataclass
 class EvidenceSet:
-    """Snapshots of one dataset name measured with one instrument (e.g. T0 and T1 imported separately)."""
+    """One dataset name measured with one instrument (its snapshots, e.g. T0 and T1 imported separately)."""
 
     name: str
     owner: str
@@ -228,9 +292,11 @@ class EvidenceSet:
 
 
 def evidence_sets(records: list[DatasetRecord]) -> tuple[list[EvidenceSet], list[tuple[DatasetRecord, SnapshotInfo]]]:
-    """Usable records grouped by (dataset name, instrument); and the registrations snapshots apart."""
+    """Usable records grouped by dataset name, one set per instrument their mappings name; and the
+    registrations snapshots apart."""
     sets: dict[tuple[str, str], EvidenceSet] = {}
     registrations = []
+    by_name: dict[str, list[tuple[DatasetRecord, SnapshotInfo]]] = {}
     for record in records:
         info = snapshot(record)
         if info is None:
@@ -238,53 +304,41 @@ def evidence_sets(records: list[DatasetRecord]) -> tuple[list[EvidenceSet], list
         if info.mapping.get("kind") == REGISTRATIONS:
             registrations.append((record, info))
             continue
-        instrument = info.mapping.get("instrument")
-        if not instrument:
-            continue
-        key = (record.name, instrument)
-        entry = sets.setdefault(key, EvidenceSet(record.name, str(record.owner), instrument, [], []))
-        entry.records.append(record)
-        entry.infos.append(info)
-        for group in info.mapping.get("group", []):
-            if group not in entry.groups:
-                entry.groups.append(group)
+        by_name.setdefault(record.name, []).append((record, info))
+    for name, pairs in by_name.items():
+        pairs.sort(key=lambda p: (p[1].created, p[1].snapshot_id))
+        instruments = list(dict.fromkeys(i.mapping["instrument"] for _, i in reversed(pairs)
+                                         if i.mapping.get("instrument")))
+        owners = ", ".join(dict.fromkeys(str(r.owner) for r, _ in pairs))
+        groups = list(dict.fromkeys(g for _, i in reversed(pairs) for g in i.mapping.get("group", []) or []))
+        for instrument in instruments:
+            sets[(name, instrument)] = EvidenceSet(name, owners, instrument, [r for r, _ in pairs],
+                                                   [i for _, i in pairs], groups)
     return list(sets.values()), registrations
 
 
-def _frame(entry: EvidenceSet) -> pl.DataFrame:
-    """The snapshots together; a respondent × wave seen twice (a re-import) counts from the newest snapshot."""
-    store = workspace().store()
-    parts = []
-    for order, info in enumerate(sorted(entry.infos, key=lambda i: (i.created, i.snapshot_id))):
-        part = score_snapshot(pl.read_parquet(store.path(info)), info, entry.instrument)  # each in its own format
-        parts.append(part.with_columns(pl.lit(order).alias("_order")))
-    frame = pl.concat(parts, how="diagonal_relaxed")
-    return frame.sort("_order").unique([RESPONDENT, WAVE], keep="last", maintain_order=True).drop("_order")
-
-
-def change(entry: EvidenceSet, by: str | None) -> dict[str, Any]:
-    """Change of the instrument's score between the first and the last wave, disclosure-controlled."""
-    rule = policy()
+def change(entry: EvidenceSet, model: ImpactModel, rule: DisclosurePolicy) -> dict[str, Any]:
+    """Change of the instrument's score between the first and the last wave: the core's report evidence of
+    the dataset's rows (``dataset_rows`` over the set's snapshots), disclosure-controlled."""
+    allowed = frozenset(entry.snapshot_ids)
 
     def compute() -> dict[str, Any]:
         spec = score_spec(entry.instrument)
-        frame = _frame(entry)
-        if spec.column not in frame.columns:
-            frame = score(spec.instrument, frame, invalid="missing")
-        waves = sorted(str(w) for w in frame[WAVE].drop_nulls().unique().to_list())
+        rows = dataset_rows(workspace().store(), entry.name, allowed)
+        waves = sorted(str(w) for w in rows.frame[WAVE].drop_nulls().unique().to_list())
         base = {"instrument": entry.instrument, "instrument_name": spec.instrument.name.model_dump(),
-                "higher_is_better": spec.higher_is_better, "waves": waves, "by": by}
+                "higher_is_better": spec.higher_is_better, "waves": waves, "by": (rows.groups() or [None])[0],
+                "snapshots": rows.snapshot_ids, "replaced": rows.replaced}
         if len(waves) < 2:
             return base | {"error": "one_wave"}
-        result = change_from_long(frame, id=RESPONDENT, wave=WAVE, score=spec.column, pre=waves[0], post=waves[-1],
-                                  by=by, reliability=spec.reliability, higher_is_better=spec.higher_is_better,
-                                  norms=spec.norms, policy=rule)
-        return base | {"change": result.to_dict()}
+        source = source_from_rows(rows, entry.instrument, model, rule)
+        return base | {"change": source.change.to_dict()}
 
     try:
-        return cached("change", [entry.snapshot_ids, entry.instrument, by, rule.min_cell], compute)
+        return cached("change", [entry.snapshot_ids, entry.instrument, instrument_hash(entry.instrument),
+                                 rule.min_cell], compute)
     except UserError as error:
-        return {"instrument": entry.instrument, "by": by, "error": "user", "messages": error.messages}
+        return {"instrument": entry.instrument, "by": None, "error": "user", "messages": error.messages}
 
 
 def reliably_improved(result: dict[str, Any]) -> float | None:
@@ -293,11 +347,11 @@ def reliably_improved(result: dict[str, Any]) -> float | None:
     return rc.get("improved") if isinstance(rc, dict) else None
 
 
-def support_balance(record: DatasetRecord, info: SnapshotInfo, period: str = "quarter") -> dict[str, Any]:
-    """The core's formal/informal balance per period and team, through the disclosure control."""
+def support_balance(record: DatasetRecord, info: SnapshotInfo, rule: DisclosurePolicy,
+                    period: str = "quarter") -> dict[str, Any]:
+    """The core's formal/informal balance per period and team, through the programme's disclosure rule."""
     from impactlab.fieldwork.registrations import balance
 
-    rule = policy()
 
     def compute() -> dict[str, Any]:
         frame = pl.read_parquet(workspace().store().path(info))

@@ -54,10 +54,14 @@ class Upload(models.Model):
 
 
 class Simulation(models.Model):
-    """The dashboard's Monte Carlo simulation of one model version (run once, as a background job)."""
+    """The dashboard's Monte Carlo simulation of one model version with the evidence it reads (run once per key,
+    as a background job). ``key`` covers the model text, the snapshot ids and instrument definitions of its
+    evidence quantities, the engine version, draws and seed; ``snapshots`` are the ids the job may read."""
 
-    version = models.OneToOneField("impactlab_web.ImpactModelVersion", on_delete=models.CASCADE,
-                                   related_name="dashboard_simulation")
+    version = models.ForeignKey("impactlab_web.ImpactModelVersion", on_delete=models.CASCADE,
+                                related_name="dashboard_simulations")
+    key = models.CharField(max_length=64, unique=True)
+    snapshots = models.JSONField(default=list, blank=True)
     draws = models.PositiveIntegerField()
     seed = models.BigIntegerField()
     job = models.ForeignKey("jobs.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")

@@ -19,7 +19,7 @@ from django.views.decorators.cache import never_cache
 from impactlab.errors import UserError
 from impactlab.evidence.instruments import list_instruments
 from impactlab.reports.texts import Texts
-from impactlab_web import permissions
+from impactlab_web import evidence, permissions
 from impactlab_web.client import client_ip
 from impactlab_web.dashboards import charts, figures, uploads
 from impactlab_web.dashboards.forms import AgreementForm, MappingForm, UploadForm
@@ -214,21 +214,23 @@ def agreement_withdraw(request: HttpRequest, programme: int, agreement: int) -> 
 
 
 # ------------------------------------------------------------------------------------------- dashboard
-def _evidence(request: HttpRequest) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Change per instrument and support balances from the datasets this user may use, disclosure-controlled."""
+def _evidence(request: HttpRequest, version: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Change per instrument and support balances from the datasets this user may use, through the programme's
+    disclosure rule."""
     records = list(permissions.usable_datasets(request.user, request.programme).select_related("owner"))
     sets, registrations = figures.evidence_sets(records)
+    rule = figures.policy(request.programme, version)
+    model = figures.model_of(version)
     lang = _lang()
     changes = []
     for entry in sorted(sets, key=lambda e: (e.name, e.instrument)):
-        by = entry.groups[0] if entry.groups else None
-        result = figures.change(entry, by)
+        result = figures.change(entry, model, rule)
         name = result.get("instrument_name", {}).get(lang) or entry.instrument
         stats = result.get("change") or {}
         changes.append({"entry": entry, "result": result, "stats": stats, "title": f"{entry.name} · {name}",
                         "reliably_improved": figures.reliably_improved(stats),
                         "chart": _chart_url(request, f"change-{len(changes)}")})
-    balances = [{"record": record, "result": figures.support_balance(record, info),
+    balances = [{"record": record, "result": figures.support_balance(record, info, rule),
                  "chart": _chart_url(request, f"balance-{k}")}
                 for k, (record, info) in enumerate(sorted(registrations, key=lambda p: (p[0].name, p[0].created_at)))]
     return changes, balances
@@ -242,31 +244,40 @@ def _chart_url(request: HttpRequest, name: str) -> str:
 def index(request: HttpRequest, programme: int) -> HttpResponse:
     """Headline with the Monte Carlo interval, who pays, waterfall, tornado, change per instrument, balance.
 
-    The body is rendered once per (model text, simulation, snapshots used, language, minimum cell) and kept in
-    process memory: every part of that key is immutable, so the cached body is never stale.
+    Figures are those of the version this user sees (``evidence.version_for``) with the evidence this user may
+    use (``evidence.scope_for``). The body is rendered once per (model text and evidence key, simulation,
+    snapshots used, language, minimum cell) and kept in process memory: every part of that key is immutable,
+    so the cached body is never stale. A valuation that fails is a message on the page.
     """
     current = request.programme
-    version = current.latest_version()
+    version = evidence.version_for(request.user, current)
     context: dict[str, Any] = {"programme": current, "version": version}
     if version is not None:
         lang = _lang()
-        valuation = figures.valuation(version)
-        sim = figures.ensure_simulation(version, request.user)
-        changes, balances = _evidence(request)
+        scope = evidence.scope_for(request.user, current)
+        valuation = figures.valuation(version, scope)
+        rule = figures.policy(current, version)
+        changes, balances = _evidence(request, version)
+        if valuation.get("error"):
+            context |= {"valuation_error": valuation["error"], "changes": changes, "balances": balances,
+                        "min_cell": rule.min_cell}
+            context["body"] = mark_safe(render_to_string("dashboards/_body.html", context, request=request))
+            return render(request, "dashboards/index.html", context)
+        sim = figures.ensure_simulation(version, request.user, scope=scope)
         key = None
         if sim.done:
             used = [[*c["entry"].snapshot_ids, c["entry"].instrument] for c in changes]
             used += [[b["record"].snapshot_id] for b in balances]
-            key = figures.cache_key("dashboard-body", current.pk, version.pk, version.text, sim.pk, used, lang,
-                                    figures.policy().min_cell, translation.get_language())
+            key = figures.cache_key("dashboard-body", current.pk, version.pk, figures.figures_key(version, scope),
+                                    sim.pk, used, lang, rule.min_cell, translation.get_language())
             body = figures.MEMO.get(key)
             if body is not None:
                 return render(request, "dashboards/index.html", context | {"body": body})
         context |= {
-            "valuation": valuation, "tornado": figures.tornado(version, lang)["bars"][:12],
+            "valuation": valuation, "tornado": figures.tornado(version, lang, scope)["bars"][:12],
             "waterfall": [(Texts(lang)(step), amount) for step, amount in charts.waterfall_totals(valuation)],
             "simulation": sim, "summary": sim.result.get("summary") if sim.done else None,
-            "changes": changes, "balances": balances, "min_cell": figures.policy().min_cell,
+            "changes": changes, "balances": balances, "min_cell": rule.min_cell,
         }
         body = mark_safe(render_to_string("dashboards/_body.html", context, request=request))
         if key is not None:
@@ -280,7 +291,7 @@ def simulate(request: HttpRequest, programme: int) -> HttpResponse:
     """Start the simulation again (after a failure)."""
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    version = request.programme.latest_version()
+    version = evidence.version_for(request.user, request.programme)
     if version is not None:
         figures.ensure_simulation(version, request.user, retry=True)
     return redirect("dashboards:index", programme=programme)
@@ -295,24 +306,28 @@ def _labels() -> dict[str, str]:
 @requires("results.view")
 def chart(request: HttpRequest, programme: int, chart: str) -> HttpResponse:
     """One chart's Vega-Lite spec (and the number format of the user's language) as JSON."""
-    version = request.programme.latest_version()
+    version = evidence.version_for(request.user, request.programme)
     if version is None:
         raise Http404("no model")
     lang = _lang()
-    texts = Texts(lang, figures.valuation(version)["currency"])
+    scope = evidence.scope_for(request.user, request.programme)
+    valuation = figures.valuation(version, scope)
+    if valuation.get("error"):
+        raise Http404("no figures")
+    texts = Texts(lang, valuation["currency"])
     kind, _sep, number = chart.partition("-")
     spec = None
     if chart == "who-pays":
-        spec = charts.who_pays(figures.valuation(version), texts)
+        spec = charts.who_pays(valuation, texts)
     elif chart == "waterfall":
-        spec = charts.waterfall(figures.valuation(version), texts)
+        spec = charts.waterfall(valuation, texts)
     elif chart == "tornado":
-        spec = charts.tornado(figures.tornado(version, lang), texts)
+        spec = charts.tornado(figures.tornado(version, lang, scope), texts)
     elif chart == "histogram":
-        sim = figures.simulation_for(version)
+        sim = figures.simulation_for(version, scope)
         spec = charts.histogram(sim.result, lang) if sim and sim.done else None
     elif kind in ("change", "balance") and number.isdigit():
-        changes, balances = _evidence(request)
+        changes, balances = _evidence(request, version)
         items = changes if kind == "change" else balances
         k = int(number)
         if k < len(items):

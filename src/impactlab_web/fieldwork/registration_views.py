@@ -90,11 +90,9 @@ def delete(request: HttpRequest, programme: int, registration: int) -> HttpRespo
 
 
 def _policy(request: HttpRequest) -> DisclosurePolicy:
-    latest = request.programme.latest_version()
-    from impactlab_web.dashboards.figures import policy as installation
+    from impactlab_web.evidence import policy_for
 
-    min_cell = (latest.document.get("valuation", {}).get("min_cell") if latest else None) or 10
-    return DisclosurePolicy(max(int(min_cell), installation().min_cell))  # a model may raise it, never lower
+    return policy_for(request.programme)  # the installation's minimum; a model may raise it, never lower it
 
 
 @requires("registrations.balance")

@@ -36,12 +36,11 @@ def stakeholders(programme: Programme) -> dict[str, str]:
 
 
 def policy(programme: Programme) -> DisclosurePolicy:
-    """The model's disclosure rule (valuation.min_cell; the core's default before there is a model), never
-    below the installation's (``IMPACTLAB_MIN_CELL``): editing the model must not lift the suppression."""
-    from impactlab_web.dashboards.figures import policy as installation
+    """The programme's disclosure rule (``impactlab_web.evidence.policy_for``: the installation's minimum,
+    raised by the model's ``valuation.min_cell``, never lowered)."""
+    from impactlab_web.evidence import policy_for
 
-    min_cell = model_document(programme).get("valuation", {}).get("min_cell") or DisclosurePolicy().min_cell
-    return DisclosurePolicy(max(int(min_cell), installation().min_cell))
+    return policy_for(programme)
 
 
 # ------------------------------------------------------------------------------------------ the project

@@ -55,7 +55,7 @@ def seed(context: DemoContext) -> None:
     if report is None:
         report = first.reports.first() or ReportVersion.objects.create(
             cycle=first, number=1, lang="nl", formats=["pdf", "html"], model_version=first.model_version,
-            draws=reporting.default_draws(), seed=7, created_by=users["researcher"])
+            draws=reporting.default_draws(), seed=reporting.default_seed(), created_by=users["researcher"])
         reporting.generate(report)
         say(f"review: report of cycle 1 ({', '.join(report.files)})")
     sharing.share_with_role(report, users["researcher"])

@@ -9,21 +9,18 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections import defaultdict
 from typing import Any
 
-import polars as pl
-from django.conf import settings
 from django.db import transaction
 
 from impactlab import parse_model
 from impactlab.errors import UserError
 from impactlab.evidence.disclosure import DisclosurePolicy
-from impactlab.evidence.scored import score_snapshot
-from impactlab.evidence.workspace import Workspace
+from impactlab.evidence.rows import EvidenceScope
 from impactlab.model.schema import ImpactModel
 from impactlab.reports import DataSource, ReportDocument, build_report, render_html, render_pdf, render_xlsx
-from impactlab.reports.evidence import source_from_frame
+from impactlab.reports.evidence import sources_from_snapshots
+from impactlab_web import evidence
 from impactlab_web.jobs import runner
 from impactlab_web.jobs.registry import Progress
 from impactlab_web.qualitative.project import quotes_for
@@ -35,7 +32,10 @@ CONTENT_TYPES = {"html": "text/html; charset=utf-8", "pdf": "application/pdf",
 
 
 def default_draws() -> int:
-    return int(getattr(settings, "IMPACTLAB_REPORT_DRAWS", 100_000))
+    """The draws of a report: the dashboard's too (``figures.monte_carlo``), so both show the same interval."""
+    from impactlab_web.dashboards.figures import monte_carlo
+
+    return monte_carlo()[0]
 
 
 @transaction.atomic
@@ -48,7 +48,7 @@ def request_report(cycle: Cycle, lang: str, formats: list[str], user: Any = None
     last = cycle.reports.order_by("-number").values_list("number", flat=True).first() or 0
     wanted = [f for f in ReportVersion.FORMATS if f in formats] or ["pdf"]
     report = ReportVersion.objects.create(cycle=cycle, number=last + 1, lang=lang, formats=wanted,
-                                          model_version=version, draws=default_draws(),
+                                          model_version=version, draws=default_draws(), seed=default_seed(),
                                           created_by=user if user is not None and user.is_authenticated else None)
     job = runner.enqueue("report", {"report": report.pk}, user, cycle.programme)
     ReportVersion.objects.filter(pk=report.pk).update(job=job)
@@ -56,31 +56,30 @@ def request_report(cycle: Cycle, lang: str, formats: list[str], user: Any = None
     return report
 
 
-def sources_for(cycle: Cycle, model: ImpactModel) -> tuple[list[DataSource], list[str]]:
-    """Change statistics of the cycle's survey snapshots (those whose mapping names an instrument); the waves
-    of one dataset may be separate snapshots and are read together. Returns the sources and snapshot ids."""
-    records = list(cycle.datasets.all())
-    if not records:
+def default_seed() -> int:
+    """The seed of a report: the dashboard's too (``figures.monte_carlo``)."""
+    from impactlab_web.dashboards.figures import monte_carlo
+
+    return monte_carlo()[1]
+
+
+def scope_of(report: ReportVersion) -> EvidenceScope:
+    """The snapshots a report reads: those its requester may use (the data-sharing rules), narrowed to the
+    cycle's snapshots when the cycle names any. A report made by the system (the demo) reads the programme's."""
+    cycle = report.cycle
+    only = frozenset(cycle.datasets.values_list("snapshot_id", flat=True)) or None
+    return evidence.scope_for(report.created_by, cycle.programme, only)
+
+
+def sources_for(scope: EvidenceScope, model: ImpactModel,
+                policy: DisclosurePolicy) -> tuple[list[DataSource], list[str]]:
+    """Change statistics of the survey datasets among the scope's snapshots: the core's ``dataset_rows`` (all
+    of a dataset's usable snapshots read together, newest snapshot winning per respondent and wave), as the
+    dashboard and the command line do. Returns the sources and the snapshot ids they read."""
+    if not scope.allowed:
         return [], []
-    store = Workspace(settings.WORKSPACE_DIR).store()
-    by_name: dict[str, list] = defaultdict(list)
-    for record in records:
-        by_name[record.name].append(record)
-    sources, used = [], []
-    policy = DisclosurePolicy(model.valuation.min_cell)
-    for name, group in sorted(by_name.items()):
-        infos = [store.get(r.snapshot_id) for r in group]
-        instrument = next((i.mapping.get("instrument") for i in infos if i.mapping.get("instrument")), None)
-        if not instrument:
-            continue
-        frame = pl.concat([score_snapshot(store.read(i.snapshot_id), i, instrument) for i in infos],
-                          how="diagonal_relaxed")  # each snapshot scored in its own answer format
-        groups = [g for g in infos[0].mapping.get("group", []) if g != "group"]
-        ids = [i.snapshot_id for i in infos]
-        sources.append(source_from_frame(
-            frame, dataset=name, snapshot_id="+".join(ids), source_name=", ".join(i.source.name for i in infos),
-            instrument_id=instrument, model=model, policy=policy, by=groups[0] if groups else None))
-        used += ids
+    sources = sources_from_snapshots(scope.store(), scope.allowed, model, policy)
+    used = list(dict.fromkeys(i for s in sources for i in s.snapshot_id.split("+")))
     return sources, used
 
 
@@ -110,15 +109,12 @@ def generate(report: ReportVersion, progress: Progress | None = None) -> ReportV
     say = progress or (lambda fraction, message="": None)
     cycle = report.cycle
     model = parse_model(report.model_version.text)
-    from impactlab_web.dashboards.figures import policy as installation
-
-    # the model may raise the disclosure rule, never lower it below the installation's
-    model.valuation.min_cell = max(model.valuation.min_cell, installation().min_cell)
+    policy = evidence.policy_for(cycle.programme, report.model_version)
     say(0.02, "evidence")
-    sources, used = sources_for(cycle, model)
-    workspace = settings.WORKSPACE_DIR if settings.WORKSPACE_DIR.exists() else None
+    scope = scope_of(report)
+    sources, used = sources_for(scope, model, policy)
     doc = build_report(model, lang=report.lang, sources=sources, cycle=cycle.label, draws=report.draws,
-                       seed=report.seed, workspace=workspace, quotes=quotes_for(cycle.programme),
+                       seed=report.seed, workspace=scope, policy=policy, quotes=quotes_for(cycle.programme),
                        progress=lambda done, total: say(0.05 + 0.55 * done / total, f"{done:,} / {total:,} draws"))
     folder = report.folder
     if folder.exists():
@@ -136,7 +132,8 @@ def generate(report: ReportVersion, progress: Progress | None = None) -> ReportV
             render_xlsx(doc, path)
         files[fmt] = path.name
     (folder / "content.json").write_text(json.dumps(_content(doc), ensure_ascii=False), encoding="utf-8")
-    report.files, report.summary, report.snapshots = files, summary_of(doc), used
+    trail = [i for t in doc.result.evidence for i in str(t.get("snapshot", "")).split("+") if i]
+    report.files, report.summary, report.snapshots = files, summary_of(doc), list(dict.fromkeys(used + trail))
     report.status, report.error = ReportVersion.Status.READY, ""
     report.save(update_fields=["files", "summary", "snapshots", "status", "error"])
     return report

@@ -12,15 +12,17 @@ from django.views.decorators.http import require_POST
 from impactlab.model.examples import example_text
 from impactlab.model.library import proxy_library, search_proxies
 from impactlab_web import model_forms, modelling
+from impactlab_web.evidence import scope_for
 from impactlab_web.forms import CompareForm, ModelTextForm, ModelUploadForm
 from impactlab_web.models import Programme
 from impactlab_web.permissions import requires
 
 
-def _feedback(text: str) -> dict:
-    """The core's report on `text` and, if the model is valid, its key figures."""
+def _feedback(text: str, request: HttpRequest) -> dict:
+    """The core's report on `text` and, if the model is valid, its key figures (evidence: what the user may use)."""
     report = modelling.check(text)
-    figures = modelling.key_figures(report.model) if report.model is not None else None
+    scope = scope_for(request.user, request.programme)
+    figures = modelling.key_figures(report.model, scope) if report.model is not None else None
     return {"report": report, "figures": figures}
 
 
@@ -28,7 +30,8 @@ def _editor(request: HttpRequest, programme: Programme, form: ModelTextForm, sta
             conflict: dict | None = None) -> HttpResponse:
     text = form.data.get("text") if form.is_bound else form.initial.get("text", "")
     context = {"programme": programme, "form": form, "upload": ModelUploadForm(), "conflict": conflict,
-               "version": programme.latest_version(), "sections": model_forms.SECTIONS, **_feedback(text or "")}
+               "version": programme.latest_version(), "sections": model_forms.SECTIONS,
+               **_feedback(text or "", request)}
     return render(request, "impactlab_web/editor.html", context, status=status)
 
 
@@ -93,7 +96,7 @@ def _stale(request: HttpRequest, programme: Programme, form: ModelTextForm, stal
 @require_POST
 def check(request: HttpRequest, programme: int) -> HttpResponse:
     """HTMX: the inline validation messages and the live valuation summary for the posted text."""
-    return render(request, "impactlab_web/_feedback.html", _feedback(request.POST.get("text", "")))
+    return render(request, "impactlab_web/_feedback.html", _feedback(request.POST.get("text", ""), request))
 
 
 @requires("model.edit")
@@ -167,10 +170,10 @@ def compare(request: HttpRequest, programme: int) -> HttpResponse:
 # --- the structured editor: forms on the same document as the YAML ------------------------------------------
 
 
-def _side(programme: Programme) -> dict:
+def _side(programme: Programme, request: HttpRequest) -> dict:
     """The live summary of the latest version, for the structured pages' side column."""
     latest = programme.latest_version()
-    return {"version": latest, **_feedback(latest.text if latest else "")}
+    return {"version": latest, **_feedback(latest.text if latest else "", request)}
 
 
 def _references(document: dict) -> dict[str, list[str]]:
@@ -186,7 +189,7 @@ def _references(document: dict) -> dict[str, list[str]]:
 def _part_page(request: HttpRequest, programme: Programme, template: str, context: dict, status: int = 200):
     _model, document, _text = model_forms.latest_document(programme)
     context = {"programme": programme, "sections": model_forms.SECTIONS, "document": document,
-               **_references(document), **_side(programme),
+               **_references(document), **_side(programme, request),
                **context}
     return render(request, template, context, status=status)
 
