@@ -425,3 +425,47 @@ def test_report_carries_the_coded_quotes_of_its_outcomes(world, settings, tmp_pa
     html = (report.folder / "report.html").read_text(encoding="utf-8")
     passage = TEXT[coded.coding.start:coded.coding.end]
     assert passage in html and "T-001" in html
+
+
+def test_a_finished_cycle_is_read_only_by_every_path(world) -> None:
+    """Issue 10: a finished cycle's title and conclusions could still be edited (cycle_edit had no check), and
+    nothing stopped a save through the models. Now the policy denies every change, and the models refuse."""
+    import pytest as _pytest
+    from django.test import Client as _Client
+
+    from impactlab_web.models import Role as _Role
+    from impactlab_web.permissions import Action, can
+    from impactlab_web.review import cycles as _cycles
+    from impactlab_web.review.models import CycleLocked, Phase, ReportVersion
+
+    cycle = _cycles.create_cycle(world.programme, "2025")
+    for phase in cycle.phases.all():
+        _cycles.update_phase(phase, Phase.Status.DONE)
+    _cycles.freeze(cycle)
+    _cycles.finish(cycle)
+    admin = world.user(_Role.ADMINISTRATOR, "own")
+    assert can(admin, Action.CYCLES_MANAGE, world.programme)
+    assert not can(admin, Action.CYCLES_MANAGE, cycle)
+    assert not can(admin, Action.REPORTS_GENERATE, cycle)
+    client = _Client()
+    client.force_login(admin)
+    from django.db import transaction as _transaction
+    from django.urls import reverse as _reverse
+
+    url = _reverse("review:cycle_edit", kwargs={"programme": world.programme.pk, "cycle": cycle.number})
+    sent = {"title": "changed", "question": "", "conclusions": "x", "change_note": ""}
+    assert client.post(url, sent).status_code == 302
+    cycle.refresh_from_db()
+    assert cycle.title == "2025"
+    cycle.title = "changed"
+    with _pytest.raises(CycleLocked), _transaction.atomic():
+        cycle.save()
+    with _pytest.raises(CycleLocked), _transaction.atomic():
+        cycle.phases.first().save()
+    with _pytest.raises(CycleLocked), _transaction.atomic():
+        cycle.datasets.add(world.dataset)
+    with _pytest.raises(CycleLocked), _transaction.atomic():
+        cycle.delete()
+    with _pytest.raises(CycleLocked), _transaction.atomic():
+        ReportVersion.objects.create(cycle=cycle, number=99, lang="nl", model_version=cycle.model_version)
+    assert cycle.datasets.count() == 0

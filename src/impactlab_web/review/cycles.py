@@ -18,11 +18,9 @@ from impactlab.errors import UserError
 from impactlab.valuation import value
 from impactlab_web import modelling
 from impactlab_web.models import ImpactModelVersion, Programme
-from impactlab_web.review.models import Cycle, Phase
+from impactlab_web.review.models import Cycle, CycleLocked, Phase
 
-
-class CycleLocked(Exception):
-    """A finished cycle (or an already frozen model version) cannot change."""
+__all__ = ["CycleLocked", "create_cycle", "finish", "freeze", "update_phase"]
 
 
 @transaction.atomic
@@ -79,6 +77,8 @@ def finish(cycle: Cycle) -> Cycle:
         raise CycleLocked("freeze a model version first")
     if cycle.phases.exclude(status=Phase.Status.DONE).exists():
         raise CycleLocked("every phase must be done")
+    if cycle.status == Cycle.Status.FINISHED:
+        return cycle
     cycle.status = Cycle.Status.FINISHED
     cycle.save(update_fields=["status"])
     return cycle

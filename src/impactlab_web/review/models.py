@@ -7,10 +7,21 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import models
+from django.db.models.signals import m2m_changed
+from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from impactlab_web.models import DatasetRecord, ImpactModelVersion, Programme
+
+
+class CycleLocked(Exception):
+    """A finished cycle (or an already frozen model version) cannot change."""
+
+
+def _finished(cycle_id: int | None) -> bool:
+    """Is the cycle finished *in the database* (not as an unsaved object in memory says)?"""
+    return cycle_id is not None and Cycle.objects.filter(pk=cycle_id, status=Cycle.Status.FINISHED).exists()
 
 
 class Cycle(models.Model):
@@ -54,6 +65,21 @@ class Cycle(models.Model):
     def previous(self) -> Cycle | None:
         return self.programme.cycles.filter(number__lt=self.number).order_by("-number").first()
 
+    @property
+    def finished(self) -> bool:
+        return self.status == self.Status.FINISHED
+
+    def save(self, *args, **kwargs) -> None:
+        """A finished cycle is read-only: no path (form, service, admin, shell) saves a change to it."""
+        if not self._state.adding and _finished(self.pk):
+            raise CycleLocked("a finished cycle cannot change")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if _finished(self.pk):
+            raise CycleLocked("a finished cycle cannot be deleted")
+        return super().delete(*args, **kwargs)
+
 
 class Phase(models.Model):
     """A phase of a cycle: question and role articulation (problem analysis, fieldwork, analysis) and
@@ -94,6 +120,23 @@ class Phase(models.Model):
     def group(self) -> str:
         return "articulation" if self.kind in self.ARTICULATION else "co_creation"
 
+    def save(self, *args, **kwargs) -> None:
+        if _finished(self.cycle_id):
+            raise CycleLocked("a finished cycle cannot change")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if _finished(self.cycle_id):
+            raise CycleLocked("a finished cycle cannot change")
+        return super().delete(*args, **kwargs)
+
+
+@receiver(m2m_changed, sender=Cycle.datasets.through)
+def _datasets_of_a_finished_cycle(sender, instance, action: str, **kwargs) -> None:
+    """The snapshots a finished cycle used stay as they were (``cycle.datasets.set/add/remove/clear``)."""
+    if action.startswith("pre_") and isinstance(instance, Cycle) and _finished(instance.pk):
+        raise CycleLocked("a finished cycle cannot change")
+
 
 class ReportVersion(models.Model):
     """One generated report of a cycle: a language, the model version it was made from, and its files."""
@@ -127,6 +170,12 @@ class ReportVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.cycle} report {self.number} ({self.lang})"
+
+    def save(self, *args, **kwargs) -> None:
+        """No new report version in a finished cycle (one already being made still gets its files)."""
+        if self._state.adding and _finished(self.cycle_id):
+            raise CycleLocked("a finished cycle cannot change")
+        super().save(*args, **kwargs)
 
     @property
     def programme(self) -> Programme:

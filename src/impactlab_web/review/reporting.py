@@ -12,6 +12,7 @@ import shutil
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from impactlab import parse_model
 from impactlab.errors import UserError
@@ -41,6 +42,9 @@ def default_draws() -> int:
 @transaction.atomic
 def request_report(cycle: Cycle, lang: str, formats: list[str], user: Any = None) -> ReportVersion:
     """A pending report version of the cycle's frozen model (or the latest one), generated in the background."""
+    if cycle.status == Cycle.Status.FINISHED:
+        raise UserError(_("Cycle %(number)s is finished and read-only: start a new cycle for a new report.")
+                        % {"number": cycle.number})
     version = cycle.model_version or cycle.programme.latest_version()
     if version is None:
         raise UserError("the programme has no impact model yet")

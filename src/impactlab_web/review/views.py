@@ -16,7 +16,7 @@ from impactlab.errors import UserError
 from impactlab_web import permissions
 from impactlab_web.client import client_ip
 from impactlab_web.models import AuditEvent
-from impactlab_web.permissions import public, requires
+from impactlab_web.permissions import Action, public, requires
 from impactlab_web.review import cycles as service
 from impactlab_web.review import reporting, sharing
 from impactlab_web.review.forms import (
@@ -94,6 +94,9 @@ def _render_cycle(request: HttpRequest, cycle: Cycle, status: int = 200, **forms
 def cycle_edit(request: HttpRequest, programme: int, cycle: int) -> HttpResponse:
     """Title, question, conclusions and the note on what changed since the previous cycle."""
     current = _cycle(request, cycle)
+    if not permissions.can(request.user, Action.CYCLES_MANAGE, current):  # finished: read-only
+        messages.error(request, _("A finished cycle cannot change."))
+        return _to_cycle(current)
     form = CycleForm(request.POST or None, instance=current)
     if request.method == "POST":
         if form.is_valid():
@@ -153,7 +156,7 @@ def cycle_finish(request: HttpRequest, programme: int, cycle: int) -> HttpRespon
 def cycle_datasets(request: HttpRequest, programme: int, cycle: int) -> HttpResponse:
     """The dataset snapshots the cycle used (only those this user may use can be chosen)."""
     current = _cycle(request, cycle)
-    if current.status == Cycle.Status.FINISHED:
+    if not permissions.can(request.user, Action.CYCLES_MANAGE, current):  # finished: read-only
         messages.error(request, _("A finished cycle cannot change."))
         return _to_cycle(current)
     form = DatasetsForm(request.POST, queryset=permissions.usable_datasets(request.user, request.programme))
