@@ -403,3 +403,27 @@ def test_demo_part_is_idempotent(db, var_dir) -> None:
     frame = service.export_responses(questionnaire, None, users["researcher"], Workspace(var_dir))[0]
     assert frame.rows.imported == 68
     assert pl.__version__
+
+
+def test_a_registration_sent_twice_is_stored_once(client, world: World) -> None:
+    """Issue 10: a double tap on "save" stored the registration twice. The form carries an idempotency key;
+    the database refuses a second row with it (unique per recorder)."""
+    from django.db import IntegrityError, transaction
+
+    user = world.user(Role.PROFESSIONAL, "own")
+    client.force_login(user)
+    form = client.get(f"{p(world)}/registrations/").content.decode()
+    key = form.split('name="submission" value="', 1)[1].split('"', 1)[0]
+    data = {**entry(client="C-7"), "submission": key}
+    assert client.post(f"{p(world)}/registrations/", data).status_code == 302
+    assert client.post(f"{p(world)}/registrations/", data).status_code == 302
+    assert Registration.objects.filter(client="C-7").count() == 1
+    first = Registration.objects.get(client="C-7")
+    twin = Registration(programme=world.programme, recorded_by=user, date=first.date, client="C-7",
+                        support=first.support, kind=first.kind, hours=first.hours,
+                        idempotency_key=first.idempotency_key)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        twin.save()
+    other = {**entry(client="C-7"), "submission": "00000000-0000-4000-8000-000000000001"}
+    assert client.post(f"{p(world)}/registrations/", other).status_code == 302
+    assert Registration.objects.filter(client="C-7").count() == 2

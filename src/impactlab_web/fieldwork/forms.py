@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import uuid
 from typing import Any
 
 from django import forms
@@ -162,6 +163,8 @@ class RegistrationForm(Accessible, forms.ModelForm):
             "provider": _("Optional: the volunteer's code, if a volunteer gave the support."),
         }
 
+    submission = forms.UUIDField(widget=forms.HiddenInput, required=False)
+
     def __init__(self, data: Any = None, *args: Any, **kwargs: Any):
         if data is not None and "," in str(data.get("hours", "")):  # a Dutch decimal comma: 1,5 hours
             data = data.copy()
@@ -169,6 +172,7 @@ class RegistrationForm(Accessible, forms.ModelForm):
         super().__init__(data, *args, **kwargs)
         self.fields["date"].initial = timezone.localdate()
         self.fields["support"].choices = Registration.Support.choices
+        self.fields["submission"].initial = uuid.uuid4()  # the idempotency key of this form
 
     def clean_client(self) -> str:
         return check_code(self.cleaned_data["client"])

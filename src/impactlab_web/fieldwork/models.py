@@ -150,10 +150,14 @@ class Registration(models.Model):
     neighbourhood = models.CharField(_("neighbourhood"), max_length=60, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # one per rendered entry form: a form sent twice (double tap, resend after a timeout) is stored once
+    idempotency_key = models.UUIDField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-date", "-created_at"]
         indexes = [models.Index(fields=["programme", "date"])]
+        constraints = [models.UniqueConstraint(fields=["recorded_by", "idempotency_key"],
+                                               name="unique_registration_submission")]
 
     def __str__(self) -> str:
         return f"{self.date} {self.client} {self.support}"

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -50,9 +51,16 @@ def registrations(request: HttpRequest, programme: int) -> HttpResponse:
     if request.method == "POST":
         form = RegistrationForm(request.POST)
         if form.is_valid():
+            key = form.cleaned_data.get("submission")
             entry = form.save(commit=False)
-            entry.programme, entry.recorded_by = request.programme, request.user
-            entry.save()
+            entry.programme, entry.recorded_by, entry.idempotency_key = request.programme, request.user, key
+            if key is not None and _own(request).filter(idempotency_key=key).exists():
+                return _already_saved(request)
+            try:
+                with transaction.atomic():
+                    entry.save()
+            except IntegrityError:  # the same form, sent twice at the same moment: the other one stored it
+                return _already_saved(request)
             messages.success(request, _("Registration saved: %(client)s on %(date)s.")
                              % {"client": entry.client, "date": entry.date.isoformat()})
             return redirect("fieldwork:registrations", programme=request.programme.pk)
@@ -60,6 +68,11 @@ def registrations(request: HttpRequest, programme: int) -> HttpResponse:
     last = _own(request).first()
     initial = {"team": last.team, "neighbourhood": last.neighbourhood, "support": last.support} if last else {}
     return _list(request, RegistrationForm(initial=initial))
+
+
+def _already_saved(request: HttpRequest) -> HttpResponse:
+    messages.info(request, _("This registration was sent twice; it is saved once."))
+    return redirect("fieldwork:registrations", programme=request.programme.pk)
 
 
 def _entry(request: HttpRequest, registration: int) -> Registration:
