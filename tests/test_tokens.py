@@ -27,10 +27,17 @@ def test_personal_token_round_trip():
 def test_waves_share_the_respondent_key_and_carry_no_identity():
     key = new_respondent_key()
     t0 = make_token(SECRET, "wellbeing", "T0", respondent=key, now=NOW)
-    t1 = next_wave_token(t0, SECRET, "T1", now=NOW + timedelta(days=400))  # T0 link long expired
-    assert read_token(t1, SECRET, now=NOW + timedelta(days=400)).respondent == key
+    t1 = next_wave_token(t0, SECRET, "T1", now=NOW + timedelta(days=100))  # T0 link still valid
+    assert read_token(t1, SECRET, now=NOW + timedelta(days=200)).respondent == key
     payload = json.loads(base64.urlsafe_b64decode(t0.split(".")[0] + "=="))
     assert set(payload) == {"v", "q", "w", "e", "r"}
+
+
+def test_no_follow_up_link_from_an_expired_link():
+    """Issue 10: whoever found an old (expired) link could mint a fresh follow-up link from it."""
+    t0 = make_token(SECRET, "wellbeing", "T0", respondent=new_respondent_key(), now=NOW)
+    with pytest.raises(UserError, match=r"expired on .*no follow-up link"):
+        next_wave_token(t0, SECRET, "T1", now=NOW + timedelta(days=400))
 
 
 def test_fresh_keys_differ():

@@ -113,8 +113,13 @@ def read_token(
 def next_wave_token(
     token: str, secret: bytes, wave: str, *, valid_for: timedelta = DEFAULT_VALID_FOR, now: datetime | None = None
 ) -> str:
-    """A token for another wave of the same questionnaire and respondent (the old token may have expired)."""
+    """A token for another wave of the same questionnaire and respondent. An expired token cannot be followed up
+    (whoever found an old link would otherwise get a fresh one); neither can an anonymous one."""
     link = _verified(token, secret, ())
+    if (now or datetime.now(UTC)) >= link.expires:
+        day = link.expires.date().isoformat()
+        raise UserError(f"this link expired on {day}: no follow-up link can be made from it / deze link is "
+                        f"verlopen op {day}: er kan geen vervolglink van gemaakt worden")
     if link.anonymous:
         raise UserError("an anonymous link has no respondent to follow up / een anonieme link heeft geen "
                         "respondent om op te volgen")
