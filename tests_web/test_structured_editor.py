@@ -198,3 +198,28 @@ def test_viewer_sees_parts_but_cannot_edit(client, world: World) -> None:
     assert "less_lonely" in page and "/remove/" not in page
     assert client.get(url(world, "parts/outcomes/less_lonely/")).status_code == 403
     assert client.get(url(world, "parts/nothing/")).status_code == 404
+
+
+def test_a_new_programme_is_built_in_the_forms_only(client, world: World) -> None:
+    from impactlab_web.models import Programme
+
+    editor(client, world)
+    programme = Programme.objects.create(name="Nieuw in formulieren", lead=world.own)
+    base = f"/programmes/{programme.pk}/model/"
+    data = form_data(client, World(**{**world.__dict__, "programme": programme}), "settings/")
+    assert data["name"] == "Nieuw in formulieren" and programme.versions.count() == 0
+    data.update({"price_year": "2025", "discount_rate": "0.03"})
+    steps = [("settings/", data),
+             ("parts/stakeholders/new/", {"id": "clients", "name": "Cliënten", "size": "40"}),
+             ("parts/stakeholders/new/", {"id": "funder", "name": "Gemeente"}),
+             ("parts/inputs/new/", {"id": "grant", "stakeholder": "funder", "amount": "20000", "year": "0"}),
+             ("parts/outcomes/new/", {"id": "better", "stakeholder": "clients", "description": "Beter",
+                                      "quantity": "10", "value": "1500", "duration": "1"})]
+    for number, (tail, post) in enumerate(steps, start=1):
+        response = client.post(base + tail, {**post, "base": str(number - 1)})
+        assert response.status_code == 302, (tail, html.unescape(response.content.decode())[:3000])
+        assert programme.versions.count() == number
+    model = parse_model(programme.latest_version().text)
+    assert [s.id for s in model.stakeholders] == ["clients", "funder"] and model.outcomes[0].value == 1500
+    assert model.valuation.discount_rate == 0.03 and model.programme.price_year == 2025
+    assert programme.latest_version().figures["sroi_ratio"] > 0

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from django import forms
@@ -262,8 +263,17 @@ def latest_document(programme) -> tuple[ImpactModel | None, dict[str, Any], str]
     """The latest version's validated model, its plain document (as the YAML holds it) and its text."""
     latest = programme.latest_version()
     if latest is None:
-        return None, {}, ""
+        return start_document(programme)
     return modelling.check(latest.text).model, plain_document(latest.text), latest.text
+
+
+def start_document(programme) -> tuple[ImpactModel | None, dict[str, Any], str]:
+    """A new programme's first document for the forms: its name and this year, nothing invented (no
+    example figures); the first form saved writes it as version 1."""
+    document = {"impactlab": 1, "programme": {"name": programme.name, "price_year": date.today().year},
+                "stakeholders": []}
+    text = apply_document("", document)
+    return modelling.check(text).model, document, text
 
 
 @dataclass
