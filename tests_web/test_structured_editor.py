@@ -196,6 +196,7 @@ def test_viewer_sees_parts_but_cannot_edit(client, world: World) -> None:
     client.force_login(world.user("viewer", "own"))
     page = client.get(url(world, "parts/outcomes/")).content.decode()
     assert "less_lonely" in page and "/remove/" not in page
+    assert "<td>Residents feel less lonely</td>" in page  # the outcome's name beside its id
     assert client.get(url(world, "parts/outcomes/less_lonely/")).status_code == 403
     assert client.get(url(world, "parts/nothing/")).status_code == 404
 

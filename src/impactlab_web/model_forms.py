@@ -252,7 +252,7 @@ SECTIONS: dict[str, Section] = {
     "inputs": Section("inputs", _("Inputs"), _("input"), InputForm, ("id", "stakeholder", "amount", "quantity",
                                                                       "proxy", "support")),
     "outcomes": Section("outcomes", _("Outcomes"), _("outcome"), OutcomeForm,
-                        ("id", "stakeholder", "quantity", "proxy", "deadweight")),
+                        ("id", "description", "stakeholder", "quantity", "proxy", "deadweight")),
     "proxies": Section("proxies", _("Proxies"), _("proxy"), ProxyForm, ("id", "name", "value", "unit", "price_year")),
 }
 
