@@ -79,10 +79,16 @@ NEW_VALUES = st.one_of(
 
 def group_span(text: str, line: int) -> tuple[int, int]:
     """The 0-based [start, end) lines of the logical line (a flow item over several lines) holding `line`."""
+    lines = text.splitlines(keepends=True)
     start = 0
-    for group in _logical_lines(text.splitlines(keepends=True)):
+    for group in _logical_lines(lines):
         if start <= line - 1 < start + len(group):
-            return start, start + len(group)
+            end = start + len(group)
+            if group[0].rstrip().endswith((">-", ">", "|", "|-")):  # a block scalar: its indented lines too
+                indent = len(group[0]) - len(group[0].lstrip(" "))
+                while end < len(lines) and len(lines[end]) - len(lines[end].lstrip(" ")) > indent:
+                    end += 1
+            return start, end
         start += len(group)
     raise AssertionError(line)
 
