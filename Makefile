@@ -20,6 +20,7 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -r requirements.lock
 	$(BIN)/python -m pip install -q --no-deps -e .
+	$(BIN)/python -m impactlab.deidentify  # deduce's lookup tables, built once (about 2 minutes), offline
 	touch $(STAMP)
 
 setup: $(STAMP)

@@ -53,7 +53,7 @@ def import_command(
         console.print(f"warning: {warning}", markup=False, highlight=False)
     verb = "imported" if result.created else "already present:"
     console.print(
-        f"{verb} {info.source.name} → dataset {info.dataset}, snapshot {info.short_id}: "
+        f"{verb} {file.name} → dataset {info.dataset}, snapshot {info.short_id}: "
         f"{info.rows.imported} rows imported, {info.rows.quarantined} quarantined (of {info.rows.read} read).",
         markup=False,
         highlight=False,

@@ -19,6 +19,7 @@ import polars as pl
 import yaml
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError, model_validator
 
+from impactlab.deidentify import scrub_text
 from impactlab.errors import UserError
 from impactlab.evidence.instruments import Instrument, LocalText, load_instrument, score
 from impactlab.fieldwork.answers import AnswerError, AnswerProblem, coerce
@@ -33,7 +34,6 @@ from impactlab.fieldwork.conditions import (
     parse_condition,
     references,
 )
-from impactlab.io.pseudonymise import scrub_text
 from impactlab.limits import load_yaml
 
 __all__ = [

@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 import polars as pl
 
+from impactlab.deidentify import scrub_text
 from impactlab.errors import UserError
 from impactlab.evidence.datasets import (
     ColumnInfo,
@@ -23,7 +24,7 @@ from impactlab.evidence.datasets import (
 from impactlab.evidence.workspace import Workspace
 from impactlab.io.formats import answer_format_messages, apply_recode, format_metadata
 from impactlab.io.mapping import Mapping, load_mapping
-from impactlab.io.pseudonymise import age_band, is_identifier_name, pseudonym_series, scrub_text
+from impactlab.io.pseudonymise import age_band, is_identifier_name, pseudonym_series
 from impactlab.io.readers import Table, file_format, read_table
 from impactlab.io.validation import ROW, Plan, ValidationReport, coerce, parse_dates, source_name, validate
 
@@ -138,7 +139,8 @@ def import_file(
         data,
         quarantine,
         source=SourceInfo(
-            name=path.name, sha256=source_sha, size=path.stat().st_size, format=fmt, survey_tool=table.survey_tool
+            name=neutral_name(source_sha, fmt), sha256=source_sha, size=path.stat().st_size, format=fmt,
+            survey_tool=table.survey_tool,
         ),
         rows=RowCounts(read=frame.height, imported=data.height, quarantined=quarantined.height),
         columns=_column_info(data, plan, table),
@@ -149,6 +151,11 @@ def import_file(
         parquet_metadata=format_metadata(mapping),
     )
     return ImportResult(info, report, created, warnings)
+
+
+def neutral_name(sha256: str, fmt: str) -> str:
+    """The name a snapshot records for its source: the file's hash, never its own name (which may name a client)."""
+    return f"{sha256[:12]}.{fmt}"
 
 
 def empty_report(file: str) -> ValidationReport:

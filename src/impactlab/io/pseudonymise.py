@@ -12,6 +12,8 @@ from datetime import date
 import duckdb
 import polars as pl
 
+from impactlab.deidentify import EMAIL, PHONE, eleven_test, scrub_text  # noqa: F401  (the one free-text scrubber)
+
 PSEUDONYM_CHARS = 20  # 80 bits: collisions negligible for any realistic number of respondents
 AGE_BANDS = [
     (0, 17, "0-17"),
@@ -33,15 +35,6 @@ IDENTIFIER_NAME = re.compile(
     r"subscriberid|phonenumber|username|_?submitted_by)([_\W]|$)"
 )
 
-EMAIL = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
-# Dutch numbers: +31/0031 and 9 digits, (0xx) area code and 6-8 digits, or 0 and 9 digits; with spaces,
-# dots or dashes between digits.
-PHONE = (
-    r"(?:(?:\+31|0031)[\s.\-]?(?:\(0\)[\s.\-]?)?\d(?:[\s.\-]?\d){8}"
-    r"|\(0\d{1,3}\)[\s.\-]?\d(?:[\s.\-]?\d){5,7}"
-    r"|\b0\d(?:[\s.\-]?\d){8})\b"
-)
-NINE_DIGITS = r"\b\d{9}\b"
 
 
 def is_identifier_name(column: str) -> bool:
@@ -109,20 +102,6 @@ def age_band(born: str | pl.Expr, reference: date) -> pl.Expr:
     return expr.when(age >= OLDEST_BAND[0]).then(pl.lit(OLDEST_BAND[1])).otherwise(None)
 
 
-def scrub_text(series: pl.Series) -> pl.Series:
-    """Free text with e-mail addresses, Dutch phone numbers and BSNs (eleven-test) replaced by tags."""
-    text = series.cast(pl.String).str.replace_all(EMAIL, "[e-mail]").str.replace_all(PHONE, "[telefoon]")
-    candidates = text.str.extract_all(NINE_DIGITS).explode().drop_nulls().unique()
-    bsns = candidates.filter(passes_eleven_test(candidates))
-    if bsns.len():
-        text = text.str.replace_many(bsns.to_list(), ["[BSN]"] * bsns.len())
-    return text
-
-
 def passes_eleven_test(numbers: pl.Series) -> pl.Series:
-    """The BSN eleven-test on 9-digit strings: 9·d1 + 8·d2 + … + 2·d8 − d9 ≡ 0 (mod 11), not all zero."""
-    frame = numbers.to_frame("n").with_columns(
-        pl.col("n").str.slice(i, 1).cast(pl.Int64).alias(f"d{i}") for i in range(9)
-    )
-    total = sum((9 - i) * pl.col(f"d{i}") for i in range(8)) - pl.col("d8")
-    return frame.select(((total % 11 == 0) & (pl.col("n") != "000000000")).alias("ok")).to_series()
+    """The BSN eleven-test on 9-digit strings (see `impactlab.deidentify.eleven_test`)."""
+    return eleven_test(numbers)

@@ -8,6 +8,7 @@ from impactlab.errors import UserError
 from impactlab.evidence.datasets import ColumnInfo, RowCounts, SnapshotInfo, SourceInfo, sha256_file
 from impactlab.evidence.workspace import Workspace
 from impactlab.fieldwork.registrations import COLUMNS, check_registrations
+from impactlab.io.importer import neutral_name
 from impactlab.io.pseudonymise import pseudonym_series
 from impactlab.io.readers import read_table
 
@@ -34,7 +35,8 @@ def import_registrations(path: Path | str, dataset: str, workspace: Workspace | 
         raise UserError(f"{path.name}: this file was already imported into {dataset}")
     info, _ = store.write(
         dataset, checked, None,
-        source=SourceInfo(name=path.name, sha256=source_sha, size=path.stat().st_size, format=table.format),
+        source=SourceInfo(name=neutral_name(source_sha, table.format), sha256=source_sha,
+                          size=path.stat().st_size, format=table.format),
         rows=RowCounts(read=table.data.height, imported=checked.height, quarantined=0),
         columns=[ColumnInfo(name=c, type=str(t), role="pseudonym" if c in PSEUDONYMISED else "registration")
                  for c, t in checked.schema.items()],

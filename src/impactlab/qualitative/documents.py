@@ -15,8 +15,8 @@ from pathlib import Path
 
 import polars as pl
 
+from impactlab.deidentify import scrub_text
 from impactlab.errors import UserError
-from impactlab.io.pseudonymise import scrub_text
 from impactlab.limits import check_length, check_text, check_zip, too_large
 from impactlab.limits import current as input_limits
 

@@ -24,6 +24,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from impactlab.deidentify import deidentify
 from impactlab.qualitative.refiqda import export_qdpx
 from impactlab_web import permissions
 from impactlab_web.client import client_ip
@@ -104,6 +105,12 @@ def _next_label(programme: Programme) -> str:
     while f"D-{n:03d}" in taken:
         n += 1
     return f"D-{n:03d}"
+
+
+def _scrubbed(memo: str | None) -> str:
+    """A memo as stored: trimmed, identifiers replaced by tags (the core's one free-text scrubber)."""
+    memo = (memo or "").strip()
+    return deidentify(memo) if memo else ""
 
 
 @requires("qualitative.code")
@@ -286,7 +293,7 @@ def code_passage(request: HttpRequest, programme: int, qdoc: int) -> HttpRespons
         return _workspace(request, found, form, status=422)
     code = get_object_or_404(Code, pk=data["code"], programme=request.programme)
     _coding, created = Coding.objects.get_or_create(document=found, code=code, coder=request.user, start=start, end=end,
-                                              defaults={"memo": data["memo"]})
+                                              defaults={"memo": _scrubbed(data["memo"])})
     if created:
         messages.success(request, _("Coded with %(code)s.") % {"code": code.name})
     else:
@@ -317,7 +324,7 @@ def coding_memo(request: HttpRequest, programme: int, qdoc: int) -> HttpResponse
     if not form.is_valid():
         return _workspace(request, found, status=422)
     coding = get_object_or_404(Coding, pk=form.cleaned_data["coding"], document=found, coder=request.user)
-    coding.memo = form.cleaned_data["memo"].strip()
+    coding.memo = _scrubbed(form.cleaned_data["memo"])
     coding.save(update_fields=["memo"])
     messages.success(request, _("Memo saved."))
     return _workspace(request, found)
@@ -329,7 +336,7 @@ def document_memo(request: HttpRequest, programme: int, qdoc: int) -> HttpRespon
     found = _document(request, qdoc)
     form = MemoForm(request.POST)
     form.is_valid()
-    found.memo = form.cleaned_data.get("memo", "").strip()
+    found.memo = _scrubbed(form.cleaned_data.get("memo", ""))
     found.save(update_fields=["memo"])
     messages.success(request, _("Memo saved."))
     return redirect("qualitative:document", programme=found.programme_id, qdoc=found.pk)
