@@ -41,4 +41,5 @@ ARGUMENTS: dict[str, Callable[[Any], object]] = {
     "person": lambda world: people_world.person(world).pk,
     "invitation": lambda world: people_world.invitation(world)[0].pk,
     "invite_token": lambda world: people_world.invitation(world)[1],
+    "uidb64": lambda world: "MQ",  # accounts: a password-reset link (with a token that is not one: invalid)
 }

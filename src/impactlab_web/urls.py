@@ -4,15 +4,9 @@ from __future__ import annotations
 
 from django.urls import include, path
 
-from impactlab_web.views import accounts, data, editor, health, programmes
+from impactlab_web.views import data, editor, health, programmes
 
 P = "programmes/<int:programme>/"
-
-accounts_urls = ([
-    path("login/", accounts.login, name="login"),
-    path("logout/", accounts.logout, name="logout"),
-    path("language/", accounts.set_language, name="language"),
-], "accounts")
 
 programme_urls = ([
     path("", programmes.home, name="home"),
@@ -48,7 +42,7 @@ from impactlab_web.jobs.urls import urlpatterns as jobs_urls  # noqa: E402
 urlpatterns = [
     path("health/", health.health, name="health"),
     path("", include(jobs_urls)),
-    path("accounts/", include(accounts_urls)),
+    path("accounts/", include("impactlab_web.accounts.urls")),
     path("", include(programme_urls)),
     path("", include(editor_urls)),
     path("", include(data_urls)),

@@ -18,6 +18,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from impactlab_web.accounts import sessions, twofactor
+from impactlab_web.accounts.models import TwoFactorRule
 from impactlab_web.models import AuditEvent, Membership, Organisation, Profile, Programme, Role
 from impactlab_web.organisations.models import Invitation, new_token, token_hash
 
@@ -125,31 +127,47 @@ def set_active(organisation: Organisation, user: User, active: bool, by: Abstrac
 
     Only for people who belong to this organisation alone: another organisation's people are theirs to manage.
     """
+    _own_person(organisation, user)
+    if not active and not _keeps_an_administrator(organisation, user):
+        raise PeopleError(_("Your organisation needs at least one active administrator."))
+    User.objects.filter(pk=user.pk).update(is_active=active)
+    if not active:
+        sessions.end(user)
+    _log(by, "people.activate" if active else "people.deactivate", organisation=organisation,
+                 detail={"person": user.pk})
+
+
+def _own_person(organisation: Organisation, user: User) -> Person:
+    """The person, when they belong to this organisation alone (another organisation's people are theirs)."""
     found = person(organisation, user)
     if not found.roles:
         raise PeopleError(_("%(name)s is not one of your organisation's people.") % {"name": user.get_username()})
     if found.other_organisations:
         raise PeopleError(_("%(name)s also works for another organisation: remove them from yours instead.")
                           % {"name": user.get_username()})
-    if not active and not _keeps_an_administrator(organisation, user):
-        raise PeopleError(_("Your organisation needs at least one active administrator."))
-    User.objects.filter(pk=user.pk).update(is_active=active)
-    if not active:
-        end_sessions(user)
-    _log(by, "people.activate" if active else "people.deactivate", organisation=organisation,
-                 detail={"person": user.pk})
+    return found
 
 
-def end_sessions(user: User) -> int:
-    """Delete every stored session of `user` (an inactive account is refused at the next request anyway)."""
-    from django.contrib.sessions.models import Session
+# ------------------------------------------------------------------------------------------------ two-factor login
+def two_factor_required(organisation: Organisation) -> bool:
+    return TwoFactorRule.objects.filter(organisation=organisation, required=True).exists()
 
-    ended = 0
-    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
-        if session.get_decoded().get("_auth_user_id") == str(user.pk):
-            session.delete()
-            ended += 1
-    return ended
+
+@transaction.atomic
+def require_two_factor(organisation: Organisation, required: bool, by: AbstractBaseUser) -> None:
+    """Require (or no longer require) a second factor of everyone whose role here sees personal data."""
+    TwoFactorRule.objects.update_or_create(organisation=organisation,
+                                           defaults={"required": required, "changed_by": by})
+    _log(by, "people.2fa_rule", organisation=organisation, detail={"required": required})
+
+
+@transaction.atomic
+def reset_two_factor(organisation: Organisation, user: User, by: AbstractBaseUser) -> None:
+    """A lost phone: remove the person's second factor and end their sessions; they set it up again at login."""
+    _own_person(organisation, user)
+    twofactor.remove(user)
+    sessions.end(user)
+    _log(by, "people.2fa_reset", organisation=organisation, detail={"person": user.pk})
 
 
 # ------------------------------------------------------------------------------------------------ invitations

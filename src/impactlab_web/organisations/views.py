@@ -53,6 +53,7 @@ def people_list(request: HttpRequest, organisation: int) -> HttpResponse:
         status = 422
     return render(request, "organisations/people.html", {
         "organisation": org, "people": people.people(org), "form": form,
+        "two_factor_required": people.two_factor_required(org),
         "invitations": org.invitations.filter(accepted_at__isnull=True, cancelled_at__isnull=True)
         .select_related("invited_by"),
     }, status=status)
@@ -113,6 +114,24 @@ def person_active(request: HttpRequest, organisation: int, person: int) -> HttpR
     done = (_("The account of %(name)s is active again.") if active
             else _("The account of %(name)s is deactivated; its sessions have ended.")) % {"name": _name(user)}
     return _act(request, lambda: people.set_active(request.organisation, user, active, request.user), done)
+
+
+@requires_in_organisation(PEOPLE)
+@require_POST
+def person_two_factor_reset(request: HttpRequest, organisation: int, person: int) -> HttpResponse:
+    user = _person_or_404(request.organisation, person)
+    return _act(request, lambda: people.reset_two_factor(request.organisation, user, request.user),
+                _("The two-factor login of %(name)s is reset; they set it up again at their next login.")
+                % {"name": _name(user)})
+
+
+@requires_in_organisation(PEOPLE)
+@require_POST
+def two_factor_rule(request: HttpRequest, organisation: int) -> HttpResponse:
+    required = request.POST.get("required") == "1"
+    done = (_("Two-factor login is now required for every role that sees personal data.") if required
+            else _("Two-factor login is no longer required."))
+    return _act(request, lambda: people.require_two_factor(request.organisation, required, request.user), done)
 
 
 @requires_in_organisation(PEOPLE)

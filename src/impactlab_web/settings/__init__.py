@@ -40,6 +40,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "django_q",
     "impactlab_web",
     "impactlab_web.jobs",
@@ -48,6 +50,7 @@ INSTALLED_APPS = [
     "impactlab_web.dashboards",
     "impactlab_web.review",
     "impactlab_web.organisations",
+    "impactlab_web.accounts",
 ]
 # Background jobs: the task queue is django-q2 with its ORM broker, in this same database (no server to run);
 # `manage.py run_jobs` starts a worker cluster (several may run, on several machines). See jobs/runner.py.
@@ -88,8 +91,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "impactlab_web.accounts.middleware.SessionIndexMiddleware",
     "impactlab_web.middleware.UserLanguageMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "impactlab_web.accounts.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -148,14 +154,19 @@ LOGIN_REDIRECT_URL = "programmes:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 # Login throttling (django-axes, in the database): this many failures for one account, or from one address,
 # lock that account or address for AXES_COOLOFF_TIME; a success resets the count. Attempts are serialised per
-# account and address (views/accounts.py), so parallel guesses cannot slip past the count.
+# account and address (accounts/views.py), so parallel guesses cannot slip past the count.
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
 AXES_FAILURE_LIMIT = int(os.environ.get("IMPACTLAB_LOGIN_MAX_FAILURES", "5"))
 AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("IMPACTLAB_LOGIN_LOCK_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "impactlab_web.client.axes_client_ip"
-AXES_LOCKOUT_CALLABLE = "impactlab_web.views.accounts.lockout"
+AXES_LOCKOUT_CALLABLE = "impactlab_web.accounts.views.lockout"
+# Two-factor login (django-otp, TOTP): the name authenticator apps show; a wrong code doubles the wait (1 s, 2 s..).
+OTP_TOTP_ISSUER = "impactlab"
+OTP_TOTP_THROTTLE_FACTOR = 1
+# A "forgot password" link works once, for two hours.
+PASSWORD_RESET_TIMEOUT = 2 * 3600
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_VERBOSE = False
 

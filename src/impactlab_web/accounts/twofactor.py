@@ -1,0 +1,68 @@
+"""Two-factor login with TOTP (django-otp): who must use it, enrolling a device, checking a code.
+
+An organisation may require a second factor of everyone whose role there sees personal data (the data roles
+of the permission policy: administrator, researcher, professional), through an organisation role or a role in
+a programme the organisation leads. Codes are checked by django-otp, whose TOTP devices throttle wrong guesses
+(a growing delay after each failure) and refuse a code used once already.
+"""
+
+from __future__ import annotations
+
+import segno
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Q
+from django_otp import devices_for_user, user_has_device
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from impactlab_web.models import Membership
+from impactlab_web.permissions import DATA_ROLES
+
+
+def required_for(user: AbstractBaseUser) -> bool:
+    """Whether an organisation requires this person to log in with a second factor."""
+    if not user.is_authenticated:
+        return False
+    return Membership.objects.filter(
+        Q(organisation__two_factor_rule__required=True) | Q(programme__lead__two_factor_rule__required=True),
+        user=user, role__in=DATA_ROLES,
+    ).exists()
+
+
+def enrolled(user: AbstractBaseUser) -> bool:
+    """Whether the person has a confirmed second factor."""
+    return user.is_authenticated and user_has_device(user, confirmed=True)
+
+
+def pending_device(user: AbstractBaseUser) -> TOTPDevice:
+    """The person's unconfirmed TOTP device (made once, kept until confirmed, so a reload shows the same code)."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    return device or TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
+
+
+def qr_svg(device: TOTPDevice) -> str:
+    """The device's otpauth:// address as an inline SVG QR code (for an authenticator app to scan)."""
+    return segno.make(device.config_url, error="m").svg_inline(scale=4, dark="#111", light="#fff")
+
+
+def secret(device: TOTPDevice) -> str:
+    """The secret in base32, grouped by four, for typing into an app by hand."""
+    import base64
+
+    text = base64.b32encode(device.bin_key).decode().rstrip("=")
+    return " ".join(text[i:i + 4] for i in range(0, len(text), 4))
+
+
+def check(device: TOTPDevice, token: str) -> bool:
+    """Whether `token` is the device's current code (django-otp throttles failures and refuses reuse)."""
+    token = "".join(token.split())
+    return bool(token.isdigit() and device.verify_token(token))
+
+
+def confirmed_device(user: AbstractBaseUser) -> TOTPDevice | None:
+    return next(iter(devices_for_user(user, confirmed=True)), None)
+
+
+def remove(user: AbstractBaseUser) -> None:
+    """Remove every second factor of the person (their own choice, or an administrator's reset)."""
+    for device in devices_for_user(user, confirmed=None):
+        device.delete()
