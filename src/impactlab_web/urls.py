@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.urls import include, path
 
+from impactlab_web import admin
 from impactlab_web.views import data, editor, health, programmes
 
 P = "programmes/<int:programme>/"
@@ -41,6 +42,7 @@ from impactlab_web.jobs.urls import urlpatterns as jobs_urls  # noqa: E402
 
 urlpatterns = [
     path("health/", health.health, name="health"),
+    path("admin/", admin.site.urls),
     path("", include(jobs_urls)),
     path("accounts/", include("impactlab_web.accounts.urls")),
     path("", include(programme_urls)),

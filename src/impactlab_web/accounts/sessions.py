@@ -16,7 +16,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from impactlab_web.accounts.models import UserSession
-from impactlab_web.client import client_ip
+from impactlab_web.client import axes_client_ip
 
 SEEN_KEY = "_impactlab_seen"  # when this session last refreshed its index row (epoch seconds)
 REFRESH_SECONDS = 300
@@ -49,7 +49,7 @@ def touch(request: HttpRequest, user: AbstractBaseUser, force: bool = False) -> 
     session[SEEN_KEY] = now.timestamp()
     UserSession.objects.update_or_create(
         session_key=session.session_key,
-        defaults={"user": user, "last_seen": now, "ip": client_ip(request) or None,
+        defaults={"user": user, "last_seen": now, "ip": axes_client_ip(request),
                   "user_agent": request.headers.get("User-Agent", "")[:200]},
     )
 

@@ -32,6 +32,7 @@ else:
     DEBUG = False
 
 INSTALLED_APPS = [
+    "django.contrib.admin.apps.SimpleAdminConfig",  # our own site (admin.py), no autodiscovery
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
