@@ -51,6 +51,16 @@ def test_anonymous_link():
         next_wave_token(make_token(SECRET, "q", "T0", anonymous=True), SECRET, "T1")
 
 
+def test_each_link_has_an_id_to_revoke_it_by():
+    first, second = (read_token(make_token(SECRET, "q", "T0", anonymous=True, now=NOW), SECRET, now=NOW)
+                     for _ in range(2))
+    assert first.link_id and first.link_id != second.link_id and first.ids == (first.link_id,)
+    handed_out = read_token(make_token(SECRET, "q", "T0", origin=first.link_id, now=NOW), SECRET, now=NOW)
+    assert handed_out.ids == (handed_out.respondent, first.link_id)  # revoking the anonymous link reaches it
+    personal = read_token(make_token(SECRET, "q", "T0", respondent="key", now=NOW), SECRET, now=NOW)
+    assert personal.ids == ("key",) and personal.origin is None
+
+
 def test_expired_token_is_refused():
     token = make_token(SECRET, "q", "T0", valid_for=timedelta(days=1), now=NOW)
     read_token(token, SECRET, now=NOW + timedelta(hours=23))

@@ -164,6 +164,10 @@ EXPECT: dict[tuple[str, str], Rule] = {
     ("fieldwork:add_wave", "POST"): in_programme(EDITORS, ok=422),
     ("fieldwork:links", "GET"): in_programme(EDITORS),
     ("fieldwork:links", "POST"): in_programme(EDITORS, ok=422),
+    ("fieldwork:revoke_links", "GET"): in_programme(EDITORS, ok=405),
+    ("fieldwork:revoke_links", "POST"): in_programme(EDITORS, ok=422),  # no links pasted: nothing revoked
+    ("fieldwork:close_wave", "GET"): in_programme(EDITORS, ok=405),
+    ("fieldwork:close_wave", "POST"): in_programme(EDITORS, ok=302),  # closed: back to the questionnaire
     ("fieldwork:start_visit", "GET"): in_programme(DATA),
     ("fieldwork:start_visit", "POST"): in_programme(DATA, ok=302),  # a new respondent: on to the visit form
     ("fieldwork:export_wave", "GET"): in_programme(EDITORS, ok=405),

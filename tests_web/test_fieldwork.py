@@ -164,6 +164,80 @@ def test_next_wave_links_keep_the_respondent_key(client, world: World, wave: Wav
 
 
 # ------------------------------------------------------------------------------- answering the form
+def _links_page(world: World, wave: Wave) -> str:
+    return f"{p(world)}/questionnaires/{wave.questionnaire.pk}/waves/{wave.pk}"
+
+
+def test_a_revoked_link_answers_410_takes_no_answers_and_makes_no_follow_up(client, world: World,
+                                                                           wave: Wave) -> None:
+    from impactlab_web.models import AuditEvent
+
+    kept, revoked = service.link_for(wave), service.link_for(wave)
+    assert client.post(url(revoked), {"alone": "1", "action": "save"}).status_code == 200  # a draft
+    team = Client()
+    team.force_login(world.user(Role.RESEARCHER, "own"))
+    base = _links_page(world, wave)
+    answer = team.post(f"{base}/revoke/", {"links": f"http://testserver{url(revoked)}\n"})
+    assert answer.status_code == 302
+    assert Draft.objects.count() == 0  # whoever found the link may have typed it: it goes
+    event = AuditEvent.objects.get(action="revoke")
+    assert event.object_type == "wave" and event.object_id == str(wave.pk) and "1 link(s)" in event.detail
+    for lang, words in (("en", "withdrawn"), ("nl", "ingetrokken")):
+        page = client.get(url(revoked, lang))
+        assert page.status_code == 410 and words in page.content.decode()
+    assert client.post(url(revoked), {"alone": "1", **DJG}).status_code == 410
+    assert Response.objects.count() == 0
+    assert client.get(url(kept)).status_code == 200  # one by one: the other link still works
+    t1 = Wave.objects.create(questionnaire=wave.questionnaire, name="T1")
+    follow = team.post(f"{_links_page(world, t1)}/links/", {"kind": "next", "earlier": url(revoked)})
+    assert follow.status_code == 422 and "revoked" in follow.content.decode()
+    assert team.post(f"{base}/visit/", {"earlier": revoked}).status_code == 422  # nor during a visit
+    # a link of another wave, or no link: nothing revoked, a message
+    other = team.post(f"{base}/revoke/", {"links": service.link_for(t1)})
+    assert other.status_code == 422 and "not a link of wave T0" in other.content.decode()
+    assert team.post(f"{base}/revoke/", {"links": kept}).status_code == 302
+    assert client.get(url(kept)).status_code == 410
+    professional = Client()
+    professional.force_login(world.user(Role.PROFESSIONAL, "own"))
+    assert professional.post(f"{base}/revoke/", {"links": kept}).status_code == 403
+
+
+def test_revoking_an_anonymous_link_stops_the_links_it_handed_out(client, world: World, wave: Wave) -> None:
+    anonymous = service.link_for(wave, anonymous=True)
+    handed_out = client.get(url(anonymous))["Location"]
+    assert client.get(handed_out).status_code == 200
+    team = Client()
+    team.force_login(world.user(Role.ADMINISTRATOR, "own"))
+    assert team.post(f"{_links_page(world, wave)}/revoke/", {"links": anonymous}).status_code == 302
+    assert client.get(url(anonymous)).status_code == 410
+    page = client.post(handed_out, {"alone": "1", **DJG})
+    assert page.status_code == 410 and "withdrawn" in page.content.decode()
+    assert Response.objects.count() == 0
+
+
+def test_a_closed_wave_answers_410_and_can_be_opened_again(client, world: World, wave: Wave) -> None:
+    from impactlab_web.models import AuditEvent
+
+    token = service.link_for(wave)
+    team = Client()
+    team.force_login(world.user(Role.RESEARCHER, "own"))
+    base = _links_page(world, wave)
+    assert team.post(f"{base}/close/").status_code == 302
+    wave.refresh_from_db()
+    assert wave.closed and AuditEvent.objects.filter(action="close", object_id=str(wave.pk)).exists()
+    page = client.post(url(token, "nl"), {"alone": "1", **DJG})
+    assert page.status_code == 410 and "gesloten" in page.content.decode()
+    assert Response.objects.count() == 0
+    assert "Open T0 again" in team.get(f"{p(world)}/questionnaires/{wave.questionnaire.pk}/").content.decode()
+    assert team.post(f"{base}/close/", {"open": "1"}).status_code == 302
+    assert AuditEvent.objects.filter(action="reopen").exists()
+    assert client.post(url(token), {"alone": "1", **DJG}).status_code == 302
+    assert Response.objects.count() == 1
+    viewer = Client()
+    viewer.force_login(world.user(Role.PROFESSIONAL, "own"))
+    assert viewer.post(f"{base}/close/").status_code == 403
+
+
 def test_validation_messages_and_skip_logic_through_the_page(client, wave: Wave) -> None:
     token = service.link_for(wave)
     response = client.post(url(token), {"alone": "2", "lone3": "1"})

@@ -14,8 +14,14 @@ from impactlab_web.models import AuditEvent, DatasetRecord
 
 def record(request: HttpRequest, action: str, obj: DatasetRecord, detail: str = "") -> AuditEvent:
     """Note who did `action` on a dataset, from where and when."""
-    return AuditEvent.objects.create(user=request.user, action=action, object_type="dataset",
-                                     object_id=obj.snapshot_id, detail=detail[:300], ip=client_ip(request))
+    return event(request, action, "dataset", obj.snapshot_id, detail)
+
+
+def event(request: HttpRequest, action: str, object_type: str, object_id: object, detail: str = "") -> AuditEvent:
+    """Note who did `action` on an object of `object_type` (not only datasets), from where and when."""
+    user = request.user if request.user.is_authenticated else None
+    return AuditEvent.objects.create(user=user, action=action[:20], object_type=object_type,
+                                     object_id=str(object_id)[:64], detail=detail[:300], ip=client_ip(request))
 
 
 def workspace() -> Workspace:

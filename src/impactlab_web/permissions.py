@@ -66,6 +66,8 @@ class Action(StrEnum):
     RESULTS_VIEW = "results.view"
     QUESTIONNAIRE_MANAGE = "questionnaire.manage"  # build, waves, links, export
     QUESTIONNAIRE_VIEW = "questionnaire.view"  # list, visits
+    LINKS_REVOKE = "questionnaire.revoke_links"  # revoke wave links one by one (audited)
+    WAVE_CLOSE = "questionnaire.close_wave"  # close a wave (no more answers) or open it again (audited)
     REGISTRATIONS_RECORD = "registrations.record"  # enter, edit own
     REGISTRATIONS_ALL = "registrations.all"  # else own
     REGISTRATIONS_BALANCE = "registrations.balance"  # the formal/informal balance (disclosure-controlled)
@@ -106,6 +108,8 @@ ACTIONS: dict[str, frozenset[Role]] = {
     Action.RESULTS_VIEW: ALL_ROLES - {Role.PROFESSIONAL},
     Action.QUESTIONNAIRE_MANAGE: EDITOR_ROLES,
     Action.QUESTIONNAIRE_VIEW: DATA_ROLES,
+    Action.LINKS_REVOKE: EDITOR_ROLES,
+    Action.WAVE_CLOSE: EDITOR_ROLES,
     Action.REGISTRATIONS_RECORD: DATA_ROLES,
     Action.REGISTRATIONS_ALL: ALL_ROLES - {Role.PROFESSIONAL},
     Action.REGISTRATIONS_BALANCE: ALL_ROLES,

@@ -2,7 +2,9 @@
 
 A token is ``<payload>.<mac>``, both base64url without padding. The payload is compact JSON with the
 token version, questionnaire id, wave, expiry (Unix seconds) and a *random* respondent key (absent for an
-anonymous link). The MAC is HMAC-SHA256 over the payload with the server secret, truncated to 128 bits.
+anonymous link, which carries a random link id instead, so that it can be revoked on its own; a personal link
+handed out to a visitor of an anonymous link names that link as its origin). The MAC is HMAC-SHA256 over the
+payload with the server secret, truncated to 128 bits.
 The key is drawn at random, never derived from a name, BSN or client number, so neither the token nor
 the stored answers reveal identity; only whoever holds the link (the respondent, or the professional
 who handed it out) knows whose it is. Standard library only.
@@ -42,10 +44,17 @@ class WaveLink:
     wave: str
     respondent: str | None
     expires: datetime
+    link_id: str = ""  # a personal link's respondent key; an anonymous link's random id (older: a digest)
+    origin: str | None = None  # the anonymous link this personal link was handed out from
 
     @property
     def anonymous(self) -> bool:
         return self.respondent is None
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        """Every id under which this link can be revoked: its own, and that of the link it came from."""
+        return tuple(i for i in (self.link_id, self.origin) if i)
 
 
 def new_respondent_key() -> str:
@@ -77,11 +86,13 @@ def make_token(
     *,
     respondent: str | None = None,
     anonymous: bool = False,
+    origin: str | None = None,
     valid_for: timedelta = DEFAULT_VALID_FOR,
     now: datetime | None = None,
 ) -> str:
     """A signed link token. Personal by default (a new random respondent key unless `respondent` is given,
-    e.g. the key from an earlier wave); ``anonymous=True`` makes one link for everybody (no key).
+    e.g. the key from an earlier wave); ``anonymous=True`` makes one link for everybody (no key, a random
+    link id). `origin` is the id of the anonymous link a personal link is handed out from.
     """
     _check_secret(secret)
     if anonymous and respondent is not None:
@@ -90,8 +101,12 @@ def make_token(
         raise ValueError("questionnaire and wave must not be empty")
     expires = (now or datetime.now(UTC)) + valid_for
     payload = {"v": VERSION, "q": questionnaire, "w": wave, "e": int(expires.timestamp())}
-    if not anonymous:
+    if anonymous:
+        payload["l"] = secrets.token_urlsafe(9)
+    else:
         payload["r"] = respondent or new_respondent_key()
+        if origin:
+            payload["a"] = origin
     body = _b64(json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
     return f"{body}.{_b64(_mac(secret, body))}"
 
@@ -108,6 +123,12 @@ def read_token(
         raise UserError(f"this link expired on {day}; ask for a new one / deze link is verlopen op {day}; "
                         "vraag een nieuwe aan")
     return link
+
+
+def verify_token(token: str, secret: bytes, *, previous_secrets: Sequence[bytes] = ()) -> WaveLink:
+    """The link a token stands for, checked for form and signature but not expiry (to revoke a link, an expired
+    one included). A forged, altered or malformed token raises UserError."""
+    return _verified(token, secret, previous_secrets)
 
 
 def next_wave_token(
@@ -145,11 +166,15 @@ def _verified(token: str, secret: bytes, previous: Sequence[bytes]) -> WaveLink:
         payload = json.loads(_unb64(body))
         if payload["v"] != VERSION:
             raise ValueError(payload["v"])
+        respondent = payload.get("r")
+        link_id = str(payload.get("l") or _b64(hashlib.sha256(body.encode("ascii")).digest()[:9]))
         return WaveLink(
             questionnaire=str(payload["q"]),
             wave=str(payload["w"]),
-            respondent=payload.get("r"),
+            respondent=respondent,
             expires=datetime.fromtimestamp(int(payload["e"]), UTC),
+            link_id=respondent or link_id,
+            origin=str(payload["a"]) if payload.get("a") else None,
         )
     except (ValueError, KeyError, TypeError, OverflowError):  # signed by us but unreadable: a newer version
         raise UserError(f"{INVALID} / {INVALID_NL}") from None

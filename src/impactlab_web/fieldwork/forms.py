@@ -123,6 +123,14 @@ class LinksForm(Accessible, forms.Form):
         return data
 
 
+class RevokeForm(Accessible, forms.Form):
+    links = forms.CharField(label=_("Links to revoke (one per line)"), max_length=200_000,
+                            widget=forms.Textarea(attrs={"rows": 4}),
+                            help_text=_("Personal or anonymous links of this wave. A revoked link shows a page that "
+                                        "it was withdrawn and accepts no answers; revoking an anonymous link also "
+                                        "stops the personal links visitors got from it. Answers already sent stay."))
+
+
 class VisitForm(Accessible, forms.Form):
     earlier = forms.CharField(label=_("This client's link (optional)"), required=False, max_length=2000,
                               help_text=_("Paste the client's link of an earlier wave to link the waves; "

@@ -90,6 +90,28 @@ class Wave(models.Model):
         return f"{self.questionnaire.slug} {self.name}"
 
 
+class RevokedLink(models.Model):
+    """A wave link that may no longer be used: a personal link (its respondent key) or an anonymous link (its
+    link id, which also stops every personal link handed out from it). Links themselves are never stored."""
+
+    class Kind(models.TextChoices):
+        PERSONAL = "personal", _("personal link")
+        ANONYMOUS = "anonymous", _("anonymous link")
+
+    wave = models.ForeignKey(Wave, on_delete=models.CASCADE, related_name="revoked_links")
+    link_id = models.CharField(max_length=64)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    revoked_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-revoked_at"]
+        constraints = [models.UniqueConstraint(fields=["wave", "link_id"], name="unique_revoked_link")]
+
+    def __str__(self) -> str:
+        return f"{self.wave} {self.kind} {self.link_id[:6]}…"
+
+
 class Draft(models.Model):
     """Answers saved halfway (save-and-resume), one per wave link."""
 

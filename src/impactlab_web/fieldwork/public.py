@@ -94,15 +94,18 @@ def _too_many(request: HttpRequest, language: str) -> HttpResponse:
 def _personal(token_link: Any) -> str:
     """A personal link (fresh random key) for a visitor of an anonymous link, valid as long as that link."""
     left = max(token_link.expires - timezone.now(), dt.timedelta(hours=1))
-    return make_token(service.secret(), token_link.questionnaire, token_link.wave, valid_for=left)
+    return make_token(service.secret(), token_link.questionnaire, token_link.wave, origin=token_link.link_id,
+                      valid_for=left)
 
 
-def _fill(request: HttpRequest, wave: Wave, key: str, channel: str, language: str, template: str,
+def _fill(request: HttpRequest, wave: Wave, link: Any, channel: str, language: str, template: str,
           extra: dict[str, Any]) -> HttpResponse:
+    key = link.respondent
     here = request.path + "?" + urlencode({"lang": language})
     context = {**extra, "action": here, "channel": channel}
     if request.method == "POST":
-        if not ratelimit.allow("post_per_link", key):
+        if not ratelimit.allow("post_per_link", key) or (
+                link.origin and not ratelimit.allow("post_per_anonymous_link", link.origin)):
             return _too_many(request, language)
         core = wave.questionnaire.core
         raw = service.raw_answers(core, request.POST)
@@ -148,12 +151,13 @@ def respond(request: HttpRequest, wave_link: str) -> HttpResponse:
                 return _too_many(request, language)
             return _problem(request, problem, language)
         if link.anonymous:
-            if not ratelimit.allow("anonymous_per_address", address):
+            if not (ratelimit.allow("anonymous_per_address", address)
+                    and ratelimit.allow("anonymous_per_link", link.link_id)):
                 return _too_many(request, language)
             target = reverse("fieldwork:respond", kwargs={"wave_link": _personal(link)}) + "?" + urlencode(
                 {"lang": language})
             return redirect(target, status=303) if request.method == "POST" else redirect(target)
-        response = _fill(request, wave, link.respondent, Response.Channel.LINK, language, "fieldwork/fill.html", {})
+        response = _fill(request, wave, link, Response.Channel.LINK, language, "fieldwork/fill.html", {})
         response["Cache-Control"] = "no-store"
         response["X-Robots-Tag"] = "noindex"
         return response
@@ -174,4 +178,4 @@ def visit(request: HttpRequest, programme: int, wave_link: str) -> HttpResponse:
         if link.anonymous:
             return redirect("fieldwork:visit", programme=programme, wave_link=_personal(link))
         extra = {"programme": request.programme, "inside": True}
-        return _fill(request, wave, link.respondent, Response.Channel.VISIT, language, "fieldwork/visit.html", extra)
+        return _fill(request, wave, link, Response.Channel.VISIT, language, "fieldwork/visit.html", extra)

@@ -12,7 +12,9 @@ import time
 from django.conf import settings
 from django.core.cache import cache
 
-DEFAULTS = {"post_per_link": 30, "anonymous_per_address": 60, "bad_link_per_address": 30}
+DEFAULTS = {"post_per_link": 30, "anonymous_per_address": 60, "bad_link_per_address": 30,
+            # one anonymous link, whoever uses it: new visitors, and posts of the links handed out from it
+            "anonymous_per_link": 300, "post_per_anonymous_link": 600}
 WINDOW = 60  # seconds
 
 

@@ -37,9 +37,9 @@ from impactlab.fieldwork.questionnaire import (
     Questionnaire as CoreQuestionnaire,
 )
 from impactlab.fieldwork.registrations import check_registrations, model_inputs, model_outputs
-from impactlab.fieldwork.tokens import WaveLink, make_token, next_wave_token, read_token
+from impactlab.fieldwork.tokens import WaveLink, make_token, next_wave_token, read_token, verify_token
 from impactlab.io.pseudonymise import pseudonym_series
-from impactlab_web.fieldwork.models import Draft, Questionnaire, Registration, Response, Wave
+from impactlab_web.fieldwork.models import Draft, Questionnaire, Registration, Response, RevokedLink, Wave
 from impactlab_web.models import DatasetRecord, Organisation, Programme
 
 _DOMAIN = b"impactlab fieldwork wave links\x00"
@@ -69,16 +69,75 @@ def link_for(wave: Wave, respondent: str | None = None, anonymous: bool = False,
                       valid_for=valid_for or dt.timedelta(days=wave.valid_days))
 
 
+def _token(text: str) -> str:
+    """The token of a pasted link (a whole address, or the token alone)."""
+    return text.strip().split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+
+
+REVOKED = ("this link was withdrawn by whoever sent it; ask them for a new one if you still want to take part",
+           "deze link is ingetrokken door wie hem stuurde; vraag om een nieuwe als u nog mee wilt doen")
+
+
+def revoked(link: WaveLink, wave: Wave) -> bool:
+    """Was this link, or the anonymous link it was handed out from, revoked in its wave?"""
+    return RevokedLink.objects.filter(wave=wave, link_id__in=link.ids).exists()
+
+
 def next_wave_links(tokens: list[str], wave: Wave) -> list[str]:
-    """Links for `wave` that follow each earlier personal link (the same random respondent key)."""
+    """Links for `wave` that follow each earlier personal link (the same random respondent key); none from an
+    expired or revoked link (whoever found it would otherwise get a fresh one)."""
     out = []
     for number, token in enumerate(tokens, start=1):
-        token = token.strip().rstrip("/").rsplit("/", 1)[-1]
+        token = _token(token)
         try:
-            out.append(next_wave_token(token, secret(), wave.name, valid_for=dt.timedelta(days=wave.valid_days)))
+            made = next_wave_token(token, secret(), wave.name, valid_for=dt.timedelta(days=wave.valid_days))
+            earlier = verify_token(token, secret())
+            earlier_wave = Wave.objects.filter(questionnaire__public_id=earlier.questionnaire,
+                                               name=earlier.wave).first()
+            if earlier.questionnaire != wave.questionnaire.public_id:
+                raise UserError("this link is for another questionnaire / deze link hoort bij een andere vragenlijst")
+            if earlier_wave is not None and revoked(earlier, earlier_wave):
+                raise UserError("this link was revoked: no follow-up link can be made from it / deze link is "
+                                "ingetrokken: er kan geen vervolglink van gemaakt worden")
+            out.append(made)
         except UserError as error:
             raise UserError(f"link {number}: {error.messages[0]}") from None
     return out
+
+
+def revoke_links(wave: Wave, tokens: list[str], user: Any = None) -> list[RevokedLink]:
+    """Revoke these links of `wave` (an expired one too): from now on each answers 410 and accepts no answers;
+    a revoked anonymous link stops every personal link handed out from it. A half-filled draft of a revoked
+    personal link goes (it may have been filled in by whoever found the link). All or nothing: one link that
+    is not a link of this wave (a message names it) revokes none."""
+    links = []
+    for number, text in enumerate(t for t in tokens if t.strip()):
+        try:
+            link = verify_token(_token(text), secret())
+        except UserError as error:
+            raise UserError(f"link {number + 1}: {error.messages[0]}") from None
+        if link.questionnaire != wave.questionnaire.public_id or link.wave != wave.name:
+            raise UserError(f"link {number + 1}: this is not a link of wave {wave.name} of this questionnaire / "
+                            f"dit is geen link van meting {wave.name} van deze vragenlijst")
+        links.append(link)
+    if not links:
+        raise UserError("paste at least one link / plak minstens een link")
+    made = []
+    with transaction.atomic():
+        for link in links:
+            kind = RevokedLink.Kind.ANONYMOUS if link.anonymous else RevokedLink.Kind.PERSONAL
+            found, created = RevokedLink.objects.get_or_create(wave=wave, link_id=link.link_id,
+                                                               defaults={"kind": kind, "revoked_by": user})
+            if created:
+                made.append(found)
+            if not link.anonymous:
+                Draft.objects.filter(wave=wave, respondent_key=link.link_id).delete()
+    return made
+
+
+def close_wave(wave: Wave, closed: bool) -> bool:
+    """Close a wave (every link of it answers 410 and accepts no answers) or open it again; True if it changed."""
+    return bool(Wave.objects.filter(pk=wave.pk).exclude(closed=closed).update(closed=closed))
 
 
 def resolve(token: str) -> tuple[WaveLink, Wave]:
@@ -93,8 +152,11 @@ def resolve(token: str) -> tuple[WaveLink, Wave]:
     if wave is None:
         raise LinkProblem(404, "this questionnaire no longer exists", "deze vragenlijst bestaat niet meer")
     if wave.closed:
-        raise LinkProblem(410, f"wave {wave.name} of this questionnaire is closed",
-                          f"meting {wave.name} van deze vragenlijst is gesloten")
+        raise LinkProblem(410, f"wave {wave.name} of this questionnaire is closed: no more answers are taken",
+                          f"meting {wave.name} van deze vragenlijst is gesloten: er worden geen antwoorden meer "
+                          "aangenomen")
+    if revoked(link, wave):
+        raise LinkProblem(410, *REVOKED)
     return link, wave
 
 

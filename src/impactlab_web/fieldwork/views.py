@@ -21,13 +21,14 @@ from impactlab.exports import SafeCsvWriter
 from impactlab.fieldwork.questionnaire import questionnaire_to_yaml
 from impactlab.fieldwork.tokens import new_respondent_key
 from impactlab.fieldwork.xlsform import read_xlsform
-from impactlab_web import permissions
+from impactlab_web import audit, permissions
 from impactlab_web.fieldwork import service
 from impactlab_web.fieldwork.forms import (
     InstrumentForm,
     LinksForm,
     NewQuestionnaireForm,
     QuestionForm,
+    RevokeForm,
     VisitForm,
     WaveForm,
     XLSFormUploadForm,
@@ -36,7 +37,7 @@ from impactlab_web.fieldwork.models import Questionnaire, Wave
 from impactlab_web.jobs import runner
 from impactlab_web.jobs.models import Job
 from impactlab_web.jobs.views import may_see as may_see_job
-from impactlab_web.permissions import requires
+from impactlab_web.permissions import Action, requires
 
 
 def _language() -> str:
@@ -138,6 +139,7 @@ def _detail(request: HttpRequest, item: Questionnaire, question_form: QuestionFo
         "programme": current, "item": item, "title": item.title(language), "manage": manage,
         "locked": item.locked(), "items": [service.item_summary(i, language) for i in item.core.items],
         "questions": len(item.core.questions), "waves": waves, "job": job, "problems": problems or [],
+        "close_waves": permissions.can(request.user, Action.WAVE_CLOSE, current),
         "question_form": question_form or QuestionForm(), "instrument_form": instrument_form or InstrumentForm(),
         "wave_form": wave_form or WaveForm(),
     }, status=status)
@@ -253,7 +255,7 @@ def links(request: HttpRequest, programme: int, questionnaire: int, wave: int) -
     Links are not stored: whoever hands them out keeps the list (and knows whose each one is)."""
     found = _wave(request, questionnaire, wave)
     form = LinksForm(request.POST or None)
-    context = {"programme": request.programme, "item": found.questionnaire, "wave": found, "form": form}
+    context = _links_context(request, found, form)
     if request.method != "POST":
         return render(request, "fieldwork/links.html", context)
     if not form.is_valid():
@@ -278,6 +280,53 @@ def links(request: HttpRequest, programme: int, questionnaire: int, wave: int) -
     response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{found.questionnaire.slug}-{found.name}-links.csv"'
     return response
+
+
+def _links_context(request: HttpRequest, wave: Wave, form: LinksForm | None = None,
+                   revoke_form: RevokeForm | None = None) -> dict:
+    revoke = permissions.can(request.user, Action.LINKS_REVOKE, request.programme)
+    return {"programme": request.programme, "item": wave.questionnaire, "wave": wave, "form": form or LinksForm(),
+            "revoke_form": (revoke_form or RevokeForm()) if revoke else None,
+            "revoked": wave.revoked_links.count(),
+            "close": permissions.can(request.user, Action.WAVE_CLOSE, request.programme)}
+
+
+@requires(Action.LINKS_REVOKE)
+@require_POST
+def revoke_links(request: HttpRequest, programme: int, questionnaire: int, wave: int) -> HttpResponse:
+    """Revoke wave links one by one (pasted): each then answers 410 and accepts no answers (audited)."""
+    found = _wave(request, questionnaire, wave)
+    form = RevokeForm(request.POST)
+    if form.is_valid():
+        try:
+            with transaction.atomic():
+                made = service.revoke_links(found, form.cleaned_data["links"].splitlines(), request.user)
+                if made:
+                    kinds = ", ".join(sorted({r.kind for r in made}))
+                    audit.event(request, "revoke", "wave", found.pk, f"{found}: {len(made)} link(s) revoked "
+                                f"({kinds}): " + " ".join(r.link_id[:6] for r in made))
+        except UserError as error:
+            form.add_error("links", error.messages[0])
+        else:
+            messages.success(request, _("%(n)s link(s) revoked; they accept no answers any more.") % {"n": len(made)}
+                             if made else _("These links were revoked already."))
+            return redirect("fieldwork:links", programme=request.programme.pk, questionnaire=found.questionnaire_id,
+                            wave=found.pk)
+    return render(request, "fieldwork/links.html", _links_context(request, found, revoke_form=form), status=422)
+
+
+@requires(Action.WAVE_CLOSE)
+@require_POST
+def close_wave(request: HttpRequest, programme: int, questionnaire: int, wave: int) -> HttpResponse:
+    """Close a wave (every link of it answers 410, no answers are taken) or, with ``open=1``, open it again."""
+    found = _wave(request, questionnaire, wave)
+    closing = request.POST.get("open") != "1"
+    with transaction.atomic():
+        if service.close_wave(found, closing):
+            audit.event(request, "close" if closing else "reopen", "wave", found.pk, str(found))
+    messages.success(request, (_("Wave %(name)s is closed: its links take no more answers.") if closing else
+                               _("Wave %(name)s is open again.")) % {"name": found.name})
+    return redirect("fieldwork:questionnaire", programme=request.programme.pk, questionnaire=found.questionnaire_id)
 
 
 @requires("questionnaire.view")
