@@ -274,3 +274,41 @@ def test_reliable_change_with_the_shipped_wemwbs_reliability_matches_jacobson_tr
     assert reliable is not None and reliable.improved is not None
     assert (reliable.improved, reliable.deteriorated) == pytest.approx((improved, worse))
     assert improved > 0
+
+
+# ----- before the import: codes with counts, their fit, a suggested recode (the web mapping step) ---------
+
+def test_answer_codes_counts_coded_columns_only() -> None:
+    from impactlab.io.formats import answer_codes
+
+    frame = pl.DataFrame({"lone1": ["1", "2", "2", None, " "], "x": [1.0, 2.0, None, 3.5, 1.0],
+                          "free": [str(n) for n in range(5)]})
+    assert answer_codes(frame, limit=4) == {"lone1": [("1", 1), ("2", 2)], "x": [("1", 2), ("2", 1), ("3.5", 1)]}
+
+
+@pytest.mark.parametrize(("values", "expected"), [
+    (["0", "1", "2"], ("three_point", {"0": 1, "1": 2, "2": 3})),
+    (["0", "1", "2", "3", "4"], ("five_point", {"0": 1, "1": 2, "2": 3, "3": 4, "4": 5})),
+    (["ja", "Min of meer", "nee"], ("three_point", {"ja": 3, "Min of meer": 2, "nee": 1})),
+    (["yes!", "no"], ("five_point", {"yes!": 5, "no": 2})),
+    (["1", "2", "3"], None),  # fits as it is: nothing to recode
+    (["0", "7"], None),  # no shift of the same width: the user fills the table
+])
+def test_suggested_recode(values: list[str], expected: object) -> None:
+    from impactlab.io.formats import fit_found, suggest_recode
+
+    found = {item: values for item in DJG11}
+    assert suggest_recode("djg-11", found) == expected
+    if expected is not None:
+        fmt, table = expected  # type: ignore[misc]
+        fit, text_left = fit_found("djg-11", found, fmt, table)
+        assert fit.outside[fmt] == {} and text_left == {}
+
+
+def test_fit_found_reads_text_answers_as_fitting_no_format() -> None:
+    from impactlab.io.formats import fit_found
+
+    fit, left = fit_found("djg-6", {item: ["ja", "nee"] for item in DJG6})
+    assert fit.likely is None and left == {item: ["ja", "nee"] for item in DJG6}
+    fit, left = fit_found("djg-11", {item: ["1", "2", "3", "9"] for item in DJG11}, missing=[9])
+    assert fit.likely == "three_point" and fit.better == "three_point" and left == {}

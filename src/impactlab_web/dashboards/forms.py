@@ -48,6 +48,8 @@ class MappingForm(forms.Form):
                                  required=False)
     missing_codes = forms.CharField(label=_("Answer codes that mean 'no answer' (items)"), required=False,
                                     help_text=_("Separated by commas, e.g. 9, 99"))
+    answer_format = forms.ChoiceField(label=_("Answer format"), required=False, widget=forms.RadioSelect)
+    answers_seen = forms.CharField(required=False, widget=forms.HiddenInput)
     on_error = forms.ChoiceField(label=_("Rows with problems"), widget=forms.RadioSelect, initial="reject",
                                  choices=[("reject", _("reject the whole file and show the report")),
                                           ("quarantine", _("import the good rows, set the others apart"))])
@@ -56,6 +58,7 @@ class MappingForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.columns = columns
         self.fields["instrument"].choices = [("", _("none")), *instruments]
+        self.fields["answer_format"].choices = [(f, f) for f in answer_format_ids()]
         for index, column in enumerate(columns):
             self.fields[f"role_{index}"] = forms.ChoiceField(
                 label=column, choices=list(ROLE_LABELS.items()), initial="skip")
@@ -71,6 +74,13 @@ class MappingForm(forms.Form):
 
     def roles(self) -> dict[str, str]:
         return {column: self.cleaned_data[f"role_{index}"] for index, column in enumerate(self.columns)}
+
+
+def answer_format_ids() -> list[str]:
+    """Every answer format id of the shipped instruments (the page shows those of the chosen instrument)."""
+    from impactlab.evidence.instruments import list_instruments
+
+    return sorted({f.id for instrument in list_instruments() for f in instrument.formats})
 
 
 class AgreementForm(forms.Form):

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from impactlab.errors import UserError
+from impactlab.io.formats import answer_codes
 from impactlab.io.mapping import instrument_defaults, parse_mapping
 from impactlab.io.pseudonymise import is_identifier_name
 from impactlab.io.readers import read_table
@@ -154,8 +155,9 @@ def preview(path: Path) -> dict[str, Any]:
              for c, v in zip(head.columns, row, strict=True)] for row in head.iter_rows()]
     if table.data.height == 0:
         raise BadFile(_("The file has a header but no data rows."))
+    codes = answer_codes(table.data.drop(sorted(masked)))  # per coded column: its answers with their counts
     return {"columns": columns, "rows": rows, "n": table.data.height, "masked": sorted(masked),
-            "warnings": table.warnings, "labels": table.variable_labels}
+            "warnings": table.warnings, "labels": table.variable_labels, "codes": codes}
 
 
 RESPONDENT_NAMES = ("respondent_id", "respondent", "respondentnr", "client_nr", "clientnr", "client_id", "id",
@@ -205,8 +207,9 @@ def guess_instrument(columns: list[str]) -> str | None:
 
 
 def build_mapping(roles: dict[str, str], *, wave_value: str, instrument: str | None,
-                  missing_codes: list[str]) -> dict[str, Any]:
-    """The core's mapping (``impactlab.io.mapping``) from the roles chosen per column; UserError when invalid."""
+                  missing_codes: list[str], answers: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The core's mapping (``impactlab.io.mapping``) from the roles chosen per column, with the answer step's
+    ``answer_format`` and ``recode`` (``answers``); UserError when invalid."""
     def having(role: str) -> list[str]:
         return [c for c, r in roles.items() if r == role]
 
@@ -243,6 +246,7 @@ def build_mapping(roles: dict[str, str], *, wave_value: str, instrument: str | N
             if codes_missing:
                 raise UserError(_("The instrument %(instrument)s has items %(codes)s without a column.")
                                 % {"instrument": instrument, "codes": ", ".join(codes_missing)})
+        mapping |= answers or {}
         if missing_codes:
             mapping["missing_codes"] = {code: [_code(m) for m in missing_codes] for code in mapping.get("items", codes)}
     parse_mapping(mapping, _("mapping"))  # the core's own checks (one role per column, known instrument, ...)

@@ -21,7 +21,7 @@ from impactlab.evidence.instruments import list_instruments
 from impactlab.reports.texts import Texts
 from impactlab_web import evidence, permissions
 from impactlab_web.client import client_ip
-from impactlab_web.dashboards import charts, figures, uploads
+from impactlab_web.dashboards import answers, charts, figures, uploads
 from impactlab_web.dashboards.forms import AgreementForm, MappingForm, UploadForm
 from impactlab_web.dashboards.models import Upload
 from impactlab_web.jobs import runner
@@ -108,16 +108,30 @@ def upload_detail(request: HttpRequest, programme: int, upload: uuid.UUID) -> Ht
     initial = {"dataset": _default_name(found.filename), "instrument": instrument_guess or "", "on_error": "reject"}
     initial |= {f"role_{k}": role for k, role in
                 enumerate(uploads.guess_roles(preview["columns"], instrument_guess).values())}
+    if request.method != "POST":
+        step = answers.build(preview, uploads.guess_roles(preview["columns"], instrument_guess), instrument_guess,
+                             _lang())
+        if step is not None:
+            initial |= {"answer_format": step.chosen, "answers_seen": step.signature}
     form = MappingForm(request.POST or None, columns=preview["columns"], instruments=_instruments(), initial=initial)
     status = 200
     if request.method == "POST":
+        step = _answers_step(form, preview)
         status = 422
-        if form.is_valid():
+        checking = request.POST.get("action") == "check"
+        if checking:
+            status = 200
+            form.is_valid()  # the fields' messages, without importing
+        elif step is not None and (step.errors or ((step.problems or step.fit.better)
+                                                   and request.POST.get("answers_seen") != step.signature)):
+            context["answers_errors"] = step.errors or [_("Check the answers before importing:"), *step.problems]
+        elif form.is_valid():
             data = form.cleaned_data
             try:
                 mapping = uploads.build_mapping(form.roles(), wave_value=data["wave_value"].strip(),
                                                 instrument=data["instrument"] or None,
-                                                missing_codes=data["missing_codes"])
+                                                missing_codes=data["missing_codes"],
+                                                answers=step.mapping(list(_item_map(form, step))) if step else None)
             except UserError as error:
                 context["mapping_errors"] = error.messages
             else:
@@ -127,8 +141,27 @@ def upload_detail(request: HttpRequest, programme: int, upload: uuid.UUID) -> Ht
                     found.job = enqueue("dataset.import", {"upload": str(found.pk)}, request.user, request.programme)
                     found.save(update_fields=["mapping", "dataset", "on_error", "state", "job"])
                 return redirect("dashboards:upload", programme=programme, upload=found.pk)
-    context |= {"preview": preview, "form": form}
+    if step is not None and form.is_bound:
+        form.data = form.data.copy()
+        form.data["answers_seen"], form.data["answer_format"] = step.signature, step.chosen  # what is shown now
+    context |= {"preview": preview, "form": form, "answers": step}
     return render(request, "dashboards/upload_mapping.html", context, status=status)
+
+
+def _answers_step(form: MappingForm, preview: dict[str, Any]) -> answers.AnswersStep | None:
+    """The answers step for the roles, instrument, format and recode as posted (valid or not yet)."""
+    data = form.data
+    roles = {column: data.get(f"role_{k}", "skip") for k, column in enumerate(form.columns)}
+    missing = [c.strip() for c in data.get("missing_codes", "").split(",") if c.strip()]
+    return answers.build(preview, roles, data.get("instrument") or None, _lang(),
+                         answer_format=data.get("answer_format") or None, recode=answers.posted_recode(data),
+                         missing=missing)
+
+
+def _item_map(form: MappingForm, step: answers.AnswersStep) -> dict[str, str]:
+    """Item code -> column, as the mapping will have it."""
+    items = [c for c, r in form.roles().items() if r == "item"]
+    return uploads._item_codes(items, [i.code for i in step.instrument.items])
 
 
 def _default_name(filename: str) -> str:
