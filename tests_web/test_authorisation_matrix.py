@@ -100,6 +100,11 @@ EXPECT: dict[tuple[str, str], Rule] = {
     ("accounts:logout", "POST"): lambda role, scope: 302,
     ("accounts:language", "GET"): everyone(405),
     ("accounts:language", "POST"): everyone(302),
+    ("notifications:list", "GET"): everyone(200),
+    ("notifications:open", "GET"): everyone(405),
+    ("notifications:open", "POST"): everyone(404),  # the test notification is nobody's own
+    ("notifications:read_all", "GET"): everyone(405),
+    ("notifications:read_all", "POST"): everyone(302),
     ("accounts:profile", "GET"): everyone(200),
     ("accounts:profile", "POST"): everyone(422),  # no e-mail address
     ("accounts:password_change", "GET"): everyone(200),

@@ -41,5 +41,6 @@ ARGUMENTS: dict[str, Callable[[Any], object]] = {
     "person": lambda world: people_world.person(world).pk,
     "invitation": lambda world: people_world.invitation(world)[0].pk,
     "invite_token": lambda world: people_world.invitation(world)[1],
+    "notification": lambda world: 999_999,  # notifications: no one's
     "uidb64": lambda world: "MQ",  # accounts: a password-reset link (with a token that is not one: invalid)
 }

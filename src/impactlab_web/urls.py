@@ -53,6 +53,7 @@ urlpatterns = [
     path("", include("impactlab_web.dashboards.urls")),
     path("", include("impactlab_web.review.urls")),
     path("", include("impactlab_web.organisations.urls")),
+    path("", include("impactlab_web.notifications.urls")),
 ]
 
 handler400 = "impactlab_web.views.errors.bad_request"

@@ -220,6 +220,25 @@ def _end(job: Job, status: str, result: dict[str, Any] | None = None, error: str
         if ended and status != Job.Status.DONE:
             job.refresh_from_db()
             lifecycle.cleanup(job, final=True)
+        if ended:
+            _tell_starter(job, status)
+
+
+def _tell_starter(job: Job, status: str) -> None:
+    """The person who started the job hears that it finished or failed (cancelled: they did it themselves)."""
+    if status not in (Job.Status.DONE, Job.Status.FAILED) or job.created_by_id is None:
+        return
+    from django.urls import reverse
+
+    from impactlab_web.notifications.notify import Kind, base_url, notify
+
+    programme = job.programme.name if job.programme_id else ""
+    values = {"kind": job.kind, "programme": programme}
+    title = ((lambda: _("Your job %(kind)s in %(programme)s is finished") % values) if status == Job.Status.DONE
+             else (lambda: _("Your job %(kind)s in %(programme)s failed") % values))
+    link = reverse("jobs:status", args=[job.programme_id, job.pk]) if job.programme_id else ""
+    notify([job.created_by], Kind.JOB_DONE if status == Job.Status.DONE else Kind.JOB_FAILED, title, link,
+           base_url())
 
 
 def _language(job: Job) -> str:
@@ -280,6 +299,7 @@ def recover(job: Job) -> bool:
         dead = job.worker
         job.refresh_from_db()
         lifecycle.cleanup(job, final=status != Job.Status.QUEUED)
+        _tell_starter(job, status)
         if status == Job.Status.QUEUED:
             submit(job.pk, job.attempts + 1)
     log.warning("job %s (%s): worker %s stopped at attempt %d -> %s", job.pk, job.kind, dead or "?", job.attempts,

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from impactlab_web.accounts import sessions, twofactor
 from impactlab_web.accounts.models import TwoFactorRule
 from impactlab_web.models import AuditEvent, Membership, Organisation, Profile, Programme, Role
+from impactlab_web.notifications.notify import Kind, notify
 from impactlab_web.organisations.models import Invitation, new_token, token_hash
 
 
@@ -207,6 +208,9 @@ def invite(organisation: Organisation, email: str, role: Role, language: str, by
         invitation.sent_count += 1
         invitation.save()
     _send(invitation, token, build_absolute_uri)
+    notify(User.objects.filter(email__iexact=email), Kind.INVITATION,
+           lambda: _("%(organisation)s invited you; the link is in your e-mail") % {"organisation": organisation.name},
+           email=False)  # the invitation e-mail is the e-mail; its one-time link is never stored
     _log(by, "people.invite", organisation=organisation, detail={"invitation": invitation.pk})
     return invitation
 

@@ -13,11 +13,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core import signing
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from impactlab_web import permissions
 from impactlab_web.models import Programme
+from impactlab_web.notifications.notify import Kind, base_url, notify
 from impactlab_web.review.models import Comment, ReportVersion, Share
 
 SALT = "impactlab.review.share"
@@ -86,15 +89,52 @@ def add_comment(report: ReportVersion, target: str, target_id: str, text: str, v
     if target != Comment.Target.OUTCOME or not reviewer:
         verdict = ""
     name = (author.get_full_name() or author.username) if author else (share.name if share else "")
-    return Comment.objects.create(report=report, model_version=report.model_version, target=target,
-                                  target_id=target_id, verdict=verdict,
-                                  text=text, author=author, author_name=name or "?", share=share)
+    comment = Comment.objects.create(report=report, model_version=report.model_version, target=target,
+                                     target_id=target_id, verdict=verdict,
+                                     text=text, author=author, author_name=name or "?", share=share)
+    _tell_report_maker(comment)
+    return comment
+
+
+# A disputed outcome: a reviewer's open comment saying "I do not recognise this outcome".
+DISPUTE = {"verdict": Comment.Verdict.DISAGREE, "parent__isnull": True, "resolved_at__isnull": True}
+
+
+def with_disputes(reports: QuerySet[ReportVersion]) -> QuerySet[ReportVersion]:
+    """The reports, each with `disputed`: its open disputes (the flag on the report list and the cycle page)."""
+    return reports.annotate(disputed=Count("comments", filter=Q(**{f"comments__{k}": v for k, v in DISPUTE.items()})))
+
+
+def disputes(reports: QuerySet[ReportVersion]) -> QuerySet[Comment]:
+    """The open disputes on these reports (the flag on the programme's overview)."""
+    return Comment.objects.filter(report__in=reports, **DISPUTE)
+
+
+def _tell_report_maker(comment: Comment) -> None:
+    """The one who generated the report hears of each comment on it, and of a disputed outcome above all."""
+    report = comment.report
+    disputed = comment.verdict == Comment.Verdict.DISAGREE
+    programme = report.cycle.programme
+
+    def title() -> str:
+        values = {"report": report.number, "programme": programme.name, "outcome": comment.target_id}
+        if disputed:
+            return _("An outcome (%(outcome)s) of report %(report)s of %(programme)s is disputed") % values
+        return _("New comment on report %(report)s of %(programme)s") % values
+
+    notify([report.created_by], Kind.DISPUTED if disputed else Kind.COMMENT, title,
+           reverse("review:report", args=[programme.pk, report.pk]), base_url(), skip=comment.author)
 
 
 def answer(comment: Comment, text: str, user: Any, resolve: bool = False) -> Comment:
     reply = Comment.objects.create(report=comment.report, model_version=comment.model_version,
                                    target=comment.target, target_id=comment.target_id, text=text, parent=comment,
                                    author=_user(user), author_name=user.get_full_name() or user.username)
+    programme = comment.report.cycle.programme
+    notify([comment.author], Kind.ANSWER,
+           lambda: _("Your comment on report %(report)s of %(programme)s was answered")
+           % {"report": comment.report.number, "programme": programme.name},
+           reverse("review:report", args=[programme.pk, comment.report.pk]), base_url(), skip=reply.author)
     if resolve:
         mark_resolved(comment, user)
     return reply

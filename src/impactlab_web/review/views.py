@@ -77,7 +77,8 @@ def _render_cycle(request: HttpRequest, cycle: Cycle, status: int = 200, **forms
     context = {
         "programme": programme, "cycle": cycle, "phases": list(cycle.phases.all()),
         "datasets": list(cycle.datasets.all()),
-        "reports": list(sharing.reports_for(request.user, programme).filter(cycle=cycle).select_related("job")),
+        "reports": list(sharing.with_disputes(sharing.reports_for(request.user, programme).filter(cycle=cycle))
+                        .select_related("job")),
         "previous": cycle.previous(),
         "latest": programme.latest_version(),
         "phase_statuses": Phase.Status.choices,
@@ -208,7 +209,8 @@ def report_generate(request: HttpRequest, programme: int, cycle: int) -> HttpRes
 @requires("reports.view")
 def reports(request: HttpRequest, programme: int) -> HttpResponse:
     """Every report version this user may open, per cycle."""
-    rows = sharing.reports_for(request.user, request.programme).order_by("-cycle__number", "-number")
+    rows = sharing.with_disputes(sharing.reports_for(request.user, request.programme)).order_by(
+        "-cycle__number", "-number")
     return render(request, "review/reports.html", {"programme": request.programme, "reports": rows})
 
 

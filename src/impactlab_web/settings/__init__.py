@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "impactlab_web.review",
     "impactlab_web.organisations",
     "impactlab_web.accounts",
+    "impactlab_web.notifications",
 ]
 # Background jobs: the task queue is django-q2 with its ORM broker, in this same database (no server to run);
 # `manage.py run_jobs` starts a worker cluster (several may run, on several machines). See jobs/runner.py.
@@ -117,6 +118,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "impactlab_web.notifications.context_processors.notifications",
             ],
         },
     },
@@ -166,6 +168,8 @@ AXES_LOCKOUT_CALLABLE = "impactlab_web.accounts.views.lockout"
 # Two-factor login (django-otp, TOTP): the name authenticator apps show; a wrong code doubles the wait (1 s, 2 s..).
 OTP_TOTP_ISSUER = "impactlab"
 OTP_TOTP_THROTTLE_FACTOR = 1
+# The installation's own address, for links in e-mails sent outside a request (notifications of jobs).
+IMPACTLAB_BASE_URL = os.environ.get("IMPACTLAB_BASE_URL", "http://127.0.0.1:8000")
 # A "forgot password" link works once, for two hours.
 PASSWORD_RESET_TIMEOUT = 2 * 3600
 AXES_HTTP_RESPONSE_CODE = 429

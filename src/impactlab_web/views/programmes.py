@@ -46,7 +46,17 @@ def detail(request: HttpRequest, programme: int) -> HttpResponse:
         "programme": current,
         "version": current.latest_version(),
         "roles": sorted(Role(r).label for r in permissions.roles_in(request.user, current)),
+        "disputed": _disputed(request.user, current),
     })
+
+
+def _disputed(user, programme) -> int:
+    """Outcomes disputed by reviewers in the reports this user may open (0 when they may open none)."""
+    if not permissions.can(user, "reports.view", programme):
+        return 0
+    from impactlab_web.review import sharing
+
+    return sharing.disputes(sharing.reports_for(user, programme)).count()
 
 
 @requires("model.view")
