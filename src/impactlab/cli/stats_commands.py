@@ -154,6 +154,8 @@ def _change_rows(r: ChangeResult) -> list[tuple[str, str, str]]:
         shares = r.reliable_change
         rows.append(("Reliable change: improved / unchanged / deteriorated",
                      " / ".join(percent(x) for x in (shares.improved, shares.unchanged, shares.deteriorated)), ""))
+    elif r.reliable_change_criteria is None:
+        rows.append(("Reliable change", "not computed: no reliability (give --reliability)", ""))
     return rows
 
 
