@@ -125,6 +125,10 @@ def test_a_recode_to_a_code_the_format_lacks_is_a_message(world: World, var_dir:
     assert response.status_code == 422
     assert "Recode 2: 7 is not an answer code of this format (1, 2, 3)." in response.content.decode()
     assert Upload.objects.get().state == Upload.State.MAPPING
+    # a format changed without looking is shown first (never a score in a format the user has not seen)
+    unseen = _post(client, url, page, answer_format="five_point", **{f"recode__{c}": "" for c in "012"})
+    assert unseen.status_code == 422 and unseen.context["answers"].chosen == "five_point"
+    assert Upload.objects.get().state == Upload.State.MAPPING
     # the check button shows the choices without importing
     checked = _post(client, url, page, action="check", answer_format="five_point")
     assert checked.status_code == 200 and checked.context["answers"].chosen == "five_point"

@@ -58,8 +58,9 @@ class AnswersStep:
 
     @property
     def signature(self) -> str:
-        """What the user saw: the format and the recode (an import with other choices is shown first)."""
-        text = self.chosen + "|" + "|".join(f"{k}={v}" for k, v in sorted(self.recode.items()))
+        """What the user saw: format, recode and item columns (an import with other choices is shown first)."""
+        text = "|".join([self.chosen, *(f"{k}={v}" for k, v in sorted(self.recode.items())),
+                         *(f"{i.code}:{i.column}" for i in self.items)])
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     def mapping(self, items: list[str]) -> dict[str, Any]:

@@ -122,10 +122,14 @@ def upload_detail(request: HttpRequest, programme: int, upload: uuid.UUID) -> Ht
         if checking:
             status = 200
             form.is_valid()  # the fields' messages, without importing
-        elif step is not None and (step.errors or ((step.problems or step.fit.better)
-                                                   and request.POST.get("answers_seen") != step.signature)):
-            context["answers_errors"] = step.errors or [_("Check the answers before importing:"), *step.problems]
-        elif form.is_valid():
+        elif not form.is_valid():
+            pass  # the fields' messages, with the answers step as it stands
+        elif step is not None and (step.errors or request.POST.get("answers_seen") != step.signature):
+            # never a score in a format the user has not seen: changed choices are shown before the import
+            context["answers_errors"] = step.errors or (
+                [_("Check the answers before importing:"), *step.problems] if step.problems else
+                [_("The answers are shown below with the choices you made: check them and import again.")])
+        else:
             data = form.cleaned_data
             try:
                 mapping = uploads.build_mapping(form.roles(), wave_value=data["wave_value"].strip(),
