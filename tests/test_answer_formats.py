@@ -284,6 +284,7 @@ def test_answer_codes_counts_coded_columns_only() -> None:
     frame = pl.DataFrame({"lone1": ["1", "2", "2", None, " "], "x": [1.0, 2.0, None, 3.5, 1.0],
                           "free": [str(n) for n in range(5)]})
     assert answer_codes(frame, limit=4) == {"lone1": [("1", 1), ("2", 2)], "x": [("1", 2), ("2", 1), ("3.5", 1)]}
+    assert answer_codes(pl.DataFrame({"empty": [None, ""]}, schema={"empty": pl.String})) == {"empty": []}
 
 
 @pytest.mark.parametrize(("values", "expected"), [

@@ -144,3 +144,15 @@ def test_the_answers_step_speaks_dutch(world: World, var_dir: Path, tmp_path: Pa
     assert "drie antwoorden: nee, min of meer, ja" in html
     assert "min of meer" in html and "In het bestand" in html
     assert "passen het best bij de antwoordschaal “drie antwoorden: nee, min of meer, ja”" in html
+
+
+def test_an_upload_read_before_codes_were_counted_says_so(world: World, var_dir: Path, tmp_path: Path) -> None:
+    client = login(world)
+    url = upload(client, world, three_point_csv(tmp_path))["Location"]
+    found = Upload.objects.get()
+    found.preview = {k: v for k, v in found.preview.items() if k != "codes"}
+    found.save(update_fields=["preview"])
+    step = client.get(url).context["answers"]
+    assert step.notices[0].startswith("This file was read before impactlab counted the answer codes")
+    assert all(item.found is None for item in step.items)
+    assert step.chosen == "five_point"  # no codes seen: the instrument's first format, no guess

@@ -115,7 +115,10 @@ def answer_codes(frame: pl.DataFrame, limit: int = MAX_CODES) -> dict[str, list[
     distinct = frame.select(e.drop_nulls().n_unique().alias(c) for c, e in texts.items()).row(0, named=True)
     out: dict[str, list[tuple[str, int]]] = {}
     for column, n in distinct.items():
-        if not 0 < n <= limit:
+        if n > limit:
+            continue
+        if n == 0:  # no answers at all
+            out[column] = []
             continue
         counts = frame.select(texts[column].drop_nulls().value_counts(sort=False)).unnest(column)
         pairs = [(str(v), int(k)) for v, k in counts.iter_rows()]

@@ -10,7 +10,7 @@ itself is the core's (``impactlab.io.formats.fit_found``, the check the importer
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -95,11 +95,13 @@ def build(preview: dict[str, Any], roles: dict[str, str], instrument_id: str | N
         by_code = uploads._item_codes(items, [i.code for i in instrument.items])
     except UserError:
         return None  # the mapping's own checks say what is wrong
-    counts = preview.get("codes") or {}
+    counts = preview.get("codes") or {}  # column -> [[code, count], ...]; absent: over 15 distinct answers
     found = {code: [v for v, _n in counts.get(column, [])] for code, column in by_code.items()}
     formats = [(f.id, _text(f.name, lang) or f.id) for f in instrument.formats]
     ids = [f for f, _name in formats]
     as_is, _text_left = fit_found(instrument.id, found, missing=missing)
+    if not any(found.values()):  # no codes seen: every format "fits", none is evidence
+        as_is = replace(as_is, likely=None)
     suggestion = suggest_recode(instrument.id, found, missing) if as_is.likely is None else None
     first_view = answer_format is None and recode is None
     chosen = answer_format if answer_format in ids else (
@@ -130,6 +132,9 @@ def build(preview: dict[str, Any], roles: dict[str, str], instrument_id: str | N
     step.recode_rows = [{"code": v, "count": totals[v], "name": RECODE_PREFIX + v,
                          "value": posted.get(v, _code_text(table[v]) if v in table else "")} for v in values]
     _explain(step, as_is, suggestion)
+    if "codes" not in preview:
+        step.notices.insert(0, _("This file was read before impactlab counted the answer codes: upload it again "
+                                 "to see the codes found in it."))
     return step
 
 
