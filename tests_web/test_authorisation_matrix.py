@@ -13,7 +13,7 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from impactlab_web.models import Role
+from impactlab_web.models import AuditEvent, Role
 from impactlab_web.permissions import CREATOR, JOB_KINDS, POLICY, Action, can, requires
 from tests_web import dashboards_matrix as dash
 from tests_web.conftest import SCOPES, World
@@ -75,6 +75,12 @@ def organisation_admin(ok: int) -> Rule:
     return rule
 
 
+# downloads that hold no personal data, so they write no audit event (every other download must: test_matrix)
+NOT_PERSONAL = {
+    "editor:export": "the impact model as YAML: assumptions and figures, no respondent",
+    "fieldwork:export_yaml": "a questionnaire's questions, no answers",
+}
+
 EXPECT: dict[tuple[str, str], Rule] = {
     ("people:list", "GET"): organisation_admin(200),
     ("people:list", "POST"): organisation_admin(422),  # an empty invitation: errors next to the fields
@@ -92,6 +98,10 @@ EXPECT: dict[tuple[str, str], Rule] = {
     ("people:resend", "POST"): organisation_admin(302),
     ("people:cancel", "GET"): organisation_admin(405),
     ("people:cancel", "POST"): organisation_admin(302),
+    ("people:audit", "GET"): organisation_admin(200),
+    ("people:audit", "POST"): organisation_admin(405),
+    ("people:audit_export", "GET"): organisation_admin(200),
+    ("people:audit_export", "POST"): organisation_admin(405),
     ("people:accept", "GET"): lambda role, scope: 200,
     ("people:accept", "POST"): lambda role, scope: 422,  # anonymous: empty form; signed in: another address
     ("health", "GET"): lambda role, scope: 200,
@@ -385,7 +395,11 @@ def test_matrix(name: str, method: str, world: World) -> None:
         client = Client()
         if role is not None:
             client.force_login(world.user(role, scope))
+        events = AuditEvent.objects.count()
         response = client.get(url) if method == "GET" else client.post(url, {})
+        if response.status_code == 200 and "attachment" in response.get("Content-Disposition", ""):
+            assert name in NOT_PERSONAL or AuditEvent.objects.count() == events + 1, (
+                f"{name} sent a file without an audit event: record one, or say in NOT_PERSONAL why not")
         expected = rule(role, scope)
         if response.status_code != expected:
             wrong.append(f"{role.value if role else 'anonymous'}/{scope}: {response.status_code} != {expected}")

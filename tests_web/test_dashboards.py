@@ -81,7 +81,7 @@ def test_upload_mapping_job_snapshot_and_record(world: World, var_dir: Path, tmp
     assert raw.exists() and found.format == "csv"
     page = client.get(response["Location"]).content.decode()
     assert "Ayse" not in page and "•••" in page  # identifier-like columns are masked in the preview
-    assert AuditEvent.objects.filter(object_type="upload", action="view").exists()
+    assert AuditEvent.objects.filter(object_type="upload", action="data.preview").exists()
     form = client.get(response["Location"]).context["form"]
     roles = {form.fields[name].label: form[name].value() for name in form.fields if name.startswith("role_")}
     assert roles["respondent_id"] == "respondent_id" and roles["wave"] == "wave" and roles["lone1"] == "item"
@@ -339,7 +339,7 @@ def test_agreements_decide_what_a_partner_researcher_sees(world: World, var_dir:
     shared = admin.post(new, {"partner": world.partner.pk, "purpose": "evaluation", "valid_until": until})
     assert shared.status_code == 302
     agreement = DataSharingAgreement.objects.get(dataset=record)
-    assert AuditEvent.objects.filter(action="share", object_id=record.snapshot_id).exists()
+    assert AuditEvent.objects.filter(action="dataset.share", object_id=record.snapshot_id).exists()
     assert 'data-testid="change"' in partner.get(dashboard).content.decode()
 
     foreign_admin = login(world, Role.ADMINISTRATOR, "partner")  # not the dataset's owner
@@ -349,7 +349,7 @@ def test_agreements_decide_what_a_partner_researcher_sees(world: World, var_dir:
     assert admin.post(withdraw).status_code == 302
     agreement.refresh_from_db()
     assert agreement.withdrawn_at is not None
-    assert AuditEvent.objects.filter(action="withdraw", object_id=record.snapshot_id).exists()
+    assert AuditEvent.objects.filter(action="dataset.withdraw", object_id=record.snapshot_id).exists()
     assert 'data-testid="change"' not in partner.get(dashboard).content.decode()
 
 

@@ -180,8 +180,8 @@ def test_a_revoked_link_answers_410_takes_no_answers_and_makes_no_follow_up(clie
     answer = team.post(f"{base}/revoke/", {"links": f"http://testserver{url(revoked)}\n"})
     assert answer.status_code == 302
     assert Draft.objects.count() == 0  # whoever found the link may have typed it: it goes
-    event = AuditEvent.objects.get(action="revoke")
-    assert event.object_type == "wave" and event.object_id == str(wave.pk) and "1 link(s)" in event.detail
+    event = AuditEvent.objects.get(action="links.revoke")
+    assert event.object_type == "wave" and event.object_id == str(wave.pk) and '"links": 1' in event.detail
     for lang, words in (("en", "withdrawn"), ("nl", "ingetrokken")):
         page = client.get(url(revoked, lang))
         assert page.status_code == 410 and words in page.content.decode()
@@ -224,13 +224,13 @@ def test_a_closed_wave_answers_410_and_can_be_opened_again(client, world: World,
     base = _links_page(world, wave)
     assert team.post(f"{base}/close/").status_code == 302
     wave.refresh_from_db()
-    assert wave.closed and AuditEvent.objects.filter(action="close", object_id=str(wave.pk)).exists()
+    assert wave.closed and AuditEvent.objects.filter(action="wave.close", object_id=str(wave.pk)).exists()
     page = client.post(url(token, "nl"), {"alone": "1", **DJG})
     assert page.status_code == 410 and "gesloten" in page.content.decode()
     assert Response.objects.count() == 0
     assert "Open T0 again" in team.get(f"{p(world)}/questionnaires/{wave.questionnaire.pk}/").content.decode()
     assert team.post(f"{base}/close/", {"open": "1"}).status_code == 302
-    assert AuditEvent.objects.filter(action="reopen").exists()
+    assert AuditEvent.objects.filter(action="wave.reopen").exists()
     assert client.post(url(token), {"alone": "1", **DJG}).status_code == 302
     assert Response.objects.count() == 1
     viewer = Client()

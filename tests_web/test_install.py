@@ -16,8 +16,9 @@ from django.core.management.base import CommandError
 from django.test import Client
 
 from impactlab.evidence.workspace import Workspace
+from impactlab_web import audit
 from impactlab_web.backup import BackupError, create_backup, restore_backup
-from impactlab_web.models import Membership, Organisation, Programme, Role
+from impactlab_web.models import AuditEvent, Membership, Organisation, Programme, Role
 
 
 def database_rows() -> dict[str, list[dict]]:
@@ -48,6 +49,8 @@ def installation(world, var_dir, settings) -> Path:
     report = Path(settings.VAR_DIR) / "reports" / "1" / "1" / "1" / "report.html"
     report.parent.mkdir(parents=True)
     report.write_text("<h1>Rapport</h1>", encoding="utf-8")
+    # the append-only audit trail goes back too (restore inserts; flush empties it: TRUNCATE / DELETE)
+    audit.record(None, AuditEvent.Action.DATASET_VIEW, world.dataset, user=world.user(Role.RESEARCHER, "own"))
     return Path(settings.VAR_DIR)
 
 

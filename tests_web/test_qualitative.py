@@ -276,7 +276,7 @@ def test_each_coder_codings_are_kept_apart(world: World) -> None:
     assert Document.objects.get().memo == "Rustig gesprek"
     assert client.post(url("uncode", world, qdoc=document.pk), {"coding": mine.pk}).status_code == 302
     assert list(Coding.objects.all()) == [theirs]
-    assert AuditEvent.objects.filter(object_type="qualitative_document", object_id=str(document.pk)).exists()
+    assert AuditEvent.objects.filter(object_type="transcript", object_id=str(document.pk)).exists()
 
 
 # -------------------------------------------------------------------------------------------- analyses
@@ -384,8 +384,8 @@ def test_qdpx_export_reimports_with_the_core(world: World, tmp_path: Path) -> No
     original_names = {c.id: c.name for c in original.codebook.codes}
     assert sorted((c.start, c.end, names[c.code], c.coder) for c in back.codings) == sorted(
         (c.start, c.end, original_names[c.code], c.coder) for c in original.codings)
-    event = AuditEvent.objects.get(action="export", object_type="qualitative_project")
-    assert event.user == world.user(Role.RESEARCHER, "own") and "5 codings" in event.detail
+    event = AuditEvent.objects.get(action="qualitative.export", object_type="programme")
+    assert event.user == world.user(Role.RESEARCHER, "own") and '"codings": 5' in event.detail
     assert client_for(world, Role.PROFESSIONAL).get(url("export", world)).status_code == 403
 
 

@@ -87,7 +87,7 @@ def test_viewing_a_dataset_is_audited(client, world: World) -> None:
     client.force_login(user)
     assert client.get(f"/programmes/{world.programme.pk}/data/{world.dataset.pk}/").status_code == 200
     event = AuditEvent.objects.get()
-    assert (event.user, event.action, event.object_id) == (user, "view", world.dataset.snapshot_id)
+    assert (event.user, event.action, event.object_id) == (user, "dataset.view", world.dataset.snapshot_id)
 
 
 def test_sharing_agreement_opens_and_withdrawal_closes(client, world: World, shared: DataSharingAgreement) -> None:

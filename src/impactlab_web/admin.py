@@ -118,7 +118,7 @@ class JobAdmin(ReadOnly):
 
 @admin.register(AuditEvent, site=site)
 class AuditEventAdmin(ReadOnly):
-    list_display = ("at", "user", "action", "object_type", "object_id")
+    list_display = ("at", "username", "organisation_name", "programme_name", "action", "object_type", "object_id")
     list_filter = ("action",)
 
 

@@ -8,6 +8,12 @@ class ImpactlabWebConfig(AppConfig):
 
     def ready(self) -> None:
         from django.conf import settings
+        from django.db.models.signals import post_migrate
+
+        from impactlab_web.audit_triggers import after_migrate
+
+        # the audit trail's append-only trigger, back after a migration that rebuilt its table (SQLite)
+        post_migrate.connect(after_migrate, sender=self, dispatch_uid="impactlab_audit_triggers")
         from django.utils.translation import get_language
 
         from impactlab import limits

@@ -19,20 +19,14 @@ from django.views.decorators.cache import never_cache
 from impactlab.errors import UserError
 from impactlab.evidence.instruments import list_instruments
 from impactlab.reports.texts import Texts
-from impactlab_web import evidence, permissions
-from impactlab_web.client import client_ip
+from impactlab_web import audit, evidence, permissions
 from impactlab_web.dashboards import answers, charts, figures, uploads
 from impactlab_web.dashboards.forms import AgreementForm, MappingForm, UploadForm
 from impactlab_web.dashboards.models import Upload
 from impactlab_web.jobs import runner
 from impactlab_web.jobs.runner import enqueue
-from impactlab_web.models import AuditEvent, DatasetRecord, DataSharingAgreement, Organisation
+from impactlab_web.models import DatasetRecord, DataSharingAgreement, Organisation
 from impactlab_web.permissions import Action, requires
-
-
-def _audit(request: HttpRequest, action: str, kind: str, object_id: str, detail: str) -> None:
-    AuditEvent.objects.create(user=request.user, action=action, object_type=kind, object_id=str(object_id)[:64],
-                              detail=detail[:300], ip=client_ip(request))
 
 
 def _lang() -> str:
@@ -74,6 +68,8 @@ def upload_new(request: HttpRequest, programme: int) -> HttpResponse:
                     upload.job = enqueue("dataset.preview", {"upload": str(upload.pk)}, request.user,
                                          request.programme)
                     upload.save(update_fields=["job"])
+                    audit.record(request, audit.Action.DATA_UPLOAD, upload,
+                                 detail={"format": fmt, "bytes": upload.size})
                 return redirect("dashboards:upload", programme=programme, upload=upload.pk)
         status = 422
     return render(request, "dashboards/upload_new.html", {"programme": request.programme, "form": form},
@@ -103,7 +99,6 @@ def upload_detail(request: HttpRequest, programme: int, upload: uuid.UUID) -> Ht
         context.setdefault("file_error", _("The uploaded file is no longer there: upload it again."))
         status = 422 if request.method == "POST" else 200
         return render(request, "dashboards/upload_mapping.html", context, status=status)
-    _audit(request, AuditEvent.Action.VIEW, "upload", found.pk, f"preview of {found.filename}")
     instrument_guess = uploads.guess_instrument(preview["columns"])
     initial = {"dataset": _default_name(found.filename), "instrument": instrument_guess or "", "on_error": "reject"}
     initial |= {f"role_{k}": role for k, role in
@@ -144,11 +139,13 @@ def upload_detail(request: HttpRequest, programme: int, upload: uuid.UUID) -> Ht
                     found.state = Upload.State.IMPORTING
                     found.job = enqueue("dataset.import", {"upload": str(found.pk)}, request.user, request.programme)
                     found.save(update_fields=["mapping", "dataset", "on_error", "state", "job"])
+                    audit.record(request, audit.Action.DATA_IMPORT, found, detail={"job": str(found.job.pk)})
                 return redirect("dashboards:upload", programme=programme, upload=found.pk)
     if step is not None and form.is_bound:
         form.data = form.data.copy()
         form.data["answers_seen"], form.data["answer_format"] = step.signature, step.chosen  # what is shown now
     context |= {"preview": preview, "form": form, "answers": step}
+    audit.record(request, audit.Action.DATA_PREVIEW, found)  # never the file's own name: it may name a client
     return render(request, "dashboards/upload_mapping.html", context, status=status)
 
 
@@ -224,8 +221,8 @@ def agreement_new(request: HttpRequest, programme: int, dataset: int) -> HttpRes
             with transaction.atomic():
                 agreement = DataSharingAgreement.objects.create(dataset=record, created_by=request.user,
                                                                 **form.cleaned_data)
-                _audit(request, AuditEvent.Action.SHARE, "dataset", record.snapshot_id,
-                       f"shared with {agreement.partner} until {agreement.valid_until}: {agreement.purpose}")
+                audit.record(request, audit.Action.DATASET_SHARE, record, detail={
+                    "agreement": agreement.pk, "partner": agreement.partner.name, "until": agreement.valid_until})
             messages.success(request, _("The dataset is shared with %(partner)s.") % {"partner": agreement.partner})
             return redirect("data:detail", programme=programme, dataset=record.pk)
         status = 422
@@ -244,8 +241,8 @@ def agreement_withdraw(request: HttpRequest, programme: int, agreement: int) -> 
         with transaction.atomic():
             found.withdrawn_at = timezone.now()
             found.save(update_fields=["withdrawn_at"])
-            _audit(request, AuditEvent.Action.WITHDRAW, "dataset", found.dataset.snapshot_id,
-                   f"agreement with {found.partner} withdrawn")
+            audit.record(request, audit.Action.DATASET_WITHDRAW, found.dataset,
+                         detail={"agreement": found.pk, "partner": found.partner.name})
         messages.success(request, _("The agreement with %(partner)s is withdrawn.") % {"partner": found.partner})
     return redirect("data:detail", programme=programme, dataset=found.dataset_id)
 

@@ -16,7 +16,7 @@ from impactlab.errors import UserError
 from impactlab.evidence.disclosure import DisclosurePolicy
 from impactlab.fieldwork.registrations import balance as core_balance
 from impactlab.model.library import proxy_library
-from impactlab_web import modelling, permissions
+from impactlab_web import audit, modelling, permissions
 from impactlab_web.fieldwork import service
 from impactlab_web.fieldwork.forms import FeedForm, RegistrationForm
 from impactlab_web.fieldwork.models import Registration
@@ -163,6 +163,8 @@ def feed(request: HttpRequest, programme: int) -> HttpResponse:
         params = {"programme": request.programme.pk, "user": request.user.pk, **form.cleaned_data}
         job = runner.enqueue("fieldwork.registrations_snapshot", params, user=request.user,
                              programme=request.programme)
+        audit.record(request, audit.Action.REGISTRATIONS_FEED, request.programme, detail={
+            "job": str(job.pk), "registrations": Registration.objects.filter(programme=request.programme).count()})
         return redirect("fieldwork:proposal", programme=request.programme.pk, job=job.pk)
     return render(request, "fieldwork/feed.html", {
         "programme": request.programme, "form": form,

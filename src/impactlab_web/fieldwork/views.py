@@ -277,6 +277,7 @@ def links(request: HttpRequest, programme: int, questionnaire: int, wave: int) -
     writer.writerow(["number", "wave", "link"])
     for number, token in enumerate(tokens, start=1):
         writer.writerow([number, found.name, _absolute(request, token)])
+    audit.record(request, audit.Action.LINKS_EXPORT, found, detail={"kind": kind, "links": len(tokens)})
     response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{found.questionnaire.slug}-{found.name}-links.csv"'
     return response
@@ -303,8 +304,8 @@ def revoke_links(request: HttpRequest, programme: int, questionnaire: int, wave:
                 made = service.revoke_links(found, form.cleaned_data["links"].splitlines(), request.user)
                 if made:
                     kinds = ", ".join(sorted({r.kind for r in made}))
-                    audit.event(request, "revoke", "wave", found.pk, f"{found}: {len(made)} link(s) revoked "
-                                f"({kinds}): " + " ".join(r.link_id[:6] for r in made))
+                    audit.record(request, audit.Action.LINKS_REVOKE, found, detail={
+                        "links": len(made), "kinds": kinds, "ids": " ".join(r.link_id[:6] for r in made)[:200]})
         except UserError as error:
             form.add_error("links", error.messages[0])
         else:
@@ -323,7 +324,7 @@ def close_wave(request: HttpRequest, programme: int, questionnaire: int, wave: i
     closing = request.POST.get("open") != "1"
     with transaction.atomic():
         if service.close_wave(found, closing):
-            audit.event(request, "close" if closing else "reopen", "wave", found.pk, str(found))
+            audit.record(request, audit.Action.WAVE_CLOSE if closing else audit.Action.WAVE_REOPEN, found)
     messages.success(request, (_("Wave %(name)s is closed: its links take no more answers.") if closing else
                                _("Wave %(name)s is open again.")) % {"name": found.name})
     return redirect("fieldwork:questionnaire", programme=request.programme.pk, questionnaire=found.questionnaire_id)
@@ -356,6 +357,8 @@ def export_wave(request: HttpRequest, programme: int, questionnaire: int, wave: 
     params = {"programme": request.programme.pk, "questionnaire": found.questionnaire_id,
               "wave": None if request.POST.get("all") else found.pk, "user": request.user.pk}
     job = runner.enqueue("fieldwork.responses_snapshot", params, user=request.user, programme=request.programme)
+    audit.record(request, audit.Action.RESPONSES_EXPORT, found if params["wave"] else found.questionnaire,
+                 detail={"job": str(job.pk)})
     url = reverse("fieldwork:questionnaire", kwargs={"programme": request.programme.pk,
                                                       "questionnaire": found.questionnaire_id})
     return redirect(f"{url}?job={job.pk}")

@@ -72,3 +72,29 @@ class AcceptForm(forms.Form):
             except forms.ValidationError as error:
                 self.add_error("password1", error)
         return data
+
+
+class AuditFilterForm(forms.Form):
+    """The audit page's filters: person, action, programme, object and period (all optional)."""
+
+    person = forms.ChoiceField(label=_("Person"), required=False)
+    action = forms.ChoiceField(label=_("Action"), required=False)
+    programme = forms.TypedChoiceField(label=_("Programme"), required=False, coerce=int, empty_value=None)
+    object = forms.CharField(label=_("Object (type, or the start of its id)"), required=False, max_length=64)
+    since = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, usernames, programmes, **kwargs):
+        from impactlab_web.models import AuditEvent
+
+        super().__init__(*args, **kwargs)
+        everyone = [("", _("everyone"))]
+        self.fields["person"].choices = [*everyone, *((name, name) for name in usernames)]
+        self.fields["action"].choices = [("", _("every action")), *AuditEvent.Action.choices]
+        self.fields["programme"].choices = [("", _("every programme")), *((p.pk, p.name) for p in programmes)]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("since") and data.get("until") and data["since"] > data["until"]:
+            self.add_error("until", _("The end of the period comes before its start."))
+        return data

@@ -18,9 +18,10 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from impactlab_web import audit
 from impactlab_web.accounts import sessions, twofactor
 from impactlab_web.accounts.models import TwoFactorRule
-from impactlab_web.models import AuditEvent, Membership, Organisation, Profile, Programme, Role
+from impactlab_web.models import Membership, Organisation, Profile, Programme, Role
 from impactlab_web.notifications.notify import Kind, notify
 from impactlab_web.organisations.models import Invitation, new_token, token_hash
 
@@ -76,11 +77,7 @@ def _keeps_an_administrator(organisation: Organisation, without: User) -> bool:
 
 def _log(by: AbstractBaseUser | None, what: str, organisation: Organisation, detail: dict) -> None:
     """Account management goes into the audit trail too: who changed whose access, and when."""
-    import json
-
-    AuditEvent.objects.create(user=by if by is not None and by.is_authenticated else None, action=what[:20],
-                              object_type="organisation", object_id=str(organisation.pk),
-                              detail=json.dumps(detail, sort_keys=True)[:300])
+    audit.record(None, audit.Action(what), organisation, user=by, detail=detail)
 
 
 # ------------------------------------------------------------------------------------------------ roles

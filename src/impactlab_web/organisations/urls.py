@@ -18,5 +18,7 @@ urlpatterns = [
     path(ORG + "two-factor/", views.two_factor_rule, name="two_factor_rule"),
     path(ORG + "invitations/<int:invitation>/resend/", views.invitation_resend, name="resend"),
     path(ORG + "invitations/<int:invitation>/cancel/", views.invitation_cancel, name="cancel"),
+    path(ORG + "audit/", views.audit_list, name="audit"),
+    path(ORG + "audit.csv", views.audit_export, name="audit_export"),
     path("invitations/<str:invite_token>/", views.accept, name="accept"),
 ]

@@ -5,17 +5,20 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.models import User
-from django.http import HttpRequest, HttpResponse
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
+from impactlab_web import audit
 from impactlab_web.models import Membership, Role
-from impactlab_web.organisations import people
-from impactlab_web.organisations.forms import AcceptForm, InviteForm, RolesForm
+from impactlab_web.organisations import audit_trail, people
+from impactlab_web.organisations.forms import AcceptForm, AuditFilterForm, InviteForm, RolesForm
 from impactlab_web.organisations.models import Invitation
-from impactlab_web.permissions import public, requires_in_organisation
+from impactlab_web.permissions import Action, can, public, requires_in_organisation
 
 PEOPLE = "organisation.people"
 
@@ -54,6 +57,7 @@ def people_list(request: HttpRequest, organisation: int) -> HttpResponse:
     return render(request, "organisations/people.html", {
         "organisation": org, "people": people.people(org), "form": form,
         "two_factor_required": people.two_factor_required(org),
+        "may_audit": can(request.user, Action.AUDIT_VIEW, org),
         "invitations": org.invitations.filter(accepted_at__isnull=True, cancelled_at__isnull=True)
         .select_related("invited_by"),
     }, status=status)
@@ -148,6 +152,56 @@ def invitation_cancel(request: HttpRequest, organisation: int, invitation: int) 
     found = _invitation_or_404(request.organisation, invitation)
     return _act(request, lambda: people.cancel(found, request.user),
                 _("The invitation to %(email)s was cancelled.") % {"email": found.email})
+
+
+# ------------------------------------------------------------------------------------------- audit trail
+AUDIT_PAGE_SIZE = 50
+
+
+def _audit_filter(request: HttpRequest) -> tuple[AuditFilterForm, object]:
+    """The filter form (from the query string) and the organisation's events it selects."""
+    org = request.organisation
+    form = AuditFilterForm(request.GET or None, usernames=audit_trail.usernames(org),
+                           programmes=people.programmes_of(org))
+    found = audit_trail.events(org)
+    if form.is_bound and form.is_valid():
+        found = audit_trail.filtered(found, form.cleaned_data)
+    return form, found
+
+
+def _filters(form: AuditFilterForm) -> dict:
+    """The filters in use, for the audit event of reading the trail (user names of colleagues, no free text)."""
+    if not (form.is_bound and form.is_valid()):
+        return {}
+    return {k: v for k, v in form.cleaned_data.items() if v not in (None, "") and k != "object"}
+
+
+@requires_in_organisation(Action.AUDIT_VIEW)
+@require_GET
+def audit_list(request: HttpRequest, organisation: int) -> HttpResponse:
+    """Who viewed or exported which personal data of the organisation, and who changed whose access."""
+    org = request.organisation
+    form, found = _audit_filter(request)
+    page = Paginator(found, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)  # read before this reading is recorded: the count stays right
+    audit.record(request, audit.Action.AUDIT_VIEW, org, detail={"page": page.number, **_filters(form)})
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "organisations/audit.html", {
+        "organisation": org, "form": form, "page": page, "query": query.urlencode(),
+    }, status=422 if form.is_bound and not form.is_valid() else 200)
+
+
+@requires_in_organisation(Action.AUDIT_VIEW)
+@require_GET
+def audit_export(request: HttpRequest, organisation: int) -> HttpResponse:
+    """The (filtered) trail as CSV; the export is itself written to the trail, before the first row."""
+    org = request.organisation
+    form, found = _audit_filter(request)
+    audit.record(request, audit.Action.AUDIT_EXPORT, org, detail={"rows": found.count(), **_filters(form)})
+    response = StreamingHttpResponse(audit_trail.csv_lines(found), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="audit-{org.pk}-{timezone.now():%Y%m%d}.csv"'
+    return response
 
 
 @public

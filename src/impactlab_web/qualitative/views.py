@@ -26,12 +26,11 @@ from django.views.decorators.http import require_POST
 
 from impactlab.deidentify import deidentify
 from impactlab.qualitative.refiqda import export_qdpx
-from impactlab_web import permissions
-from impactlab_web.client import client_ip
+from impactlab_web import audit, permissions
 from impactlab_web.dashboards import uploads
 from impactlab_web.jobs import runner
 from impactlab_web.jobs.models import Job
-from impactlab_web.models import AuditEvent, Programme
+from impactlab_web.models import Programme
 from impactlab_web.permissions import requires
 from impactlab_web.qualitative import project as bridge
 from impactlab_web.qualitative.forms import (
@@ -50,11 +49,6 @@ from impactlab_web.qualitative.models import Code, Coding, Document, OutcomeLink
 
 SENTENCE = re.compile(r"[^.!?\u2026]+(?:[.!?\u2026]+[\"'\u201d\u2019)]*|$)")
 SPEAKER = re.compile(r"[^\W\d][\w .'-]{0,30}: ")  # "Interviewer: ", "Deelnemer: " before a turn
-
-
-def _audit(request: HttpRequest, action: str, object_type: str, object_id: object, detail: str = "") -> None:
-    AuditEvent.objects.create(user=request.user, action=action, object_type=object_type, object_id=str(object_id),
-                              detail=detail[:300], ip=client_ip(request))
 
 
 def _may(request: HttpRequest, action: str) -> bool:
@@ -134,6 +128,7 @@ def upload(request: HttpRequest, programme: int) -> HttpResponse:
                 job = runner.enqueue(JOB_KIND, {"programme": current.pk, "path": str(raw), "suffix": suffix,
                                                 "label": label, "group": form.cleaned_data["group"],
                                                 "user": request.user.pk}, request.user, current)
+                audit.record(request, audit.Action.TRANSCRIPT_UPLOAD, current, detail={"job": str(job.pk)})
                 return redirect(f"{reverse('qualitative:upload', kwargs={'programme': current.pk})}?job={job.pk}")
     context = _base(request, form=form)
     context["job"] = _my_extraction(request)
@@ -241,7 +236,7 @@ def _document(request: HttpRequest, qdoc: int) -> Document:
 def document(request: HttpRequest, programme: int, qdoc: int) -> HttpResponse:
     """A document with the codings of one coder (the user's own by default) or of all, and the coding form."""
     found = _document(request, qdoc)
-    _audit(request, AuditEvent.Action.VIEW, "qualitative_document", found.pk, f"transcript {found.label}")
+    audit.record(request, audit.Action.TRANSCRIPT_VIEW, found)  # not its label: one may have typed a name
     return render(request, "qualitative/document.html", _document_context(request, found))
 
 
@@ -494,6 +489,8 @@ def _quotes_page(request: HttpRequest, form: LinkForm | None = None, status: int
              "code_links": OutcomeLink.objects.filter(programme=current, outcome=o["id"], code__isnull=False)
              .select_related("code")} for o in outcomes]
     tree = bridge.tree(current)
+    audit.record(request, audit.Action.QUOTES_VIEW, current,
+                 detail={"quotes": sum(len(row["quotes"]) for row in rows)})
     return render(request, "qualitative/quotes.html", _base(
         request, rows=rows, form=form or LinkForm(outcomes=outcomes, tree=tree), has_model=bool(outcomes)),
         status=status)
@@ -553,7 +550,7 @@ def export(request: HttpRequest, programme: int) -> HttpResponse:
     data = path.read_bytes()
     path.unlink()
     folder.rmdir()
-    _audit(request, AuditEvent.Action.EXPORT, "qualitative_project", current.pk,
-           f"REFI-QDA export: {len(proj.documents)} documents, {len(proj.codings)} codings")
+    audit.record(request, audit.Action.QUALITATIVE_EXPORT, current,
+                 detail={"format": "qdpx", "documents": len(proj.documents), "codings": len(proj.codings)})
     name = f"{slugify(current.name) or 'project'}.qdpx"
     return FileResponse(BytesIO(data), as_attachment=True, filename=name, content_type="application/zip")

@@ -158,3 +158,15 @@ def _content(doc: ReportDocument) -> dict[str, Any]:
 def content(report: ReportVersion) -> dict[str, Any]:
     path = report.folder / "content.json"
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {"sections": []}
+
+
+def holds_personal_data(report: ReportVersion) -> bool:
+    """Figures from respondent data (snapshots) or quotes from transcripts: reading it goes into the audit trail."""
+    if report.snapshots:
+        return True
+
+    def quotes(section: dict[str, Any]) -> bool:
+        return (any(b.get("kind") == "quote" for b in section.get("blocks", []))
+                or any(quotes(s) for s in section.get("subsections", [])))
+
+    return any(quotes(section) for section in content(report).get("sections", []))

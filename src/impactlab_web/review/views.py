@@ -13,9 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from impactlab.errors import UserError
-from impactlab_web import permissions
-from impactlab_web.client import client_ip
-from impactlab_web.models import AuditEvent
+from impactlab_web import audit, permissions
 from impactlab_web.permissions import Action, public, requires
 from impactlab_web.review import cycles as service
 from impactlab_web.review import reporting, sharing
@@ -261,20 +259,22 @@ def report(request: HttpRequest, programme: int, report: int) -> HttpResponse:
     """The review page of one report version: key figures, outcomes with verification status, sections,
     comments (also those on earlier versions), downloads and, for the team, sharing."""
     found = _report(request, report)
+    _audit_reading(request, found, audit.Action.REPORT_VIEW)
     return render(request, "review/report.html", _review_context(request, found))
+
+
+def _audit_reading(request: HttpRequest, report: ReportVersion, action: audit.Action, share: Share | None = None,
+                   **detail: Any) -> None:
+    """A report that holds respondent data or quotes: who read it (a personal link: which link) goes in the trail."""
+    if report.status == ReportVersion.Status.READY and reporting.holds_personal_data(report):
+        audit.record(request, action, report, detail={**detail, **({"share": share.pk} if share else {})})
 
 
 def _send(request: HttpRequest, report: ReportVersion, fmt: str, share: Share | None = None) -> FileResponse:
     path = report.path(fmt) if report.status == ReportVersion.Status.READY else None
     if path is None or not path.exists():
         raise Http404("no such file")
-    if report.has_respondent_data:
-        who = request.user if request.user.is_authenticated else None
-        detail = f"report {report.pk} ({fmt}), snapshots {', '.join(s[:12] for s in report.snapshots)}"
-        if share is not None:
-            detail = f"link {share.pk} ({share.name}): {detail}"
-        AuditEvent.objects.create(user=who, action=AuditEvent.Action.EXPORT, object_type="report",
-                                  object_id=str(report.pk), detail=detail[:300], ip=client_ip(request))
+    _audit_reading(request, report, audit.Action.REPORT_DOWNLOAD, share, format=fmt)
     name = f"{report.cycle.programme.name}-{report.cycle.number}-{report.number}-{report.lang}.{fmt}"
     response = FileResponse(path.open("rb"), as_attachment=True, filename=name,
                             content_type=reporting.CONTENT_TYPES[fmt])
@@ -391,6 +391,7 @@ def shared_report(request: HttpRequest, token: str) -> HttpResponse:
     share = sharing.share_for_token(token)
     if share is None:
         return render(request, "review/link_invalid.html", status=404)
+    _audit_reading(request, share.report, audit.Action.REPORT_VIEW, share)
     return render(request, "review/report.html", _review_context(request, share.report, share))
 
 

@@ -102,6 +102,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    "impactlab_web.audit.RequestMiddleware",
 ]
 
 ROOT_URLCONF = "impactlab_web.urls"

@@ -7,7 +7,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from impactlab_web import audit, permissions
-from impactlab_web.models import AuditEvent
 from impactlab_web.permissions import Action, requires
 
 
@@ -31,7 +30,7 @@ def dataset_detail(request: HttpRequest, programme: int, dataset: int) -> HttpRe
     current = request.programme
     record = get_object_or_404(permissions.usable_datasets(request.user, current).select_related("owner"), pk=dataset)
     snapshot = audit.snapshot_info(record)
-    audit.record(request, AuditEvent.Action.VIEW, record, "dataset metadata")
+    audit.record(request, audit.Action.DATASET_VIEW, record)
     may_share = permissions.can(request.user, Action.AGREEMENTS_MANAGE, record)
     return render(request, "impactlab_web/dataset.html", {
         "programme": current, "dataset": record, "snapshot": snapshot, "may_share": may_share,
