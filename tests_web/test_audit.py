@@ -81,6 +81,16 @@ def test_postgresql_refuses_a_raw_delete(world: World) -> None:
     assert AuditEvent.objects.filter(pk=event.pk).exists()
 
 
+def test_migrate_puts_a_lost_trigger_back(world: World) -> None:
+    """SQLite drops a table's triggers when a migration rebuilds it: every migrate installs it again."""
+    from django.core.management import call_command
+
+    audit_triggers.uninstall(connection, AuditEvent)
+    assert not audit_triggers.installed(connection, AuditEvent)
+    call_command("migrate", verbosity=0)
+    assert audit_triggers.installed(connection, AuditEvent)
+
+
 def test_deleting_a_user_or_organisation_keeps_their_events_by_name(world: World) -> None:
     person = make_user("leaving", Role.ADMINISTRATOR, world.own)
     departing = Organisation.objects.create(name="Opgeheven Stichting", kind="welfare")
