@@ -182,8 +182,9 @@ def test_every_view_and_export_of_personal_data_writes_one_event(world: World, v
     report.refresh_from_db()
     report.folder.mkdir(parents=True, exist_ok=True)
     (report.folder / "r.pdf").write_bytes(b"%PDF-1.7 test")
-    _, viewed = step("GET", reverse("review:report", kwargs={"programme": p, "report": report.pk}),
-                     Action.REPORT_VIEW)
+    page, viewed = step("GET", reverse("review:report", kwargs={"programme": p, "report": report.pk}),
+                        Action.REPORT_VIEW)
+    assert "Reading and downloading this report are logged" in page.content.decode()
     _, downloaded = step("GET", reverse("review:report_file", kwargs={"programme": p, "report": report.pk,
                                                                       "fmt": "pdf"}), Action.REPORT_DOWNLOAD)
     assert (viewed.object_type, viewed.object_id, downloaded.detail) == ("report", str(report.pk), '{"format": "pdf"}')

@@ -248,6 +248,7 @@ def _review_context(request: HttpRequest, report: ReportVersion, share: Share | 
             "outcomes": outcomes, "sections": sections, "share": share,
             "token": request.resolver_match.kwargs.get("token") if share else None,
             "can_comment": can_comment and report.status == ReportVersion.Status.READY,
+            "logged": report.status == ReportVersion.Status.READY and reporting.holds_personal_data(report),
             "can_resolve": can_resolve, "can_verdict": can_verdict, "can_share": can_share, "shares": shares,
             "role_shared": any(s.kind == Share.Kind.ROLE and not s.revoked_at for s in shares),
             "tokens": {s.pk: sharing.token_for(s) for s in shares if s.kind == Share.Kind.LINK},
