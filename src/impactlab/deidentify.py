@@ -12,7 +12,9 @@ answers, transcripts, memos). It works in two passes:
    it reads them from its own package data (built once at install, `make setup`), never from the network.
 
 `find_identifiers` tells, per column, how many values look like an e-mail address, phone number, BSN, IBAN,
-postcode with house number or date of birth (vectorised; no Python loop over rows).
+postcode with house number or date of birth (vectorised; no Python loop over rows); the importer refuses a
+kept, group or wave column that holds them (`IdentifiersFound`). `mask_identifiers` replaces every value that
+looks like one by ••• (validation reports, previews).
 """
 
 from __future__ import annotations
@@ -32,23 +34,31 @@ from impactlab.errors import UserError
 ATEXT = r"A-Za-z0-9.!#$%&'*+/=?^_`{|}~\-"
 DOMAIN = r"[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?)*"
 EMAIL = rf"[{ATEXT}]+@{DOMAIN}\.[A-Za-z][A-Za-z0-9\-]*"
-# jan.jansen(at)example.nl, jan [at] example [dot] nl, jan (apenstaartje) example (punt) nl
-AT = r"\s*[\(\[\{]\s*(?:at|@|apenstaartje|apestaart(?:je)?)\s*[\)\]\}]\s*"
-DOT = r"(?:\.|\s*[\(\[\{]\s*(?:dot|punt)\s*[\)\]\}]\s*)"
-OBFUSCATED_EMAIL = rf"(?i)[{ATEXT}]+{AT}[A-Za-z0-9\-]+(?:{DOT}[A-Za-z0-9\-]+)+"
+# jan.jansen(at)example.nl, jan [at] example [dot] nl, jan (apenstaartje) example (punt) nl, jan at example.nl,
+# jan @ example.nl
+AT = (r"(?:\s*[\(\[\{]\s*(?:at|@|apenstaartje|apestaart(?:je)?)\s*[\)\]\}]\s*"
+      r"|\s+(?:at|apenstaartje)\s+|\s+@\s*|\s*@\s+)")
+DOT = r"(?:\.|\s*[\(\[\{]\s*(?:dot|punt)\s*[\)\]\}]\s*|\s+(?:dot|punt)\s+)"
+OBFUSCATED_EMAIL = rf"(?i)[{ATEXT}]*[A-Za-z0-9]{AT}[A-Za-z0-9\-]+(?:{DOT}[A-Za-z0-9\-]+)*{DOT}[a-z]{{2,12}}\b"
 # Dutch numbers: +31/0031 and 9 digits, (0xx) area code and 6-8 digits, or 0 and 9 digits; with spaces,
-# dots or dashes between digits.
+# dots, dashes or slashes between digits (06-12345678, 06 - 1234 5678, +31 (0)6 12345678, 020/1234567).
+SEP = r"[ .\-/]{0,3}"  # at most three of space, dot, dash, slash between digits
 PHONE = (
-    r"(?:(?:\+31|0031)[\s.\-]?(?:\(0\)[\s.\-]?)?\d(?:[\s.\-]?\d){8}"
-    r"|\(0\d{1,3}\)[\s.\-]?\d(?:[\s.\-]?\d){5,7}"
-    r"|\b0\d(?:[\s.\-]?\d){8})\b"
+    rf"(?:(?:\+31|0031){SEP}(?:\(0\){SEP})?\d(?:{SEP}\d){{8}}"
+    rf"|\(0\d{{1,3}}\){SEP}\d(?:{SEP}\d){{5,7}}"
+    rf"|\b0\d(?:{SEP}\d){{8}})\b"
 )
+# a phone-shaped match that is a date and a time (01-02-2023 12:30): not a phone number
+DATE_TIME_SHAPE = r"^\d{1,2}[-/.]\d{1,2}[-/.](?:19|20)\d{2}\b"
 NINE_DIGITS = r"\b\d(?:[ .\-]?\d){8}\b"  # a BSN candidate in any formatting: 123456782, 123.456.782, 1234 56 782
 IBAN = r"(?i)\b[a-z]{2}\d{2}(?: ?[a-z0-9]{4}){2,7}(?: ?[a-z0-9]{1,3})?\b"
 POSTCODE = r"\b[1-9]\d{3} ?[A-Z]{2}\b"
+# a postcode with a house number, either order: "5911 AB 12", "5911ab, 12", "12 5911 AB", "Kerkstraat 12, 5911 AB".
+# The letters are capitals (or written against the digits, 5911ab), so "2023 en 2024" is no address.
+PC6 = r"[1-9]\d{3}(?: ?[A-Z]{2}|[a-z]{2})\b"
 POSTCODE_NUMBER = (
-    r"(?i)(?:\b[1-9]\d{3} ?[a-z]{2}\b[\s,]*\d{1,5}\b"
-    r"|\b\d{1,5}\s?[a-z]?(?:[\s,\-]+[a-z]{0,4})?[\s,]+[1-9]\d{3} ?[a-z]{2}\b)"
+    rf"(?:\b{PC6}[\s,]*\d{{1,5}}[a-zA-Z]?\b"
+    rf"|\b\d{{1,5}}\s?[a-zA-Z]?(?:[\s,\-]+[a-zA-Z]{{0,4}})?[\s,]+{PC6})"
 )
 DATE_TEXT = r"^(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{4})(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$"
 DATE_FORMATS = ("%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y")
@@ -75,18 +85,22 @@ def deidentify(text: str) -> str:
 
 
 def scrub_patterns(series: pl.Series) -> pl.Series:
-    """Pass 1 of `scrub_text`: obfuscated and plain e-mail, IBAN (mod-97), BSN (eleven-test), phone, postcode."""
+    """Pass 1 of `scrub_text`: obfuscated and plain e-mail, IBAN (mod-97), phone, BSN (eleven-test), postcode."""
     text = series.cast(pl.String)
     text = text.str.replace_all(OBFUSCATED_EMAIL, TAGS["email"]).str.replace_all(EMAIL, TAGS["email"])
     ibans = _candidates(text, IBAN)
     ibans = ibans.filter(iban_valid(ibans))
     if ibans.len():
         text = text.str.replace_many(ibans.to_list(), [TAGS["iban"]] * ibans.len())
+    phones = _candidates(text, PHONE)
+    phones = phones.filter(~phones.str.contains(DATE_TIME_SHAPE))
+    if phones.len():
+        text = text.str.replace_many(phones.to_list(), [TAGS["phone"]] * phones.len())
     bsns = _candidates(text, NINE_DIGITS)
     bsns = bsns.filter(eleven_test(bsns.str.replace_all(r"[ .\-]", "")))
     if bsns.len():
         text = text.str.replace_many(bsns.to_list(), [TAGS["bsn"]] * bsns.len())
-    return text.str.replace_all(PHONE, TAGS["phone"]).str.replace_all(POSTCODE, TAGS["postcode"])
+    return text.str.replace_all(POSTCODE, TAGS["postcode"])
 
 
 def _candidates(text: pl.Series, pattern: str) -> pl.Series:
@@ -114,15 +128,16 @@ def iban_valid(candidates: pl.Series | pl.Expr) -> Any:
     numeric = moved
     for offset, letter in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZ"):
         numeric = numeric.str.replace_all(letter, str(10 + offset), literal=True)
-    # mod 97 of a long number, seven digits at a time (Horner's rule on base 10**7 chunks)
+    # mod 97 of a long number, seven digits at a time (Horner's rule on base 10**7 chunks); an empty chunk
+    # leaves the remainder as it is (10**0 = 1, value 0), so each step names the previous one once (a
+    # when/otherwise naming it twice doubled the expression at every step: 2**10 copies, out of memory in list.eval)
     remainder = pl.lit(0, dtype=pl.Int64)
     width = 7
     for start in range(0, 70, width):  # IBANs have at most 34 characters, so at most 68 digits
         chunk = numeric.str.slice(start, width)
-        size = chunk.str.len_chars()
-        value = pl.when(size > 0).then(chunk.cast(pl.Int64, strict=False)).otherwise(0)
-        remainder = pl.when(size > 0).then((remainder * pl.lit(10, pl.Int64).pow(size) + value) % 97).otherwise(
-            remainder)
+        scale = pl.lit(10, pl.Int64).pow(chunk.str.len_chars().cast(pl.Int64))
+        value = chunk.cast(pl.Int64, strict=False).fill_null(0)
+        remainder = (remainder * scale + value) % 97
     ok = compact.str.contains(r"^[A-Z]{2}\d{2}[A-Z0-9]{11,30}$") & (remainder == 1)
     if isinstance(candidates, pl.Expr):
         return ok
@@ -162,115 +177,185 @@ def _deduce_text(text: str) -> str:
 
 # --- identifiers in columns, by content --------------------------------------------------------------------
 KINDS = ("email", "phone", "bsn", "iban", "address", "date_of_birth")
-KIND_TEXT = {
-    "email": ("e-mail addresses", "e-mailadressen"),
-    "phone": ("phone numbers", "telefoonnummers"),
-    "bsn": ("BSNs (citizen service numbers)", "BSN's (burgerservicenummers)"),
-    "iban": ("bank account numbers (IBAN)", "bankrekeningnummers (IBAN)"),
-    "address": ("postcodes with house numbers", "postcodes met huisnummer"),
-    "date_of_birth": ("dates of birth", "geboortedata"),
-}
-ADULT_YEARS = 12  # dates further back than this look like dates of birth
-DOB_SHARE = 0.5
+# How much of a column must look like an identifier before the column is refused (see `find_identifiers`):
+ADULT_YEARS = 12  # a date at least this many years back may be a date of birth (clients are rarely younger)
+DOB_SHARE = 0.5  # ... and the column is one when at least half its values are such dates
+DOB_SPREAD_YEARS = 10  # ... spread over at least ten years (measurement dates cluster; births do not)
+DOB_FEW = 5  # ... unless there are fewer than five of them (too few to tell: refused)
+BSN_SHARE = 0.5  # at least half of the nine-digit numbers pass the eleven-test (1 in 11 random ones do)
+MOBILE_SHARE = 0.5  # whole numbers 6xxxxxxxx (a mobile number that lost its 0 in Excel): at least half
 
 
 @dataclass(frozen=True)
 class Finding:
-    """`rows` values of `column` look like `kind` (one of KINDS)."""
+    """`rows` of the `total` non-empty values of `column` look like `kind` (one of KINDS)."""
 
     column: str
     kind: str
     rows: int
+    total: int = 0
+
+
+def _as_text(expr: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    """A value as text; whole numbers without their decimals, a BSN that lost its leading 0 gets it back."""
+    if dtype.is_integer() or dtype.is_float():
+        whole = expr.cast(pl.Int64, strict=False).cast(pl.String)
+        return pl.when(whole.str.len_chars() == 8).then("0" + whole).otherwise(whole)
+    return expr.cast(pl.String)
+
+
+def _birth_dates(expr: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    """Dates (of any date type, or text in ISO or Dutch day-first form); null where the value is none."""
+    if dtype == pl.Date or isinstance(dtype, pl.Datetime):
+        return expr.cast(pl.Date)
+    if dtype.is_numeric() or dtype == pl.Boolean:
+        return pl.lit(None, dtype=pl.Date)
+    text = expr.cast(pl.String).str.strip_chars()
+    parsed = pl.coalesce([text.str.slice(0, 10).str.to_date(f, strict=False) for f in DATE_FORMATS])
+    return pl.when(text.str.contains(DATE_TEXT)).then(parsed).otherwise(None)
+
+
+def _cutoff(today: date | None) -> date:
+    today = today or date.today()
+    return date(today.year - ADULT_YEARS, today.month, min(today.day, 28))
 
 
 def identifier_masks(expr: pl.Expr, dtype: pl.DataType, today: date | None = None) -> dict[str, pl.Expr]:
-    """Per kind, a boolean expression: does this value look like that kind of identifier?"""
-    today = today or date.today()
-    if dtype in (pl.Date, pl.Datetime) or isinstance(dtype, pl.Datetime):
-        born = expr.cast(pl.Date)
-    else:
-        text = expr.cast(pl.String).str.strip_chars()
-        parsed = pl.coalesce([text.str.slice(0, 10).str.to_date(f, strict=False) for f in DATE_FORMATS])
-        born = pl.when(text.str.contains(DATE_TEXT)).then(parsed).otherwise(None)
-    cutoff = date(today.year - ADULT_YEARS, today.month, min(today.day, 28))
-    masks = {"date_of_birth": born.is_between(date(1900, 1, 1), cutoff)}
-    if dtype == pl.String or dtype == pl.Categorical or dtype.is_integer() or dtype.is_float():
-        if dtype.is_integer() or dtype.is_float():
-            whole = expr.cast(pl.Int64, strict=False).cast(pl.String)
-            text = pl.when(whole.str.len_chars() == 8).then("0" + whole).otherwise(whole)
-        else:
-            text = expr.cast(pl.String)
-        nines = text.str.extract_all(NINE_DIGITS).list.eval(eleven_test(pl.element().str.replace_all(r"[ .\-]", "")))
-        ibans = text.str.extract_all(IBAN).list.eval(iban_valid(pl.element()))
+    """Per kind, a boolean expression: does this one value look like that kind of identifier?
+
+    Value by value, without looking at the rest of its column: a nine-digit number that passes the eleven-test
+    is a BSN, a date at least ADULT_YEARS back a date of birth. `find_identifiers` decides about columns.
+    """
+    masks = {"date_of_birth": _birth_dates(expr, dtype).is_between(date(1900, 1, 1), _cutoff(today))}
+    if dtype == pl.String or dtype == pl.Categorical or dtype == pl.Enum or dtype.is_numeric():
+        text = _as_text(expr, dtype)
+        digits = pl.element().str.replace_all(r"[ .\-]", "")
+        nines = text.str.extract_all(NINE_DIGITS).list.eval(eleven_test(digits))
+        ibans = text.str.extract_all(IBAN).list.eval(iban_valid(pl.element())).list.any()
+        phones = text.str.extract_all(PHONE).list.eval(~pl.element().str.contains(DATE_TIME_SHAPE)).list.any()
         masks |= {
             "email": text.str.contains(EMAIL) | text.str.contains(OBFUSCATED_EMAIL),
-            "phone": text.str.contains(PHONE),
+            "phone": phones & ~ibans,  # an IBAN's digits can look like a phone number
             "bsn": nines.list.any(),
-            "iban": ibans.list.any(),
+            "iban": ibans,
             "address": text.str.contains(POSTCODE_NUMBER),
         }
     return {k: m.fill_null(False) for k, m in masks.items()}
 
 
+def _column_counts(expr: pl.Expr, dtype: pl.DataType, today: date | None, tag: str) -> list[pl.Expr]:
+    """The aggregates `find_identifiers` decides on, for one column, named `tag` + what they count."""
+    present = expr.is_not_null()
+    if dtype == pl.String:
+        present = present & (expr.str.strip_chars() != "")
+    masks = identifier_masks(expr, dtype, today)
+    out = [present.sum().alias(f"{tag}n")]
+    out += [(m & present).sum().alias(f"{tag}{kind}") for kind, m in masks.items()]
+    born = _birth_dates(expr, dtype)
+    year = pl.when(masks["date_of_birth"]).then(born.dt.year())
+    out.append((year.max() - year.min()).fill_null(0).alias(f"{tag}dob_years"))
+    if "bsn" in masks:
+        nine = _as_text(expr, dtype).str.contains(NINE_DIGITS)
+        out.append((nine & present).sum().alias(f"{tag}nine"))
+    if dtype.is_integer() or dtype.is_float():
+        whole = expr.cast(pl.Int64, strict=False)
+        out.append(whole.is_between(600_000_000, 699_999_999).sum().alias(f"{tag}mobile"))
+    return out
+
+
 def find_identifiers(frame: pl.DataFrame, columns: dict[str, str], today: date | None = None) -> list[Finding]:
-    """Columns (working name -> name shown) whose values look like identifiers, counted in one pass."""
+    """Columns (working name -> name shown) whose values look like identifiers, counted in one pass.
+
+    A column is refused for a kind when (n = its non-empty values):
+    - e-mail address, IBAN (mod-97 checked), postcode with house number, phone number: one value is enough
+      (the patterns are specific; one such value in a kept column is one person's identifier in the snapshot);
+    - BSN: at least one nine-digit value passes the eleven-test, and at least BSN_SHARE of the nine-digit values
+      do (a column of other nine-digit numbers has about 1 in 11 passing by chance);
+    - phone, as whole numbers 6xxxxxxxx (Excel drops the 0 of 06): at least MOBILE_SHARE of n;
+    - date of birth: at least DOB_SHARE of n are dates ADULT_YEARS or more back, spread over DOB_SPREAD_YEARS or
+      more (fewer than DOB_FEW such dates: refused on the share alone). Dates of measurement are recent or
+      cluster in a few years; ages, scores, wave numbers, neighbourhood names and four-digit postcodes match
+      none of the kinds.
+    """
     exprs = []
     for i, column in enumerate(columns):
-        for kind, mask in identifier_masks(pl.col(column), frame.schema[column], today).items():
-            exprs.append(mask.sum().alias(f"{i}\x00{kind}"))
-        exprs.append(pl.col(column).is_not_null().sum().alias(f"{i}\x00n"))
+        exprs += _column_counts(pl.col(column), frame.schema[column], today, f"{i}\x00")
     if not exprs:
         return []
     counts = frame.select(exprs).row(0, named=True)
     findings = []
-    for i, (column, shown) in enumerate(columns.items()):
-        present = counts[f"{i}\x00n"]
-        for kind in KINDS:
-            rows = counts.get(f"{i}\x00{kind}", 0)
-            if kind == "date_of_birth" and rows < DOB_SHARE * present:
-                continue
-            if rows:
-                findings.append(Finding(shown, kind, rows))
-        _ = column
+    for i, shown in enumerate(columns.values()):
+        def count(what: str) -> int:
+            return int(counts.get(f"{i}\x00{what}") or 0)  # noqa: B023 (used in this iteration only)
+
+        n = count("n")
+        hits = {kind: count(kind) for kind in KINDS}
+        if hits["bsn"] < BSN_SHARE * count("nine"):
+            hits["bsn"] = 0
+        if count("mobile") >= MOBILE_SHARE * n and count("mobile"):
+            hits["phone"] = max(hits["phone"], count("mobile"))
+        dob = hits["date_of_birth"]
+        if dob < DOB_SHARE * n or (dob >= DOB_FEW and count("dob_years") < DOB_SPREAD_YEARS):
+            hits["date_of_birth"] = 0
+        findings += [Finding(shown, kind, rows, n) for kind, rows in hits.items() if rows]
     return findings
 
 
-def mask_identifiers(expr: pl.Expr) -> pl.Expr:
-    """A text expression with every value that looks like an identifier replaced by •••."""
-    masks = identifier_masks(expr, pl.String)
-    hit = pl.any_horizontal(*masks.values())
-    return pl.when(hit).then(pl.lit(MASK)).otherwise(expr)
+def mask_identifiers(expr: pl.Expr, dtype: pl.DataType = pl.String, today: date | None = None) -> pl.Expr:
+    """A text expression with every value that looks like an identifier (any kind, value by value) as •••."""
+    hit = pl.any_horizontal(*identifier_masks(expr, dtype, today).values())
+    return pl.when(~hit).then(expr.cast(pl.String)).otherwise(pl.lit(MASK))  # named as `expr`
 
 
 class IdentifiersFound(UserError):
-    """Columns that hold identifiers by their content: messages in English and Dutch (the user's language)."""
+    """Columns that hold identifiers by their content: nothing is imported. The message names the file, the
+    column and what was found (counts, never the values), in English or Dutch (`text(lang)`)."""
 
-    def __init__(self, file: str, findings: list[Finding]):
+    def __init__(self, file: str, findings: list[Finding], lang: str | None = None):
         self.file, self.findings = file, findings
-        self.texts = {"en": [], "nl": []}
-        for f in findings:
-            en, nl = KIND_TEXT[f.kind]
-            self.texts["en"].append(
-                f"{file}: column {f.column!r} holds what look like {en} ({f.rows} row{'s' if f.rows != 1 else ''}); "
-                "nothing was imported. Map it as an identifier (left out) or as free text (scrubbed).")
-            self.texts["nl"].append(
-                f"{file}: kolom {f.column!r} bevat wat op {nl} lijkt ({f.rows} rij{'en' if f.rows != 1 else ''}); "
-                "er is niets geïmporteerd. Wijs de kolom aan als identificerend (weggelaten) of als vrije tekst "
-                "(opgeschoond).")
-        Exception.__init__(self, "\n".join(self.texts["en"]))
+        super().__init__(self.text(lang))
 
-    def text(self, lang: str | None = None) -> list[str]:
-        from impactlab.limits import language
+    def text(self, lang: str | None = None, file: str | None = None) -> list[str]:
+        """The messages in `lang` (default: IMPACTLAB_LANG or the locale), naming the file as `file`."""
+        from impactlab.messages import Term, default_language
+        from impactlab.messages import text as say
 
-        lang = (lang or language() or "en")[:2]
-        return self.texts.get(lang, self.texts["en"])
+        lang = lang or default_language()
+        by_column: dict[str, list[Finding]] = {}
+        for f in self.findings:
+            by_column.setdefault(f.column, []).append(f)
+        lines = []
+        for column, found in by_column.items():
+            parts = [say("identifiers.count", lang, kind_term=Term(f"identifiers.{f.kind}"), rows=f.rows,
+                         total=f.total) for f in found]
+            lines.append(say("identifiers.column", lang, file=file or self.file, column=column,
+                             found=", ".join(parts)))
+        return [*lines, say("identifiers.nothing", lang, file=file or self.file)]
 
-    @property  # type: ignore[override]
-    def messages(self) -> list[str]:
-        return self.text()
 
-    def __str__(self) -> str:
-        return "\n".join(self.text())
+def scrubbed_counts(frame: pl.DataFrame, columns: dict[str, str], lang: str | None = None) -> list[str]:
+    """Warnings for free-text columns: how many values held which identifiers (replaced by tags), no values."""
+    from impactlab.messages import Term, default_language
+    from impactlab.messages import text as say
+
+    lang = lang or default_language()
+    exprs = []
+    for i, column in enumerate(columns):
+        present = pl.col(column).is_not_null()
+        for kind, mask in identifier_masks(pl.col(column), frame.schema[column]).items():
+            if kind != "date_of_birth":  # a date in free text is deduce's to judge
+                exprs.append((mask & present).sum().alias(f"{i}\x00{kind}"))
+        exprs.append(present.sum().alias(f"{i}\x00n"))
+    if not exprs:
+        return []
+    counts = frame.select(exprs).row(0, named=True)
+    lines = []
+    for i, shown in enumerate(columns.values()):
+        parts = [say("identifiers.count", lang, kind_term=Term(f"identifiers.{kind}"), rows=counts[f"{i}\x00{kind}"],
+                     total=counts[f"{i}\x00n"]) for kind in KINDS if counts.get(f"{i}\x00{kind}")]
+        if parts:
+            lines.append(say("identifiers.scrubbed", lang, column=shown, found=", ".join(parts)))
+    return lines
 
 
 if __name__ == "__main__":  # `python -m impactlab.deidentify`: build deduce's lookup tables once, at install

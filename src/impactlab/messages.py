@@ -145,6 +145,22 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                                       "deze uitkomst is precies evenveel waard als inzet '{input}' ({amount:g}): een "
                                       "uitkomst gewaardeerd tegen de kosten van een inzet telt de investering als "
                                       "haar eigen baat " + OVER_CLAIM_NL),
+    # --- identifiers found by content in an imported column (impactlab.deidentify)
+    "identifiers.email": ("e-mail addresses", "e-mailadressen"),
+    "identifiers.phone": ("phone numbers", "telefoonnummers"),
+    "identifiers.bsn": ("BSNs (citizen service numbers, eleven-test)", "BSN's (burgerservicenummers, elfproef)"),
+    "identifiers.iban": ("bank account numbers (IBAN)", "bankrekeningnummers (IBAN)"),
+    "identifiers.address": ("postcodes with a house number", "postcodes met huisnummer"),
+    "identifiers.date_of_birth": ("dates of birth", "geboortedata"),
+    "identifiers.count": ("{kind_term} in {rows} of {total} values", "{kind_term} in {rows} van de {total} waarden"),
+    "identifiers.column": ("{file}: column '{column}' holds identifiers, going by its content: {found}. Map it as "
+                           "a direct identifier (left out) or as free text (scrubbed), or take them out of the file.",
+                           "{file}: kolom '{column}' bevat naar de inhoud identificerende gegevens: {found}. Wijs de "
+                           "kolom aan als direct identificerend (weggelaten) of als vrije tekst (opgeschoond), of "
+                           "haal ze uit het bestand."),
+    "identifiers.nothing": ("{file}: nothing was imported.", "{file}: er is niets geïmporteerd."),
+    "identifiers.scrubbed": ("column '{column}' (free text): {found}; replaced by tags such as [e-mail]",
+                             "kolom '{column}' (vrije tekst): {found}; vervangen door labels zoals [e-mail]"),
 }
 
 # the names of unit kinds (see impactlab.model.units), for messages

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 import polars as pl
 
-from impactlab.deidentify import scrub_text
+from impactlab.deidentify import IdentifiersFound, find_identifiers, scrub_text, scrubbed_counts
 from impactlab.errors import UserError
 from impactlab.evidence.datasets import (
     ColumnInfo,
@@ -109,6 +109,8 @@ def import_file(
         for column, name in plan.renamed.items()
     ]
     frame = apply_recode(_working_frame(table), mapping, plan.columns)
+    _refuse_identifiers(frame, plan, path.name)
+    warnings += scrubbed_counts(frame, {c: plan.columns[c] for c, _ in plan.free_text})
 
     say("validating")
     frame = coerce(frame, plan, table.decimal_comma)
@@ -147,7 +149,7 @@ def import_file(
         mapping=used,
         mapping_sha256=fingerprint,
         key_version=key_version,
-        warnings=warnings,
+        warnings=[w.replace(path.name, neutral_name(source_sha, fmt)) for w in warnings],  # never the file's name
         parquet_metadata=format_metadata(mapping),
     )
     return ImportResult(info, report, created, warnings)
@@ -156,6 +158,16 @@ def import_file(
 def neutral_name(sha256: str, fmt: str) -> str:
     """The name a snapshot records for its source: the file's hash, never its own name (which may name a client)."""
     return f"{sha256[:12]}.{fmt}"
+
+
+def _refuse_identifiers(frame: pl.DataFrame, plan: Plan, file: str) -> None:
+    """Group, kept and wave columns reach the snapshot as they are: refuse the file when their content looks like
+    e-mail addresses, phone numbers, BSNs, IBANs, postcodes with house numbers or dates of birth, whatever the
+    column is called (thresholds: `impactlab.deidentify.find_identifiers`). Free text is scrubbed instead."""
+    stored = [*plan.group, *plan.keep] + ([(plan.wave, "wave")] if plan.wave else [])
+    findings = find_identifiers(frame, {column: plan.columns[column] for column, _ in stored})
+    if findings:
+        raise IdentifiersFound(file, findings)
 
 
 def empty_report(file: str) -> ValidationReport:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+from impactlab.deidentify import mask_identifiers
 from impactlab.io.mapping import Code, Mapping, Rule
 from impactlab.io.pseudonymise import normalise_id
 from impactlab.io.readers import to_number
@@ -226,7 +227,10 @@ def validate(frame: pl.DataFrame, plan: Plan, file: str) -> ValidationReport:
             )
         )
     issues = pl.concat(parts) if parts else pl.DataFrame(schema=ISSUE_SCHEMA)
-    return ValidationReport(file, issues.cast(ISSUE_SCHEMA).sort(ROW, "column", maintain_order=True))
+    # an offending value that looks like an identifier (e-mail, phone, BSN, IBAN, address, date of birth) is
+    # masked here, before the report is shown or stored anywhere; its row, column and rule stay
+    issues = issues.cast(ISSUE_SCHEMA).with_columns(mask_identifiers(pl.col("value")))
+    return ValidationReport(file, issues.sort(ROW, "column", maintain_order=True))
 
 
 def _shown(frame: pl.DataFrame, column: str) -> pl.Expr:
