@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from impactlab.errors import UserError
@@ -61,6 +62,7 @@ def preview_upload(params: dict[str, Any], progress: Progress) -> dict[str, Any]
 @register("dataset.import")
 def import_upload(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
     """Import an upload with its mapping (the core's ``import_file``), make the DatasetRecord, delete the file."""
+    from impactlab.deidentify import IdentifiersFound
     from impactlab.evidence.workspace import Workspace
     from impactlab.io.importer import ImportRejected, NothingImported, import_file
     from impactlab_web.dashboards import uploads
@@ -86,6 +88,10 @@ def import_upload(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
         report = report_rows(empty.report, masked, upload.filename)
         _finish(upload, Upload.State.FAILED, report | {"messages": [message]})
         raise UserError(message) from None
+    except IdentifiersFound as found:  # counts per column, in the user's language, naming the file as they did
+        messages = found.text(translation.get_language(), file=upload.filename)
+        _finish(upload, Upload.State.FAILED, {"messages": messages})
+        raise UserError(messages) from None
     except UserError as error:
         _finish(upload, Upload.State.FAILED, {"messages": error.messages})
         raise

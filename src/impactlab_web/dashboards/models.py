@@ -2,7 +2,9 @@
 
 Nothing here holds personal data: the raw file lives on disk only until its import has run (then it is
 deleted), the validation report stored with an upload masks the values of the respondent-id and
-date-of-birth columns, and cached figures are disclosure-controlled aggregates.
+date-of-birth columns and every value that looks like an identifier (the core's validation masks them), the
+preview masks identifier-like values too, and cached figures are disclosure-controlled aggregates. The file's
+own name (``Upload.filename``) is shown to its uploader only: never in audit detail or snapshot metadata.
 """
 
 from __future__ import annotations

@@ -12,14 +12,17 @@ import datetime as dt
 import re
 import shutil
 import zipfile
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from impactlab.deidentify import find_identifiers, mask_identifiers
 from impactlab.errors import UserError
 from impactlab.io.formats import answer_codes
 from impactlab.io.mapping import instrument_defaults, parse_mapping
@@ -150,13 +153,19 @@ def preview(path: Path) -> dict[str, Any]:
         raise BadFile(" ".join(error.messages)) from None
     columns = table.columns
     masked = {c for c in columns if is_identifier_name(c)}
+    # identifiers by content, whatever the column is called: their role is guessed as "identifier", and every
+    # value that looks like one is masked in the stored rows (so none is kept with the upload)
+    found: dict[str, list[str]] = {}
+    for finding in find_identifiers(table.data, {c: c for c in table.data.columns if c not in masked}):
+        found.setdefault(finding.column, []).append(finding.kind)
     head = table.data.head(PREVIEW_ROWS)
+    head = head.select(mask_identifiers(pl.col(c), head.schema[c]) for c in head.columns)
     rows = [[MASK if c in masked and v not in (None, "") else ("" if v is None else str(v))
              for c, v in zip(head.columns, row, strict=True)] for row in head.iter_rows()]
     if table.data.height == 0:
         raise BadFile(_("The file has a header but no data rows."))
-    codes = answer_codes(table.data.drop(sorted(masked)))  # per coded column: its answers with their counts
-    return {"columns": columns, "rows": rows, "n": table.data.height, "masked": sorted(masked),
+    codes = answer_codes(table.data.drop(sorted(masked | set(found))))  # per coded column: answers, counts
+    return {"columns": columns, "rows": rows, "n": table.data.height, "masked": sorted(masked), "identifiers": found,
             "warnings": table.warnings, "labels": table.variable_labels, "codes": codes}
 
 
@@ -168,9 +177,11 @@ TEXT_NAMES = ("remarks", "toelichting", "opmerking", "opmerkingen", "comments", 
 GROUP_NAMES = ("district", "wijk", "group", "groep", "team", "buurt", "neighbourhood", "gender", "geslacht")
 
 
-def guess_roles(columns: list[str], instrument: str | None) -> dict[str, str]:
-    """A first guess of each column's role from its name (the user checks and corrects it)."""
+def guess_roles(columns: list[str], instrument: str | None, identifiers: Iterable[str] = ()) -> dict[str, str]:
+    """A first guess of each column's role from its name, and from its content for `identifiers` (columns whose
+    values look like identifiers: ``preview()["identifiers"]``); the user checks and corrects it."""
     codes = set(instrument_defaults(instrument)) if instrument else set()
+    by_content = set(identifiers)
     roles = {}
     for column in columns:
         low = column.lower()
@@ -180,7 +191,7 @@ def guess_roles(columns: list[str], instrument: str | None) -> dict[str, str]:
             roles[column] = "respondent_id"
         elif low in WAVE_NAMES and "wave" not in roles.values():
             roles[column] = "wave"
-        elif is_identifier_name(column):
+        elif is_identifier_name(column) or (column in by_content and low not in RESPONDENT_NAMES):
             roles[column] = "identifier"
         elif column in codes:
             roles[column] = "item"

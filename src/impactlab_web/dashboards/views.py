@@ -100,11 +100,12 @@ def upload_detail(request: HttpRequest, programme: int, upload: uuid.UUID) -> Ht
         status = 422 if request.method == "POST" else 200
         return render(request, "dashboards/upload_mapping.html", context, status=status)
     instrument_guess = uploads.guess_instrument(preview["columns"])
+    guessed = uploads.guess_roles(preview["columns"], instrument_guess, preview.get("identifiers", {}))
     initial = {"dataset": _default_name(found.filename), "instrument": instrument_guess or "", "on_error": "reject"}
     initial |= {f"role_{k}": role for k, role in
-                enumerate(uploads.guess_roles(preview["columns"], instrument_guess).values())}
+                enumerate(guessed.values())}
     if request.method != "POST":
-        step = answers.build(preview, uploads.guess_roles(preview["columns"], instrument_guess), instrument_guess,
+        step = answers.build(preview, guessed, instrument_guess,
                              _lang())
         if step is not None:
             initial |= {"answer_format": step.chosen, "answers_seen": step.signature}
