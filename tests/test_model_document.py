@@ -217,3 +217,25 @@ def test_decimal_comma_gets_a_hint_and_messages_follow_the_file() -> None:
     messages = errors_of(GOOD.replace("deadweight: 1.4", 'deadweight: "0,4"').replace("    description: First\n", ""))
     assert "must be a number, got '0,4' (write decimals with a point: 0.25)" in messages[-1]
     assert "outcomes[0] (first).description: is required" in messages[0]
+
+
+def test_activities_and_outputs_per_stakeholder() -> None:
+    """`stakeholders` on an activity or output (format 1, added compatibly): optional, its ids are checked and
+    reported in the user's language; a file without it means what it meant before."""
+    base = GOOD.replace("deadweight: 1.4", "deadweight: 0.4")
+    chain = ("activities:\n  - {id: circles, name: Circles, stakeholders: [residents], inputs: [subsidy]}\n"
+             "outputs:\n  - {id: meetings, activity: circles, stakeholders: [residents, municipality], "
+             "description: Meetings held, quantity: 40}\noutcomes:\n")
+    model = parse_model(base.replace("outcomes:\n", chain, 1))
+    assert model.activities[0].stakeholders == ["residents"]
+    assert model.outputs[0].stakeholders == ["residents", "municipality"]
+    assert "stakeholders" not in model.to_document()["inputs"][0]
+    assert parse_model(base.replace("outcomes:\n", chain.replace("stakeholders: [residents], ", ""), 1)
+                       ).activities[0].stakeholders == []
+    wrong = base.replace("outcomes:\n", chain.replace("[residents, municipality]", "[residents, municipalty]"), 1)
+    (message,) = errors_of(wrong)
+    assert ("outputs[0] (meetings).stakeholders[1]: unknown stakeholder 'municipalty' "
+            "(did you mean 'municipality'?)") in message
+    dutch = check_text(wrong.replace("stakeholders: [residents], inputs", "stakeholders: [bewoners], inputs"),
+                       "model.yaml", "nl").errors
+    assert any("activities[0] (circles).stakeholders[0]: onbekende belanghebbende 'bewoners'" in m for m in dutch)

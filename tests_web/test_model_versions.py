@@ -87,7 +87,7 @@ def test_a_form_save_on_an_old_version_is_refused_and_names_the_newer_one(client
     tail = f"/programmes/{world.programme.pk}/model/parts/stakeholders/volunteers/"
     data = {"id": "volunteers", "name": "Vrijwilligers", "size": "60", "category": "informal", "base": start.number}
     response = client.post(tail, data)
-    assert response.status_code == 422 and "after version" in html.unescape(response.content.decode())
+    assert response.status_code == 409 and "after version" in html.unescape(response.content.decode())
     assert world.programme.versions.count() == start.number + 1
     data["base"] = start.number + 1  # redo on the newer version
     assert client.post(tail, data).status_code == 302

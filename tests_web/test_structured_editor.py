@@ -37,6 +37,10 @@ def form_data(client, world: World, tail: str) -> dict[str, str]:
     for name in re.findall(r'<input type="checkbox" name="([^"]+)"', page):
         if name not in checked:
             data.pop(name, None)
+    for name, value, rest in re.findall(r'<input type="checkbox" name="([^"]+)" value="([^"]*)"([^>]*)>', page):
+        data[name] = data[name] if isinstance(data.get(name), list) else []  # ids as checkboxes: a list
+        if "checked" in rest:
+            data[name].append(html.unescape(value))
     return data
 
 
@@ -224,3 +228,131 @@ def test_a_new_programme_is_built_in_the_forms_only(client, world: World) -> Non
     assert [s.id for s in model.stakeholders] == ["clients", "funder"] and model.outcomes[0].value == 1500
     assert model.valuation.discount_rate == 0.03 and model.programme.price_year == 2025
     assert programme.latest_version().figures["sroi_ratio"] > 0
+
+
+def test_activities_and_outputs_per_stakeholder_edited_in_place(client, world: World) -> None:
+    editor(client, world)
+    n = world.programme.versions.count()
+    page = client.get(url(world, "parts/activities/new/?stakeholder=volunteers")).content.decode()
+    assert re.search(r'name="stakeholders" value="volunteers"[^>]*checked', page)  # added for that stakeholder
+    assert 'value="coordination"' in page and "Participating residents (residents)" in page
+    steps = [
+        ("parts/activities/new/", {"id": "circles", "name": "Weekly circles", "stakeholders": ["residents",
+                                                                                               "volunteers"],
+                                   "inputs": ["coordination", "volunteering"]}, "added activity circles"),
+        ("parts/activities/new/", {"id": "training", "name": "Volunteer training", "stakeholders": ["volunteers"],
+                                   "inputs": ["volunteering"]}, "added activity training"),
+        ("parts/outputs/new/", {"id": "meetings", "activity": "circles", "stakeholders": ["residents"],
+                                "description": "Circle meetings held", "quantity": "960", "unit": "meeting"},
+         "added output meetings"),
+        ("parts/outputs/new/", {"id": "trained", "activity": "training", "stakeholders": ["volunteers"],
+                                "description": "Volunteers trained", "quantity": "60"}, "added output trained"),
+    ]
+    for tail, data, message in steps:
+        response = client.post(url(world, tail), {**data, "base": str(n)})
+        assert response.status_code == 302, (tail, html.unescape(response.content.decode())[:4000])
+        n += 1
+        assert world.programme.latest_version().message == message
+    _, model = latest(world)
+    assert model.activities[0].stakeholders == ["residents", "volunteers"]
+    assert model.activities[0].inputs == ["coordination", "volunteering"]
+    assert (model.outputs[0].activity, model.outputs[0].stakeholders, model.outputs[0].quantity) == (
+        "circles", ["residents"], 960)
+
+    # per stakeholder: the volunteers' own activities and outputs, not the residents' output
+    volunteers = client.get(url(world, "parts/outputs/?stakeholder=volunteers")).content.decode()
+    assert "Volunteers trained" in volunteers and "Circle meetings held" not in volunteers
+    assert "training" in client.get(url(world, "parts/activities/?stakeholder=volunteers")).content.decode()
+    assert "training" not in client.get(url(world, "parts/activities/?stakeholder=insurer")).content.decode()
+
+    # one field through the form: a one-line diff, comments and number formatting kept
+    before = world.programme.latest_version().text
+    data = form_data(client, world, "parts/outputs/meetings/")
+    assert data["stakeholders"] == ["residents"] and data["activity"] == "circles"
+    data["quantity"] = "1000"
+    assert client.post(url(world, "parts/outputs/meetings/"), data).status_code == 302
+    after = world.programme.latest_version().text
+    assert diff_lines(before, after) == ["-    quantity: 960", "+    quantity: 1000"], after
+    data = form_data(client, world, "parts/activities/circles/")
+    data["stakeholders"] = ["residents"]
+    assert client.post(url(world, "parts/activities/circles/"), data).status_code == 302
+    again = world.programme.latest_version().text
+    assert diff_lines(after, again) == ["-    stakeholders: [residents, volunteers]", "+    stakeholders: [residents]"]
+    data = form_data(client, world, "parts/outcomes/less_lonely/")
+    assert data["outputs"] == []
+    data["outputs"] = ["meetings"]
+    assert client.post(url(world, "parts/outcomes/less_lonely/"), data).status_code == 302
+    linked = world.programme.latest_version().text
+    assert diff_lines(again, linked) == ["+    outputs: [meetings]"]
+    assert "# Dutch MKBA rate" in linked and "size: 240," in linked and "240.0" not in linked
+
+    # what still refers to a part keeps it: the core says why, nothing is saved
+    count = world.programme.versions.count()
+    page = html.unescape(client.post(url(world, "parts/activities/circles/remove/"), follow=True).content.decode())
+    assert "unknown activity 'circles'" in page and world.programme.versions.count() == count
+    for tail in ("outputs/trained", "activities/training"):
+        assert client.post(url(world, f"parts/{tail}/remove/")).status_code == 302
+    removed = diff_lines(linked, world.programme.latest_version().text)
+    assert {"-  - id: training", "-  - id: trained"} <= set(removed) and all(x[0] == "-" for x in removed)
+
+
+def test_activity_and_output_messages_in_english_and_dutch(client, world: World) -> None:
+    editor(client, world)
+    response = client.post(url(world, "parts/outputs/new/"), {"id": "x", "description": "Something"})
+    assert response.status_code == 422 and "This field is required." in error_next_to(response.content.decode(),
+                                                                                          "activity")
+    response = client.post(url(world, "parts/activities/new/"), {"id": "x", "name": "X", "stakeholders": ["nobody"]})
+    assert response.status_code == 422 and "nobody is not one of the available choices" in html.unescape(
+        response.content.decode())
+    client.post("/accounts/language/", {"language": "nl", "next": "/"})
+    response = client.post(url(world, "parts/outputs/new/"), {"id": "x", "description": "Iets"})
+    assert "Dit veld is verplicht." in html.unescape(response.content.decode())
+    page = html.unescape(client.get(url(world, "parts/activities/new/")).content.decode())
+    assert "Voor of met belanghebbenden" in page and "Gebruikt input" in page
+    client.post(url(world, "parts/activities/new/"), {"id": "circles", "name": "Kringen"})
+    client.post(url(world, "parts/outputs/new/"), {"id": "meetings", "activity": "circles", "description": "Bijeen"})
+    page = html.unescape(client.post(url(world, "parts/activities/circles/remove/"), follow=True).content.decode())
+    assert "onbekende activiteit 'circles'" in page
+
+
+def test_two_editors_on_one_part_merge_field_by_field_or_redo(client, world: World) -> None:
+    """Both open version N of an outcome; the first saves; the second's save is never a silent overwrite:
+    different fields are merged (shown, saved only when confirmed), the same field shows both values."""
+    from django.test import Client
+
+    editor(client, world)
+    other = Client()
+    other.force_login(world.user("administrator", "own"))
+    mine = form_data(client, world, "parts/outcomes/less_lonely/")
+    theirs = form_data(other, world, "parts/outcomes/less_lonely/")
+    start = world.programme.latest_version().number
+    assert mine["base"] == str(start)
+    theirs["attribution"] = "0.35"
+    assert other.post(url(world, "parts/outcomes/less_lonely/"), theirs).status_code == 302
+    mine["drop_off"] = "0.6"
+    mine.update({"drop_off__low": "", "drop_off__high": ""})
+    response = client.post(url(world, "parts/outcomes/less_lonely/"), mine)
+    page = html.unescape(response.content.decode())
+    assert response.status_code == 409 and world.programme.versions.count() == start + 1
+    assert f"administrator-own saved version {start + 1} after version {start}" in page
+    assert "<ins>+    attribution: {base: 0.35" in page  # their change, as a diff
+    shown = dict(re.findall(r'<input type="number" name="(attribution|drop_off)" value="([^"]*)"', page))
+    assert shown == {"attribution": "0.35", "drop_off": "0.6"}, shown
+    assert re.search(rf'name="base" value="{start + 1}"', page)
+    # confirming the merge saves both changes
+    data = {**mine, "attribution": "0.35", "attribution__low": "", "attribution__high": "", "base": str(start + 1)}
+    assert client.post(url(world, "parts/outcomes/less_lonely/"), data).status_code == 302
+    outcome = next(o for o in latest(world)[1].outcomes if o.id == "less_lonely")
+    assert outcome.drop_off == 0.6 and outcome.attribution == 0.35
+
+    # the same field changed by both: both values are shown, nothing saved
+    mine = form_data(client, world, "parts/outcomes/less_lonely/")
+    theirs = form_data(other, world, "parts/outcomes/less_lonely/")
+    theirs["duration"] = "5"
+    theirs.update({"duration__low": "", "duration__high": ""})
+    assert other.post(url(world, "parts/outcomes/less_lonely/"), theirs).status_code == 302
+    mine.update({"duration": "4", "duration__low": "", "duration__high": ""})
+    before = world.programme.versions.count()
+    page = html.unescape(client.post(url(world, "parts/outcomes/less_lonely/"), mine).content.decode())
+    assert world.programme.versions.count() == before and "changed the same fields" in page
+    assert re.search(r"<th scope=\"row\">Duration \(years\)</th><td>5</td><td>4</td>", page), page[-3000:]

@@ -34,19 +34,33 @@ def show(value: Any) -> str | None:
         return f"{_plain(value['base']):g} ({_plain(value['low']):g}–{_plain(value['high']):g})"
     if isinstance(value, float | int) and not isinstance(value, bool):
         return f"{_plain(value):g}" if abs(value) < 1e15 else str(value)
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value) or None
     return None if value is None else str(value)
 
 
 class PartForm(forms.Form):
-    """A form for one part. `ranges` name the numbers that may be a range {base, low, high, dist}."""
+    """A form for one part. `ranges` name the numbers that may be a range {base, low, high, dist}; `choices`
+    name the fields that refer to other parts (field -> section), offered as the model's ids of that section
+    (`references`: section -> [(id, label)]). An id the model holds but that does not exist stays offered,
+    so that the core's check names it (never a silent drop)."""
 
     ranges: tuple[str, ...] = ()
     whole: tuple[str, ...] = ()
     lists: tuple[str, ...] = ()
+    choices: dict[str, str] = {}
 
-    def __init__(self, *args, references: dict[str, list[str]] | None = None, **kwargs):
+    def __init__(self, *args, references: dict[str, list[tuple[str, str]]] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.references = references or {}
+        for name, section in self.choices.items():
+            known = list(self.references.get(section, []))
+            held = self.initial.get(name)
+            for value in held if isinstance(held, list) else [held] if held else []:
+                if value not in {k for k, _label in known}:
+                    known.append((value, value))
+            field = self.fields[name]
+            field.choices = known if isinstance(field, forms.MultipleChoiceField) else [("", "—"), *known]
         for name in self.ranges:
             base = self.fields[name]
             base.widget.attrs.setdefault("step", "any")
@@ -61,7 +75,8 @@ class PartForm(forms.Form):
     def layout(self) -> list[dict[str, Any]]:
         """The fields in order; a range field comes with its low, high, distribution and sd."""
         return [{"field": self[name], "parts": [self[f"{name}__{p}"] for p in RANGE_PARTS] if name in self.ranges
-                 else [], "picker": name == "proxy"}
+                 else [], "picker": name == "proxy",
+                 "checkboxes": isinstance(self.fields[name].widget, forms.CheckboxSelectMultiple)}
                 for name in self.fields if "__" not in name]
 
     # --- document <-> form -------------------------------------------------------------------------------
@@ -75,6 +90,8 @@ class PartForm(forms.Form):
                 for part in RANGE_PARTS:
                     if part in value:
                         initial[f"{key}__{part}"] = _plain(value[part])
+            elif key in cls.choices:
+                initial[key] = list(value) if isinstance(value, list) else value
             elif key == "sources" and isinstance(value, dict):
                 initial[key] = "\n".join(f"{k}: {v}" for k, v in value.items())
             elif key in cls.lists and isinstance(value, list):
@@ -144,6 +161,12 @@ def _area(label, rows=3) -> forms.CharField:
     return forms.CharField(label=label, required=False, widget=forms.Textarea(attrs={"rows": rows}))
 
 
+def _ids(label, help_text="") -> forms.MultipleChoiceField:
+    """Ids of other parts, as checkboxes (the choices come from the model, see PartForm.choices)."""
+    return forms.MultipleChoiceField(label=label, required=False, widget=forms.CheckboxSelectMultiple,
+                                     help_text=help_text)
+
+
 class StakeholderForm(PartForm):
     id = _text(_("Id"), True, autocomplete="off")
     name = _text(_("Name"), True)
@@ -167,8 +190,29 @@ class InputForm(PartForm):
     source = _text(_("Source"))
 
 
+class ActivityForm(PartForm):
+    choices = {"stakeholders": "stakeholders", "inputs": "inputs"}
+    id = _text(_("Id"), True, autocomplete="off")
+    name = _text(_("Name"), True)
+    stakeholders = _ids(_("For or with stakeholders"), _("Whose activity this is; none: the programme as a whole."))
+    inputs = _ids(_("Uses inputs"))
+    description = _area(_("Description"))
+
+
+class OutputForm(PartForm):
+    choices = {"activity": "activities", "stakeholders": "stakeholders"}
+    id = _text(_("Id"), True, autocomplete="off")
+    activity = forms.ChoiceField(label=_("Produced by activity"), choices=())
+    stakeholders = _ids(_("For stakeholders"), _("Whose output this is; none: the programme as a whole."))
+    description = _text(_("Description"), True)
+    quantity = _num(_("Quantity (how many)"))
+    unit = _text(_("Unit (e.g. meeting)"))
+    source = _text(_("Source"))
+
+
 class OutcomeForm(PartForm):
     ranges = ("quantity", "value", "deadweight", "attribution", "displacement", "drop_off", "duration")
+    choices = {"outputs": "outputs"}
     id = _text(_("Id"), True, autocomplete="off")
     stakeholder = _text(_("Stakeholder"), True, list="stakeholder-ids", autocomplete="off")
     description = _text(_("Description"), True)
@@ -184,6 +228,7 @@ class OutcomeForm(PartForm):
     duration = _num(_("Duration (years)"))
     start_year = forms.IntegerField(label=_("Start year"), required=False)
     transfer_from = _text(_("Transfer from (paying stakeholder)"), list="stakeholder-ids", autocomplete="off")
+    outputs = _ids(_("Comes from outputs"))
     sources = _area(_("Sources (one per line, key: text)"), rows=3)
 
 
@@ -251,6 +296,10 @@ SECTIONS: dict[str, Section] = {
                             ("id", "name", "size", "category")),
     "inputs": Section("inputs", _("Inputs"), _("input"), InputForm, ("id", "stakeholder", "amount", "quantity",
                                                                       "proxy", "support")),
+    "activities": Section("activities", _("Activities"), _("activity"), ActivityForm,
+                          ("id", "name", "stakeholders", "inputs")),
+    "outputs": Section("outputs", _("Outputs"), _("output"), OutputForm,
+                       ("id", "description", "activity", "stakeholders", "quantity", "unit")),
     "outcomes": Section("outcomes", _("Outcomes"), _("outcome"), OutcomeForm,
                         ("id", "description", "stakeholder", "quantity", "proxy", "deadweight")),
     "proxies": Section("proxies", _("Proxies"), _("proxy"), ProxyForm, ("id", "name", "value", "unit", "price_year")),
@@ -308,3 +357,44 @@ def attach_problems(form: forms.Form, report: CheckReport, where: list[tuple]) -
             form.add_error(target, problem.text(report.lang))
         else:
             form.add_error(None, LINE.sub("", message.removeprefix(f"{modelling.SOURCE}: ")))
+
+
+# --- two people editing the same part ---------------------------------------------------------------------
+
+def merge_part(base: dict[str, Any], mine: dict[str, Any], theirs: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """A three-way merge of one part, field by field: a field only I changed takes mine, a field only they
+    changed takes theirs; `conflicts` names the fields we both changed differently (mine is kept in the
+    result, theirs is shown beside it)."""
+    merged: dict[str, Any] = {}
+    conflicts = []
+    for key in dict.fromkeys([*theirs, *mine, *base]):
+        old, my, their = base.get(key), mine.get(key), theirs.get(key)
+        if my != old and their != old and my != their:
+            conflicts.append(key)
+        value = their if my == old else my
+        if value is not None:
+            merged[key] = value
+    return merged, conflicts
+
+
+def belongs(item: dict[str, Any], stakeholder: str) -> bool:
+    """Whether a part is the stakeholder's own: its `stakeholder` (inputs, outcomes) or one of its
+    `stakeholders` (activities, outputs)."""
+    return item.get("stakeholder") == stakeholder or stakeholder in (item.get("stakeholders") or [])
+
+
+def for_stakeholder(form: type[PartForm], stakeholder: str) -> dict[str, Any]:
+    """The initial values of a new part of `stakeholder` (the per-stakeholder lists' Add button)."""
+    if "stakeholders" in form.base_fields:
+        return {"stakeholders": [stakeholder]}
+    return {"stakeholder": stakeholder} if "stakeholder" in form.base_fields else {}
+
+
+def references(document: dict[str, Any]) -> dict[str, list[tuple[str, str]]]:
+    """The model's ids per section with a readable label (``Participating residents (residents)``)."""
+    def options(section: str, key: str) -> list[tuple[str, str]]:
+        items = [x for x in document.get(section) or [] if isinstance(x, dict) and x.get("id")]
+        return [(str(x["id"]), f"{x[key]} ({x['id']})" if x.get(key) and x.get(key) != x["id"] else str(x["id"]))
+                for x in items]
+    return {"stakeholders": options("stakeholders", "name"), "inputs": options("inputs", "description"),
+            "activities": options("activities", "name"), "outputs": options("outputs", "description")}

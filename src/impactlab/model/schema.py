@@ -136,6 +136,8 @@ class Input(Strict):
 class Activity(Strict):
     id: str
     name: str
+    stakeholders: list[str] = Field(default_factory=list,
+                                    description="the stakeholders it is for or done with (their own activity)")
     description: str | None = None
     inputs: list[str] = Field(default_factory=list)
 
@@ -143,6 +145,7 @@ class Activity(Strict):
 class Output(Strict):
     id: str
     activity: str
+    stakeholders: list[str] = Field(default_factory=list, description="the stakeholders it is for (their own output)")
     description: str
     quantity: float | None = Field(default=None, ge=0)
     unit: str | None = None

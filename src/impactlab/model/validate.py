@@ -58,10 +58,14 @@ def _references(model: ImpactModel, proxies: Mapping[str, Proxy]) -> Iterator[Pr
         yield from _reference(("inputs", i, "stakeholder"), item.stakeholder, stakeholders, "stakeholder")
         yield from _reference(("inputs", i, "proxy"), item.proxy, proxies, "proxy")
     for i, activity in enumerate(model.activities):
+        for j, ref in enumerate(activity.stakeholders):
+            yield from _reference(("activities", i, "stakeholders", j), ref, stakeholders, "stakeholder")
         for j, ref in enumerate(activity.inputs):
             yield from _reference(("activities", i, "inputs", j), ref, inputs, "input")
     for i, output in enumerate(model.outputs):
         yield from _reference(("outputs", i, "activity"), output.activity, activities, "activity")
+        for j, ref in enumerate(output.stakeholders):
+            yield from _reference(("outputs", i, "stakeholders", j), ref, stakeholders, "stakeholder")
     for i, outcome in enumerate(model.outcomes):
         yield from _reference(("outcomes", i, "stakeholder"), outcome.stakeholder, stakeholders, "stakeholder")
         yield from _reference(("outcomes", i, "proxy"), outcome.proxy, proxies, "proxy")

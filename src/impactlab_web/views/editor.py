@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -234,16 +235,29 @@ def _section(section: str) -> model_forms.Section:
     return model_forms.SECTIONS[section]
 
 
+def _stakeholder_filter(request: HttpRequest, document: dict) -> str | None:
+    """The stakeholder whose own parts a list shows (`?stakeholder=ID`), when the model has it."""
+    wanted = request.GET.get("stakeholder")
+    return wanted if wanted in {s.get("id") for s in document.get("stakeholders", [])} else None
+
+
 @requires("model.view")
 def parts(request: HttpRequest, programme: int, section: str) -> HttpResponse:
-    """A part of the model as a list (stakeholders, inputs, outcomes, proxies) with edit and remove."""
+    """A part of the model as a list (stakeholders, inputs, activities, outputs, outcomes, proxies) with edit
+    and remove; the parts that belong to stakeholders can be listed per stakeholder (`?stakeholder=ID`)."""
     current = request.programme
     part = _section(section)
     _model, document, _text = model_forms.latest_document(current)
+    per_stakeholder = section in PER_STAKEHOLDER
+    chosen = _stakeholder_filter(request, document) if per_stakeholder else None
     rows = [[model_forms.show(item.get(c)) for c in part.columns] + [item.get("id")]
-            for item in document.get(section, [])]
+            for item in document.get(section, []) if chosen is None or model_forms.belongs(item, chosen)]
     return _part_page(request, current, "impactlab_web/editor_parts.html",
-                      {"section": part, "rows": rows, "valid": _model is not None})
+                      {"section": part, "rows": rows, "valid": _model is not None, "chosen": chosen,
+                       "filters": model_forms.references(document)["stakeholders"] if per_stakeholder else []})
+
+
+PER_STAKEHOLDER = ("inputs", "activities", "outputs", "outcomes")
 
 
 @requires("model.edit")
@@ -276,26 +290,75 @@ def _part_form(request: HttpRequest, programme: Programme, section: str, item: s
         return redirect("editor:edit", programme=programme.pk)
     items = list(document.get(section, []))
     index = _find(document, section, item) if item is not None else len(items)
+    latest = programme.latest_version()
+    if index is None and request.method == "POST" and latest and _base(request) not in (..., latest.number):
+        messages.error(request, _("Not saved: %(id)s was removed in version %(number)s, after you opened it.")
+                       % {"id": item, "number": latest.number})
+        return redirect("editor:parts", programme=programme.pk, section=section)
     if index is None:
         raise Http404
     old = items[index] if item is not None else {}
-    form = part.form(request.POST or None, initial=part.form.initial_from(old))
+    chosen = _stakeholder_filter(request, document)
+    initial = part.form.initial_from(old) if item is not None else (
+        model_forms.for_stakeholder(part.form, chosen) if chosen else {})
+    references = model_forms.references(document)
+    form = part.form(request.POST or None, initial=initial, references=references)
+    back = reverse("editor:parts", kwargs={"programme": programme.pk, "section": section}) + (
+        f"?stakeholder={chosen}" if chosen else "")
+    conflict = None
     if request.method == "POST" and form.is_valid():
-        new = form.to_item(old)
-        if item is None:
-            items.append(new)
+        conflict = _part_conflict(request, programme, part, item, form, old)
+        if conflict is None:
+            new = form.to_item(old)
+            if item is None:
+                items.append(new)
+            else:
+                items[index] = new
+            verb = _("added %(part)s %(id)s") if item is None else _("edited %(part)s %(id)s")
+            message = verb % {"part": part.singular, "id": new.get("id", "")}
+            if _structured_save(request, programme, form, text, {**document, section: items}, [(section, index)],
+                                message):
+                return redirect(back)
         else:
-            items[index] = new
-        verb = _("added %(part)s %(id)s") if item is None else _("edited %(part)s %(id)s")
-        message = verb % {"part": part.singular, "id": new.get("id", "")}
-        if _structured_save(request, programme, form, text, {**document, section: items}, [(section, index)],
-                            message):
-            return redirect("editor:parts", programme=programme.pk, section=section)
+            form = part.form(initial=part.form.initial_from(conflict["merged"]), references=references)
     title = (_("Edit %(part)s %(id)s") % {"part": part.singular, "id": item} if item is not None
              else _("Add %(part)s") % {"part": part.singular})
-    status = 422 if request.method == "POST" else 200
+    status = 409 if conflict else 422 if request.method == "POST" else 200
     return _part_page(request, programme, "impactlab_web/editor_form.html",
-                      {"form": form, "section": part, "item": item, "title": title}, status)
+                      {"form": form, "section": part, "item": item, "title": title, "back": back,
+                       "conflict": conflict}, status)
+
+
+def _part_conflict(request: HttpRequest, programme: Programme, part: model_forms.Section, item: str | None,
+                   form: model_forms.PartForm, theirs: dict) -> dict | None:
+    """When someone saved after the version this form started from: their change and a field-by-field merge
+    of it with this form's (shown, not saved: the user checks the merge and saves again, or redoes the edit on
+    the newer version); None when the form started from the latest version."""
+    base = _base(request)
+    latest = programme.latest_version()
+    if base is ... or latest is None or (base or 0) == latest.number:
+        return None
+    started = programme.versions.filter(number=base).first() if base else None
+    before = model_forms.plain_document(started.text) if started is not None else {}
+    at = _find(before, part.key, item) if item is not None else None
+    mine_before = before[part.key][at] if at is not None else {}
+    merged, both = model_forms.merge_part(mine_before, form.to_item(mine_before), theirs)
+    labels = {name: form.fields[name].label for name in form.fields}
+    who = latest.author.get_username() if latest.author else _("someone")
+    names = {"who": who, "number": latest.number, "base": base or 0}
+    if both:
+        messages.error(request, _("Not saved: %(who)s saved version %(number)s after version %(base)s, which you "
+                                  "started from, and changed the same fields. Below: their change, and the form "
+                                  "with your values. Save to keep yours, or redo your edit on version "
+                                  "%(number)s.") % names)
+    else:
+        messages.warning(request, _("Not saved yet: %(who)s saved version %(number)s after version %(base)s, "
+                                    "which you started from. Their change and yours are merged in the form below: "
+                                    "check it and save again, or redo your edit on version %(number)s.") % names)
+    return {"latest": latest, "merged": merged,
+            "diff": modelling.compare(started, latest).diff if started is not None else latest.text.splitlines(),
+            "fields": [{"label": labels.get(k, k), "theirs": model_forms.show(theirs.get(k)),
+                        "mine": model_forms.show(merged.get(k))} for k in both]}
 
 
 @requires("model.edit")
