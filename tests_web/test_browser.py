@@ -55,8 +55,8 @@ def test_login_create_import_summary_toc_dutch(page, live_server, tmp_path: Path
     shot(page, "05-inline-validation")
 
     page.get_by_role("link", name="Theory of change").click()
-    expect(page.locator("svg.toc").first).to_be_visible()
-    assert page.locator("svg.toc").count() == 4
+    expect(page.locator(".toc-lane").first).to_be_visible()
+    assert page.locator(".toc-lane").count() == 5  # one lane per stakeholder
     shot(page, "06-theory-of-change")
 
     page.get_by_role("link", name="Overview").click()

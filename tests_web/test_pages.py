@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.management import call_command
 from django.utils import translation
 
+from impactlab_web import modelling
 from impactlab_web.models import DatasetRecord, ImpactModelVersion, Membership, Organisation, Programme
 from impactlab_web.templatetags.impactlab import money, ratio
 from tests_web.conftest import World
@@ -51,8 +52,52 @@ def test_language_switch_is_stored_per_user(client, world: World) -> None:
 def test_theory_of_change_per_stakeholder(client, world: World) -> None:
     client.force_login(world.user("viewer", "own"))
     page = client.get(f"/programmes/{world.programme.pk}/theory-of-change/").content.decode()
-    assert page.count("<svg") == 4  # residents, insurer, municipality, volunteers have outcomes
+    assert page.count('<section class="toc-lane') == 5  # every stakeholder, in the model's order
+    assert page.count("toc-lane-empty") == 1 and "Nothing described for this stakeholder yet." in page
     assert "Residents feel less lonely" in page and "Subsidy for circle" in page
+
+
+def test_theory_of_change_shows_each_stakeholders_own_parts(client, world: World) -> None:
+    """Each lane holds the stakeholder's own inputs, activities, outputs and outcomes, and what links to them
+    (marked with whose it is); what belongs to nobody is the programme's as a whole."""
+    import re
+
+    from impactlab.model.edit import edit_text
+
+    def chain(document: dict) -> None:
+        document["activities"] = [
+            {"id": "circles", "name": "Weekly circles", "stakeholders": ["residents"], "inputs": ["coordination"]},
+            {"id": "training", "name": "Volunteer training", "stakeholders": ["volunteers"],
+             "inputs": ["volunteering"]},
+            {"id": "newsletter", "name": "Newsletter"}]
+        document["outputs"] = [
+            {"id": "meetings", "activity": "circles", "description": "Circle meetings held", "quantity": 960},
+            {"id": "trained", "activity": "training", "stakeholders": ["volunteers"],
+             "description": "Volunteers trained"}]
+        document["outcomes"][0]["outputs"] = ["meetings"]
+        document["outcomes"][4]["outputs"] = ["trained", "meetings"]
+
+    text = edit_text(world.programme.latest_version().text, chain)
+    modelling.save_version(world.programme, text, None, "chain")
+    client.force_login(world.user("viewer", "own"))
+    page = client.get(f"/programmes/{world.programme.pk}/theory-of-change/").content.decode()
+    lanes = dict(re.findall(r'data-stakeholder="([^"]*)">(.*?)</section>', page, re.S))
+    columns = {who: dict(re.findall(r'<li class="toc-column toc-(\w+)">(.*?)</ul>', body, re.S))
+               for who, body in lanes.items()}
+    residents, volunteers = columns["residents"], columns["volunteers"]
+    assert "Weekly circles" in residents["activities"] and "Volunteer training" not in residents["activities"]
+    assert "Circle meetings held" in residents["outputs"] and "from: Weekly circles" in residents["outputs"]
+    assert "Residents feel less lonely" in residents["outcomes"] and "from: Circle meetings held" in residents[
+        "outcomes"]
+    assert "not described in the model" in residents["inputs"]  # residents put nothing in themselves
+    assert "Volunteer hours" in volunteers["inputs"] and "Subsidy" not in volunteers["inputs"]
+    assert "Volunteer training" in volunteers["activities"] and "Volunteers trained" in volunteers["outputs"]
+    # the residents' meetings lead to a volunteers' outcome too: shown, marked as the residents'
+    assert "Weekly circles" in volunteers["activities"] and "of: Participating residents" in volunteers["activities"]
+    assert "Subsidy for circle" in columns["municipality"]["inputs"]
+    assert "Weekly circles" in columns["municipality"]["activities"]  # the activity its subsidy pays for
+    assert "Newsletter" in columns[""]["activities"] and page.index('data-stakeholder=""') > page.index(
+        'data-stakeholder="insurer"')
 
 
 def test_seed_demo_is_idempotent(db, var_dir, capsys) -> None:

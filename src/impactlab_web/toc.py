@@ -1,108 +1,103 @@
-"""The theory-of-change picture: per stakeholder, inputs → activities → outputs → outcomes, as SVG."""
+"""The theory of change per stakeholder: each stakeholder's own inputs, activities, outputs and outcomes.
+
+One lane per stakeholder, four columns (inputs → activities → outputs → outcomes), as HTML that reflows: side
+by side on a desktop, one under the other on a phone. A stakeholder's own parts are its inputs
+(``inputs[].stakeholder``), its outcomes (``outcomes[].stakeholder``) and the activities and outputs that name
+it (``stakeholders``). What links to them is shown too, marked as linked: the activities using its inputs, the
+outputs leading to its outcomes and the activities producing its outputs. Activities and outputs that belong
+to no stakeholder and link to none make up the lane of the programme as a whole.
+"""
 
 from __future__ import annotations
 
-import itertools
-import textwrap
 from dataclasses import dataclass, field
-
-from django.utils.html import escape
 
 from impactlab.model import ImpactModel
 
 COLUMNS = ("inputs", "activities", "outputs", "outcomes")
-BOX_W, BOX_H, GAP_X, GAP_Y, TOP, PAD = 190, 52, 46, 14, 40, 10
-COLOURS = {"inputs": "#dbeafe", "activities": "#e0e7ff", "outputs": "#fef3c7", "outcomes": "#dcfce7"}
 
 
 @dataclass
-class Node:
+class Item:
+    """One box: its label, what it comes from (the labels of the items of the previous column that lead to
+    it) and, when it is another stakeholder's (linked to this one's), whose it is."""
+
     id: str
     label: str
+    comes_from: list[str] = field(default_factory=list)
+    of: list[str] = field(default_factory=list)
+
+    @property
+    def own(self) -> bool:
+        return not self.of
 
 
 @dataclass
-class Chain:
-    """One stakeholder's impact chain: nodes per column and the links between neighbouring columns."""
+class Lane:
+    """One stakeholder's theory of change (`stakeholder` None: the programme as a whole)."""
 
-    stakeholder: str
+    stakeholder: str | None
     name: str
-    columns: dict[str, list[Node]]
-    links: set[tuple[str, str]] = field(default_factory=set)
+    category: str | None
+    columns: dict[str, list[Item]]
+
+    @property
+    def empty(self) -> bool:
+        return not any(self.columns.values())
 
 
-def chains(model: ImpactModel) -> list[Chain]:
-    """One chain per stakeholder with outcomes. Where the model names no links (no activities or outputs),
-    the chain shows the programme's inputs, activities and outputs as a whole."""
+def _ordered(ids: set[str], order: list[str]) -> list[str]:
+    return [i for i in order if i in ids]
+
+
+def lanes(model: ImpactModel) -> list[Lane]:
+    """One lane per stakeholder (in the model's order), then the programme as a whole when something belongs
+    to no stakeholder."""
+    inputs = {i.id: i for i in model.inputs}
     activities = {a.id: a for a in model.activities}
     outputs = {o.id: o for o in model.outputs}
-    inputs = {i.id: i for i in model.inputs}
-    result = []
+    labels = {**{i: x.description or i for i, x in inputs.items()}, **{a: x.name for a, x in activities.items()},
+              **{o: x.description for o, x in outputs.items()}}
+
+    names = {s.id: s.name for s in model.stakeholders}
+    owners = {**{a: x.stakeholders for a, x in activities.items()}, **{o: x.stakeholders for o, x in outputs.items()}}
+
+    def items(ids: list[str], stakeholder: str | None, sources) -> list[Item]:
+        """An activity or output is this stakeholder's own when it names it or names no stakeholder."""
+        return [Item(i, labels[i], [labels[s] for s in sources(i) if s in labels],
+                     [] if stakeholder in owners[i] or not owners[i] else [names.get(s, s) for s in owners[i]])
+                for i in ids]
+
+    def uses(activity: str) -> list[str]:
+        return [i for i in activities[activity].inputs if i in inputs]
+
+    def made_by(output: str) -> list[str]:
+        return [outputs[output].activity] if outputs[output].activity in activities else []
+
+    result: list[Lane] = []
+    placed: set[str] = set()
     for stakeholder in model.stakeholders:
-        outcomes = [o for o in model.outcomes if o.stakeholder == stakeholder.id]
-        if not outcomes:
-            continue
-        links: set[tuple[str, str]] = set()
-        out_ids = [oid for o in outcomes for oid in o.outputs if oid in outputs]
-        links |= {(oid, f"outcome:{o.id}") for o in outcomes for oid in o.outputs if oid in outputs}
-        out_ids = list(dict.fromkeys(out_ids)) or list(outputs)
-        act_ids = list(dict.fromkeys(outputs[o].activity for o in out_ids if outputs[o].activity in activities))
-        links |= {(outputs[o].activity, o) for o in out_ids if outputs[o].activity in activities}
-        act_ids = act_ids or list(activities)
-        in_ids = list(dict.fromkeys(i for a in act_ids for i in activities[a].inputs if i in inputs))
-        links |= {(i, a) for a in act_ids for i in activities[a].inputs if i in inputs}
-        in_ids = in_ids or list(inputs)
+        own_inputs = [i for i, x in inputs.items() if x.stakeholder == stakeholder.id]
+        own_outcomes = [o for o in model.outcomes if o.stakeholder == stakeholder.id]
+        own_activities = {a for a, x in activities.items() if stakeholder.id in x.stakeholders}
+        own_outputs = {o for o, x in outputs.items() if stakeholder.id in x.stakeholders}
+        out_ids = own_outputs | {o for outcome in own_outcomes for o in outcome.outputs if o in outputs}
+        out_ids |= {o for o, x in outputs.items() if x.activity in own_activities and not x.stakeholders}
+        act_ids = own_activities | {a for o in out_ids for a in made_by(o)}
+        act_ids |= {a for a, x in activities.items() if set(x.inputs) & set(own_inputs)}
+        placed |= out_ids | act_ids
         columns = {
-            "inputs": [Node(i, inputs[i].description or i) for i in in_ids],
-            "activities": [Node(a, activities[a].name) for a in act_ids],
-            "outputs": [Node(o, outputs[o].description) for o in out_ids],
-            "outcomes": [Node(f"outcome:{o.id}", o.description) for o in outcomes],
+            "inputs": [Item(i, labels[i]) for i in own_inputs],
+            "activities": items(_ordered(act_ids, list(activities)), stakeholder.id, uses),
+            "outputs": items(_ordered(out_ids, list(outputs)), stakeholder.id, made_by),
+            "outcomes": [Item(f"outcome:{o.id}", o.description, [labels[s] for s in o.outputs if s in outputs])
+                         for o in own_outcomes],
         }
-        result.append(Chain(stakeholder.id, stakeholder.name, columns, links))
+        result.append(Lane(stakeholder.id, stakeholder.name, stakeholder.category, columns))
+    rest_activities = [a for a in activities if a not in placed]
+    rest_outputs = [o for o in outputs if o not in placed]
+    if rest_activities or rest_outputs:
+        result.append(Lane(None, "", None, {
+            "inputs": [], "activities": items(rest_activities, None, uses),
+            "outputs": items(rest_outputs, None, made_by), "outcomes": []}))
     return result
-
-
-def _box(x: int, y: int, label: str, fill: str) -> str:
-    lines = textwrap.wrap(label, 24)[:2] or ["—"]
-    if len(textwrap.wrap(label, 24)) > 2:
-        lines[1] = lines[1][:22] + "…"
-    spans = "".join(f'<tspan x="{x + PAD}" dy="{0 if i == 0 else 16}">{escape(t)}</tspan>' for i, t in enumerate(lines))
-    return (f'<g><title>{escape(label)}</title><rect x="{x}" y="{y}" width="{BOX_W}" height="{BOX_H}" rx="6" '
-            f'fill="{fill}" stroke="#475569"/><text x="{x + PAD}" y="{y + 21}" font-size="13" '
-            f'fill="#0f172a">{spans}</text></g>')
-
-
-def render_svg(chain: Chain, headings: dict[str, str], empty: str) -> str:
-    """An SVG picture of one chain; `headings` are the (translated) column titles, `empty` marks a gap."""
-    rows = max(1, *(len(nodes) for nodes in chain.columns.values()))
-    width = len(COLUMNS) * BOX_W + (len(COLUMNS) - 1) * GAP_X
-    height = TOP + rows * (BOX_H + GAP_Y)
-    where: dict[str, tuple[int, int]] = {}
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
-             f'aria-label="{escape(chain.name)}" class="toc" font-family="system-ui, sans-serif">',
-             '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
-             'orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#475569"/></marker></defs>']
-    for c, column in enumerate(COLUMNS):
-        x = c * (BOX_W + GAP_X)
-        parts.append(f'<text x="{x}" y="20" font-size="14" font-weight="bold" fill="#0f172a">'
-                     f'{escape(headings[column])}</text>')
-        nodes = chain.columns[column] or [Node(f"{column}:empty", empty)]
-        for r, node in enumerate(nodes):
-            y = TOP + r * (BOX_H + GAP_Y)
-            where[node.id] = (x, y)
-            fill = COLOURS[column] if chain.columns[column] else "#f1f5f9"
-            parts.append(_box(x, y, node.label, fill))
-    edges = chain.links or _column_edges(chain)
-    for source, target in sorted(edges):
-        if source in where and target in where:
-            (x1, y1), (x2, y2) = where[source], where[target]
-            parts.append(f'<line x1="{x1 + BOX_W}" y1="{y1 + BOX_H // 2}" x2="{x2 - 2}" y2="{y2 + BOX_H // 2}" '
-                         'stroke="#475569" stroke-width="1.5" marker-end="url(#arrow)"/>')
-    parts.append("</svg>")
-    return "".join(parts)
-
-
-def _column_edges(chain: Chain) -> set[tuple[str, str]]:
-    """Without named links: one arrow from each column's first box to the next column's first box."""
-    firsts = [(chain.columns[c] or [Node(f"{c}:empty", "")])[0].id for c in COLUMNS]
-    return set(itertools.pairwise(firsts))

@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from impactlab_web import permissions, toc
@@ -61,16 +60,16 @@ def _disputed(user, programme) -> int:
 
 @requires("model.view")
 def theory_of_change(request: HttpRequest, programme: int) -> HttpResponse:
+    """Per stakeholder its own inputs, activities, outputs and outcomes (impactlab_web.toc)."""
     current = request.programme
     version = current.latest_version()
-    pictures = []
+    lanes = []
     if version is not None:
         from impactlab.model import ImpactModel
 
-        model = ImpactModel.model_validate(version.document)
-        headings = {"inputs": _("Inputs"), "activities": _("Activities"), "outputs": _("Outputs"),
-                    "outcomes": _("Outcomes")}
-        pictures = [(chain.name, mark_safe(toc.render_svg(chain, headings, _("not described in the model"))))
-                    for chain in toc.chains(model)]
+        lanes = toc.lanes(ImpactModel.model_validate(version.document))
+    headings = [("inputs", _("Inputs")), ("activities", _("Activities")), ("outputs", _("Outputs")),
+                ("outcomes", _("Outcomes"))]
+    lanes = [(lane, [(key, heading, lane.columns[key]) for key, heading in headings]) for lane in lanes]
     return render(request, "impactlab_web/theory_of_change.html",
-                  {"programme": current, "version": version, "pictures": pictures})
+                  {"programme": current, "version": version, "lanes": lanes})
