@@ -234,3 +234,37 @@ def test_recompute_clears_stale_figures(world: World, tmp_path: Path) -> None:
     call_command("recompute", verbosity=0)
     assert not CachedFigures.objects.exists() and not Simulation.objects.exists()
     assert 'data-testid="sroi"' in _dashboard(world, _client(world, Role.RESEARCHER))
+
+
+def test_a_withdrawn_agreement_stops_the_download_of_a_report_made_with_it(world: World, tmp_path: Path) -> None:
+    """The partner's researcher makes a report with the owner's shared dataset and downloads it; the owner
+    withdraws the agreement: the partner (and any link the partner handed out) may no longer download it, with
+    a clear page; the owner's own people still may (their own data)."""
+    from impactlab_web.review import sharing
+
+    record = _import(world, _survey(tmp_path), MAPPING)
+    version = modelling.save_version(world.programme, json.dumps(MODEL), world.user(Role.RESEARCHER, "own"), "ev")
+    agreement = DataSharingAgreement.objects.create(dataset=record, partner=world.partner, purpose="evaluation",
+                                                    valid_until=dt.date.today() + dt.timedelta(days=90))
+    cycle = cycles.create_cycle(world.programme, "shared", None)
+    cycles.freeze(cycle, version)
+    maker = world.user(Role.RESEARCHER, "partner")
+    report = reporting.request_report(cycle, "en", ["html"], maker)
+    run_pending()
+    report.refresh_from_db()
+    assert report.snapshots == [record.snapshot_id], report.error
+    _share, token = sharing.share_link(report, "Reviewer", 30, maker)
+    url = reverse("review:report_file", kwargs={"programme": world.programme.pk, "report": report.pk, "fmt": "html"})
+    link = reverse("review:shared_file", kwargs={"token": token, "fmt": "html"})
+    partner, owner = _client(world, Role.RESEARCHER, "partner"), _client(world, Role.RESEARCHER, "own")
+    assert partner.get(url).status_code == 200 and Client().get(link).status_code == 200
+
+    agreement.withdrawn_at = dt.datetime.now(dt.UTC)
+    agreement.save()
+    refused = partner.get(url)
+    assert refused.status_code == 403 and "can no longer be downloaded" in refused.content.decode()
+    assert "enquete" in refused.content.decode()
+    assert Client().get(link).status_code == 403
+    assert owner.get(url).status_code == 200  # the owner's own data
+    partner.post(reverse("accounts:language"), {"language": "nl", "next": "/"})
+    assert "kan niet meer worden gedownload" in partner.get(url).content.decode()

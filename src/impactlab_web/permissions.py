@@ -265,6 +265,29 @@ class Policy:
         shared = DataSharingAgreement.active().filter(partner__in=partner).values("dataset")
         return programme.datasets.filter(Q(owner__in=owned) | Q(pk__in=shared)).distinct()
 
+    def withdrawn_report_datasets(self, report: Any, user: User | None = None) -> list[DatasetRecord]:
+        """The datasets a report uses (the snapshots it read; before it is made, its cycle's datasets) that are
+        no longer covered by a data-sharing right: neither `user` (who downloads it) nor the report's maker may
+        use them now (an agreement withdrawn or ended, a role taken away). Reports made by the installation
+        itself (no maker) are covered by their data's owners. Asked when a report job runs and at every
+        download, never from an earlier answer."""
+        programme = report.cycle.programme
+        if report.snapshots:
+            used = list(DatasetRecord.objects.filter(snapshot_id__in=report.snapshots, programme=programme))
+        else:
+            used = list(report.cycle.datasets.all())
+        if not used:
+            return []
+        covered: set[int] = set()
+        for who in (user, report.created_by):
+            if who is not None and who.is_authenticated and who.is_active:
+                self.forget(who)
+                covered |= set(self.datasets(who, programme).filter(pk__in=[d.pk for d in used])
+                               .values_list("pk", flat=True))
+        if report.created_by_id is None:
+            covered |= {d.pk for d in used}
+        return [d for d in used if d.pk not in covered]
+
     def job_action(self, kind: str) -> str | None:
         """The action needed to see a job of this kind (``CREATOR``: its creator only); None when unknown."""
         return JOB_KINDS.get(kind)

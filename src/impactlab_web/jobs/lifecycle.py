@@ -93,9 +93,8 @@ def _report_rights(job: Any, user: Any) -> None:
     from impactlab_web.review.models import ReportVersion
 
     require(user, "reports.generate", job.programme)
-    report = ReportVersion.objects.select_related("cycle").get(pk=job.params["report"])
-    usable = set(permissions.usable_datasets(user, job.programme).values_list("pk", flat=True))
-    blocked = [r.name for r in report.cycle.datasets.all() if r.pk not in usable]
+    report = ReportVersion.objects.select_related("cycle__programme", "created_by").get(pk=job.params["report"])
+    blocked = [r.name for r in permissions.POLICY.withdrawn_report_datasets(report, user)]
     if blocked:
         raise UserError(_("The report was not made: you may no longer use the dataset(s) %(names)s (a data-sharing "
                           "agreement was withdrawn or has ended).") % {"names": ", ".join(sorted(set(blocked)))})

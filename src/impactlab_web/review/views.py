@@ -271,10 +271,17 @@ def _audit_reading(request: HttpRequest, report: ReportVersion, action: audit.Ac
         audit.record(request, action, report, detail={**detail, **({"share": share.pk} if share else {})})
 
 
-def _send(request: HttpRequest, report: ReportVersion, fmt: str, share: Share | None = None) -> FileResponse:
+def _send(request: HttpRequest, report: ReportVersion, fmt: str, share: Share | None = None) -> HttpResponse:
     path = report.path(fmt) if report.status == ReportVersion.Status.READY else None
     if path is None or not path.exists():
         raise Http404("no such file")
+    # the data-sharing rights of every dataset the report used, asked again now: a withdrawn agreement stops it
+    withdrawn = permissions.POLICY.withdrawn_report_datasets(report, request.user)
+    if withdrawn:
+        names = ", ".join(sorted({d.name for d in withdrawn}))
+        return render(request, "review/download_refused.html", {
+            "programme": request.programme if share is None else None, "report": report, "names": names},
+            status=403)
     _audit_reading(request, report, audit.Action.REPORT_DOWNLOAD, share, format=fmt)
     name = f"{report.cycle.programme.name}-{report.cycle.number}-{report.number}-{report.lang}.{fmt}"
     response = FileResponse(path.open("rb"), as_attachment=True, filename=name,
