@@ -1,0 +1,95 @@
+"""Removing data: a snapshot's files, and one respondent from snapshots (the right to erasure, GDPR art. 17).
+
+Snapshots are immutable: erasing a respondent writes a new snapshot of each affected one without their rows
+(`derived_from` names the old snapshot, `derivation` says why) and then deletes the old files. The respondent
+is named by their id as it stood in the source file; the workspace key turns it into the pseudonym the
+snapshots hold, so the id itself is never stored. Nothing is half-done: every new snapshot is written before
+any old file is deleted, and a failure removes the new ones again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from impactlab.errors import UserError
+from impactlab.evidence.datasets import DatasetStore, SnapshotInfo
+from impactlab.io.pseudonymise import normalise_id, pseudonyms
+
+RESPONDENT = "respondent"
+DERIVATION = "erasure of one respondent (GDPR art. 17)"
+
+
+def pseudonym_of(raw_id: str, key: bytes) -> str:
+    """The pseudonym that an import with this key gave to the id `raw_id` (normalised as at import)."""
+    text = str(raw_id).strip()
+    if not text:
+        raise UserError("Give the respondent's id as it stands in the source file.")
+    normalised = pl.DataFrame({"id": [text]}).select(normalise_id("id")).to_series()
+    return pseudonyms(normalised, key)[0]
+
+
+def delete_snapshot(store: DatasetStore, snapshot_id: str) -> SnapshotInfo:
+    """Delete a snapshot's files (data, quarantine, metadata last-but-first: the metadata goes first, so a
+    crash halfway leaves no snapshot that names missing files)."""
+    info = store.get(snapshot_id)
+    folder = store.root / info.dataset
+    for name in (f"{info.snapshot_id}.json", info.data_file, info.quarantine_file):
+        if name:
+            (folder / name).unlink(missing_ok=True)
+    return info
+
+
+@dataclass
+class Erasure:
+    """What an erasure did: old snapshot id -> new snapshot id, and how many rows went."""
+
+    replaced: dict[str, str] = field(default_factory=dict)
+    rows_removed: int = 0
+
+    @property
+    def found(self) -> bool:
+        return self.rows_removed > 0
+
+
+def erase_respondent(store: DatasetStore, pseudonym: str, snapshot_ids: Iterable[str]) -> Erasure:
+    """Rewrite each of these snapshots that holds `pseudonym` without its rows; delete the old files."""
+    result = Erasure()
+    planned: list[tuple[SnapshotInfo, pl.DataFrame, pl.DataFrame | None, int]] = []
+    for snapshot_id in snapshot_ids:
+        info = store.get(snapshot_id)
+        data = store.read(info.snapshot_id)
+        if RESPONDENT not in data.columns:
+            continue
+        keep = data.filter(pl.col(RESPONDENT).ne_missing(pseudonym))
+        quarantine = store.read_quarantine(info.snapshot_id)
+        if quarantine is not None and RESPONDENT in quarantine.columns:
+            quarantine = quarantine.filter(pl.col(RESPONDENT).ne_missing(pseudonym))
+        removed = data.height - keep.height
+        if removed:
+            planned.append((info, keep, quarantine, removed))
+    written: list[SnapshotInfo] = []
+    try:
+        for info, keep, quarantine, removed in planned:
+            metadata = {k: v for k, v in pl.read_parquet_metadata(store.path(info)).items()
+                        if not k.startswith("ARROW:")}
+            rows = info.rows.model_copy(update={"imported": keep.height,
+                                                "quarantined": 0 if quarantine is None else quarantine.height})
+            meta = info.model_dump(exclude={"dataset", "snapshot_id", "created", "data_file", "quarantine_file",
+                                            "rows", "derived_from", "derivation", "impactlab_version"})
+            new, _created = store.write(info.dataset, keep, quarantine, parquet_metadata=metadata or None,
+                                        rows=rows, derived_from=info.snapshot_id, derivation=DERIVATION, **meta)
+            written.append(new)
+            result.replaced[info.snapshot_id] = new.snapshot_id
+            result.rows_removed += removed
+    except BaseException:
+        for new in written:
+            with contextlib.suppress(UserError):
+                delete_snapshot(store, new.snapshot_id)
+        raise
+    for info, *_rest in planned:
+        delete_snapshot(store, info.snapshot_id)
+    return result
