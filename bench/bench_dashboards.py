@@ -139,7 +139,8 @@ def _setup(var: Path) -> dict:
     started = time.perf_counter()
     figures.ensure_simulation(version, user)
     run_pending()
-    report("dashboard simulation job (20,000 draws)", f"{time.perf_counter() - started:.2f} s")
+    draws, _seed = figures.monte_carlo()
+    report(f"dashboard simulation job ({draws:,} draws)", f"{time.perf_counter() - started:.2f} s")
 
     session = SessionStore()
     session["_auth_user_id"] = str(user.pk)
@@ -178,7 +179,14 @@ def main() -> None:
                      ("chart: histogram", p + "dashboard/charts/histogram.json"),
                      ("chart: change", p + "dashboard/charts/change-0.json"), ("data list", p + "data/")]
             cold = _first_view(port, world["cookie"], pages[0][1])
-            report("dashboard, first view (change at 100k computed, then cached)", f"{cold:.0f} ms")
+            report("dashboard, first view (large: queues its figures job, shows progress)", f"{cold:.0f} ms")
+            from impactlab_web.jobs.runner import run_pending
+
+            started = time.perf_counter()
+            run_pending()  # the worker: valuation, sensitivity, change at 100k, into the figure cache
+            report("dashboard figures job (change at 100k respondents)", f"{time.perf_counter() - started:.2f} s")
+            shown = _first_view(port, world["cookie"], pages[0][1])
+            report("dashboard, first view after the job (figures cached)", f"{shown:.0f} ms")
             for _name, path in pages:  # every gunicorn worker reads the caches once
                 for _ in range(4):
                     _first_view(port, world["cookie"], path)

@@ -143,6 +143,7 @@ EXPECT: dict[tuple[str, str], Rule] = {
     ("editor:save", "POST"): in_programme(EDITORS, ok=422),  # an empty form: errors next to the field
     ("editor:check", "GET"): in_programme(ALL, ok=405),
     ("editor:check", "POST"): in_programme(ALL),
+    ("editor:check_status", "GET"): in_programme(ALL, ok=404),  # one's own background checks only
     ("editor:import", "GET"): in_programme(EDITORS),
     ("editor:import", "POST"): in_programme(EDITORS, ok=422),
     ("editor:export", "GET"): in_programme(ALL),
@@ -245,6 +246,9 @@ EXPECT: dict[tuple[str, str], Rule] = {
     ("dashboards:chart", "GET"): in_programme(dash.RESULTS),
     ("dashboards:simulate", "GET"): in_programme(dash.RESULTS, ok=405),
     ("dashboards:simulate", "POST"): in_programme(dash.RESULTS, ok=302),
+    ("dashboards:compute", "GET"): in_programme(dash.RESULTS, ok=405),
+    ("dashboards:compute", "POST"): in_programme(dash.RESULTS, ok=302),
+    ("dashboards:progress", "GET"): in_programme(dash.RESULTS, ok=404),  # one's own figures jobs only
     ("review:cycles", "GET"): in_programme(ALL - {Role.REVIEWER}),
     ("review:cycle_create", "GET"): in_programme(EDITORS, ok=405),
     ("review:cycle_create", "POST"): in_programme(EDITORS, ok=422),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django import forms
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from impactlab_web.models import Organisation, Programme
@@ -34,6 +33,21 @@ class ModelTextForm(forms.Form):
     message = forms.CharField(label=_("What changed"), max_length=300, required=False)
     base = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
 
+    def clean_text(self):
+        text = self.cleaned_data["text"]
+        _within_model_limit(text, "model.yaml")
+        return text
+
+
+def _within_model_limit(text: str, name: str) -> None:
+    """The model size limit (impactlab.limits model_bytes) as a form error, in the user's language."""
+    from impactlab.limits import LimitExceeded, check_model_size
+
+    try:
+        check_model_size(text, name)
+    except LimitExceeded as error:
+        raise forms.ValidationError(str(error)) from None
+
 
 class ModelUploadForm(forms.Form):
     """A YAML file to import as the next version."""
@@ -41,13 +55,20 @@ class ModelUploadForm(forms.Form):
     file = forms.FileField(label=_("YAML file"))
 
     def clean_file(self):
+        from impactlab import limits
+
         upload = self.cleaned_data["file"]
-        if upload.size > settings.MODEL_UPLOAD_MAX_BYTES:
-            raise forms.ValidationError(_("The file is larger than 1 MB."))
+        name = upload.name or "model.yaml"
+        try:  # refused before it is read: the limit of every model text (editor, check, import)
+            limits.check_bytes(name, upload.size, limits.current().model_bytes, "the model text", "de modeltekst")
+        except limits.LimitExceeded as error:
+            raise forms.ValidationError(str(error)) from None
         try:
-            return upload.name, upload.read().decode("utf-8")
+            text = upload.read().decode("utf-8")
         except UnicodeDecodeError:
             raise forms.ValidationError(_("The file is not UTF-8 text.")) from None
+        _within_model_limit(text, name)
+        return upload.name, text
 
 
 class CompareForm(forms.Form):

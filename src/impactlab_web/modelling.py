@@ -4,13 +4,16 @@
 from __future__ import annotations
 
 import difflib
+import hashlib
 import math
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from impactlab.errors import UserError
@@ -26,6 +29,45 @@ SOURCE = "model.yaml"
 def check(text: str) -> CheckReport:
     """The core's check of a model text, with the same messages as `impactlab check`, in the user's language."""
     return check_text(text, SOURCE, translation.get_language())
+
+
+# ------------------------------------------------------------------------------- checks of large models
+CHECK_JOB = "model.check"
+CHECK_REUSE = timedelta(minutes=10)  # a finished check of the same text is shown again for this long
+
+
+def checked_in_background(text: str) -> bool:
+    """Is `text` large enough that its check (parse, validate, value) runs as a job, not in the request?
+    Texts over the model limit are not: their refusal is immediate."""
+    from impactlab import limits
+
+    size = len(text.encode("utf-8", "replace"))
+    return int(getattr(settings, "IMPACTLAB_INLINE_MODEL_BYTES", 150 * 1024)) < size <= limits.current().model_bytes
+
+
+def background_check(text: str, user: Any, programme: Programme) -> Any:
+    """The job checking `text` for `user` (the core's check and the key figures with the evidence the user may
+    use): a running or recent one of the same text and language is reused, else one is queued."""
+    from impactlab_web.jobs.models import Job
+    from impactlab_web.jobs.runner import enqueue
+
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    key = hashlib.sha256(f"{language}\n{text}".encode()).hexdigest()
+    recent = (Job.objects.filter(kind=CHECK_JOB, programme=programme, created_by=user, params__key=key,
+                                 created__gte=timezone.now() - CHECK_REUSE)
+              .exclude(status__in=(Job.Status.FAILED, Job.Status.CANCELLED)).order_by("-created").first())
+    if recent is not None:
+        return recent
+    job = enqueue(CHECK_JOB, {"key": key, "text": text, "programme": programme.pk, "user": user.pk}, user, programme)
+    job.refresh_from_db()  # in eager mode it has run
+    return job
+
+
+def check_result(text: str, scope: EvidenceScope | None) -> dict[str, Any]:
+    """The check of `text` as the editor shows it, JSON-safe (a background check's result)."""
+    report = check(text)
+    figures = key_figures(report.model, scope) if report.model is not None else None
+    return {"errors": report.errors, "warnings": report.warnings, "figures": figures}
 
 
 def _number(x: Any) -> float | None:

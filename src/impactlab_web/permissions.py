@@ -149,6 +149,8 @@ CREATOR = "creator"
 JOB_KINDS: dict[str, str] = {
     "simulate": Action.MODEL_VIEW,
     "dashboard.simulate": Action.RESULTS_VIEW,
+    "dashboard.figures": CREATOR,  # computed with the evidence its creator may use
+    "model.check": CREATOR,  # the creator's own (unsaved) text
     "report": Action.REPORTS_DRAFTS,
     "fieldwork.responses_snapshot": Action.QUESTIONNAIRE_MANAGE,
     "fieldwork.registrations_snapshot": Action.REGISTRATIONS_EXPORT,

@@ -20,6 +20,7 @@ editor_urls = ([
     path(P + "model/", editor.edit, name="edit"),
     path(P + "model/save/", editor.save, name="save"),
     path(P + "model/check/", editor.check, name="check"),
+    path(P + "model/check/<uuid:job>/", editor.check_status, name="check_status"),
     path(P + "model/import/", editor.upload, name="import"),
     path(P + "model/export.yaml", editor.export, name="export"),
     path(P + "model/versions/", editor.versions, name="versions"),

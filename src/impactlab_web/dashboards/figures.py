@@ -28,6 +28,7 @@ import numpy as np
 import polars as pl
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
 
 from impactlab import __version__ as core_version
 from impactlab.errors import UserError
@@ -102,8 +103,9 @@ def cache_key(kind: str, *parts: Any) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def cached(kind: str, parts: list[Any], compute) -> Any:
-    """The cached value for (kind, parts), computing and storing it on a miss (JSON-safe values only)."""
+def cached(kind: str, parts: list[Any], compute, allowed: bool = True) -> Any:
+    """The cached value for (kind, parts), computing and storing it on a miss (JSON-safe values only); with
+    ``allowed`` false a miss is None (nothing is computed)."""
     key = cache_key(kind, *parts)
     hit = MEMO.get(key)
     if hit is not None:
@@ -111,6 +113,8 @@ def cached(kind: str, parts: list[Any], compute) -> Any:
     row = CachedFigures.objects.filter(key=key).values_list("value", flat=True).first()
     if row is not None:
         return MEMO.put(key, row)
+    if not allowed:
+        return None
     result = compute()
     try:
         with transaction.atomic():
@@ -167,14 +171,14 @@ def _resolved(version: ImpactModelVersion, scope: EvidenceScope) -> tuple[Impact
     return with_evidence(model_of(version), scope)
 
 
-def valuation(version: ImpactModelVersion, scope: EvidenceScope) -> dict[str, Any]:
+def valuation(version: ImpactModelVersion, scope: EvidenceScope, compute: bool = True) -> dict[str, Any] | None:
     """The valuation of a model version: headline, stakeholders and the waterfall per outcome (JSON-safe).
 
     A valuation that fails (e.g. an evidence quantity whose dataset the user may not use) is
     ``{"error": messages}``: the page shows the messages, never an error page.
     """
 
-    def compute() -> dict[str, Any]:
+    def run() -> dict[str, Any]:
         try:
             model, trail = _resolved(version, scope)
             result = value(model)
@@ -194,13 +198,14 @@ def valuation(version: ImpactModelVersion, scope: EvidenceScope) -> dict[str, An
             "evidence": json.loads(json.dumps(trail, default=float)),
         }
 
-    return cached("valuation", figures_key(version, scope), compute)
+    return cached("valuation", figures_key(version, scope), run, compute)
 
 
-def tornado(version: ImpactModelVersion, lang: str, scope: EvidenceScope) -> dict[str, Any]:
+def tornado(version: ImpactModelVersion, lang: str, scope: EvidenceScope,
+            compute: bool = True) -> dict[str, Any] | None:
     """The core's sensitivity (tornado bars, widest first) with parameter labels in the user's language."""
 
-    def compute() -> dict[str, Any]:
+    def run() -> dict[str, Any]:
         try:
             model = _resolved(version, scope)[0]
         except UserError as error:
@@ -215,7 +220,7 @@ def tornado(version: ImpactModelVersion, lang: str, scope: EvidenceScope) -> dic
                           "npv_at_high": _finite(b.npv_at_high), "swing": _finite(b.swing)}
                          for b in result.tornado]}
 
-    return cached("tornado", [*figures_key(version, scope), lang], compute)
+    return cached("tornado", [*figures_key(version, scope), lang], run, compute)
 
 
 # -------------------------------------------------------------------------------------------- simulation
@@ -317,12 +322,13 @@ def evidence_sets(records: list[DatasetRecord]) -> tuple[list[EvidenceSet], list
     return list(sets.values()), registrations
 
 
-def change(entry: EvidenceSet, model: ImpactModel, rule: DisclosurePolicy) -> dict[str, Any]:
+def change(entry: EvidenceSet, model: ImpactModel, rule: DisclosurePolicy,
+           compute: bool = True) -> dict[str, Any] | None:
     """Change of the instrument's score between the first and the last wave: the core's report evidence of
     the dataset's rows (``dataset_rows`` over the set's snapshots), disclosure-controlled."""
     allowed = frozenset(entry.snapshot_ids)
 
-    def compute() -> dict[str, Any]:
+    def run() -> dict[str, Any]:
         spec = score_spec(entry.instrument)
         rows = dataset_rows(workspace().store(), entry.name, allowed)
         waves = sorted(str(w) for w in rows.frame[WAVE].drop_nulls().unique().to_list())
@@ -336,7 +342,7 @@ def change(entry: EvidenceSet, model: ImpactModel, rule: DisclosurePolicy) -> di
 
     try:
         return cached("change", [entry.snapshot_ids, entry.instrument, instrument_hash(entry.instrument),
-                                 rule.min_cell], compute)
+                                 rule.min_cell], run, compute)
     except UserError as error:
         return {"instrument": entry.instrument, "by": None, "error": "user", "messages": error.messages}
 
@@ -348,12 +354,12 @@ def reliably_improved(result: dict[str, Any]) -> float | None:
 
 
 def support_balance(record: DatasetRecord, info: SnapshotInfo, rule: DisclosurePolicy,
-                    period: str = "quarter") -> dict[str, Any]:
+                    period: str = "quarter", compute: bool = True) -> dict[str, Any] | None:
     """The core's formal/informal balance per period and team, through the programme's disclosure rule."""
     from impactlab.fieldwork.registrations import balance
 
 
-    def compute() -> dict[str, Any]:
+    def run() -> dict[str, Any]:
         frame = pl.read_parquet(workspace().store().path(info))
         by = [c for c in ("team",) if c in frame.columns and frame[c].null_count() < frame.height]
         table = balance(frame, by=by, period=period, policy=rule)
@@ -361,4 +367,61 @@ def support_balance(record: DatasetRecord, info: SnapshotInfo, rule: DisclosureP
                 for row in table.iter_rows(named=True)]
         return {"by": by, "period": period, "rows": rows}
 
-    return cached("balance", [record.snapshot_id, period, rule.min_cell], compute)
+    return cached("balance", [record.snapshot_id, period, rule.min_cell], run, compute)
+
+
+# ------------------------------------------------------------------------------- computed in the background
+FIGURES_JOB = "dashboard.figures"
+
+
+def computed_inline(version: ImpactModelVersion, records: list[DatasetRecord]) -> bool:
+    """Are the version's figures small enough to compute in a request (outcomes of the model and rows of the
+    datasets read, against ``IMPACTLAB_INLINE_OUTCOMES`` and ``IMPACTLAB_INLINE_ROWS``)? Larger ones are
+    computed by a ``dashboard.figures`` job while the page shows its progress."""
+    outcomes = len((version.document or {}).get("outcomes") or [])
+    rows = sum(record.n or 0 for record in records)
+    return (outcomes <= int(getattr(settings, "IMPACTLAB_INLINE_OUTCOMES", 60))
+            and rows <= int(getattr(settings, "IMPACTLAB_INLINE_ROWS", 50_000)))
+
+
+def dashboard_figures(version: ImpactModelVersion, scope: EvidenceScope, lang: str,
+                      records: list[DatasetRecord], compute: bool = True, progress=None) -> bool:
+    """Every figure of the dashboard that is not a simulation: valuation, sensitivity, change per instrument,
+    support balances. With ``compute`` false: whether all of them are cached (nothing is computed)."""
+    say = progress or (lambda fraction, message: None)
+    found = valuation(version, scope, compute)
+    if found is None:
+        return False
+    say(0.3, str(_("valuation")))
+    if not found.get("error") and tornado(version, lang, scope, compute) is None:
+        return False
+    say(0.6, str(_("sensitivity")))
+    sets, registrations = evidence_sets(records)
+    rule = policy(version.programme, version)
+    model = model_of(version)
+    for k, entry in enumerate(sets):
+        if change(entry, model, rule, compute) is None:
+            return False
+        say(0.6 + 0.3 * (k + 1) / len(sets), str(_("change per instrument")))
+    return all(support_balance(record, info, rule, compute=compute) is not None for record, info in registrations)
+
+
+def figures_job_key(version: ImpactModelVersion, scope: EvidenceScope, lang: str) -> str:
+    return cache_key(FIGURES_JOB, version.pk, figures_key(version, scope), sorted(scope.allowed), lang)
+
+
+def figures_job(version: ImpactModelVersion, user: Any, key: str) -> Any:
+    """The latest figures job of this user for this key (None: none yet)."""
+    from impactlab_web.jobs.models import Job
+
+    return (Job.objects.filter(kind=FIGURES_JOB, programme=version.programme, created_by=user, params__key=key)
+            .order_by("-created").first())
+
+
+def queue_figures(version: ImpactModelVersion, user: Any, key: str, lang: str) -> Any:
+    from impactlab_web.jobs.runner import enqueue
+
+    job = enqueue(FIGURES_JOB, {"key": key, "version": version.pk, "user": user.pk, "lang": lang}, user,
+                  version.programme)
+    job.refresh_from_db()  # in eager mode it has run
+    return job

@@ -140,3 +140,24 @@ def simulate_for_dashboard(params: dict[str, Any], progress: Progress) -> dict[s
     summary = sim.result["summary"]
     return {"version": sim.version.number, "draws": summary["draws"], "sroi_ratio": summary["sroi_ratio"],
             "link": reverse("dashboards:index", kwargs={"programme": sim.version.programme_id})}
+
+
+@register("dashboard.figures")
+def figures_for_dashboard(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
+    """The dashboard's figures of a large model or large data (valuation, sensitivity, change per instrument,
+    support balances), with the evidence its creator may use; they land in the figure cache, where the page
+    finds them."""
+    from django.contrib.auth import get_user_model
+
+    from impactlab_web import evidence, permissions
+    from impactlab_web.dashboards import figures
+    from impactlab_web.models import ImpactModelVersion
+
+    version = ImpactModelVersion.objects.select_related("programme").get(pk=params["version"])
+    user = get_user_model().objects.get(pk=params["user"])
+    scope = evidence.scope_for(user, version.programme)
+    records = list(permissions.usable_datasets(user, version.programme).select_related("owner"))
+    figures.dashboard_figures(version, scope, params["lang"], records, progress=progress)
+    progress(1.0, _("done"))
+    return {"version": version.number,
+            "link": reverse("dashboards:index", kwargs={"programme": version.programme_id})}

@@ -17,6 +17,8 @@ upload_urls = ([
     path(P + "data/agreements/<int:agreement>/withdraw/", views.agreement_withdraw, name="agreement_withdraw"),
     path(P + "dashboard/", views.index, name="index"),
     path(P + "dashboard/simulate/", views.simulate, name="simulate"),
+    path(P + "dashboard/compute/", views.compute, name="compute"),
+    path(P + "dashboard/progress/<uuid:job>/", views.progress, name="progress"),
     path(P + "dashboard/charts/<slug:chart>.json", views.chart, name="chart"),
 ], "dashboards")
 

@@ -19,14 +19,16 @@ from django.views.decorators.cache import never_cache
 from impactlab.errors import UserError
 from impactlab.evidence.instruments import list_instruments
 from impactlab.reports.texts import Texts
-from impactlab_web import audit, evidence, permissions
+from impactlab_web import audit, evidence, permissions, ratelimits
 from impactlab_web.dashboards import answers, charts, figures, uploads
 from impactlab_web.dashboards.forms import AgreementForm, MappingForm, UploadForm
 from impactlab_web.dashboards.models import Upload
 from impactlab_web.jobs import runner
+from impactlab_web.jobs.models import Job
 from impactlab_web.jobs.runner import enqueue
 from impactlab_web.models import DatasetRecord, DataSharingAgreement, Organisation
 from impactlab_web.permissions import Action, requires
+from impactlab_web.ratelimits import limited
 
 
 def _lang() -> str:
@@ -290,6 +292,22 @@ def index(request: HttpRequest, programme: int) -> HttpResponse:
     if version is not None:
         lang = _lang()
         scope = evidence.scope_for(request.user, current)
+        records = list(permissions.usable_datasets(request.user, current).select_related("owner"))
+        if not figures.dashboard_figures(version, scope, lang, records, compute=False):  # some not cached yet
+            if not figures.computed_inline(version, records):  # large: a job computes them, the page follows it
+                key = figures.figures_job_key(version, scope, lang)
+                job = figures.figures_job(version, request.user, key)
+                if job is None or job.status == Job.Status.DONE:  # none yet, or the cache lost them since
+                    refused = ratelimits.check(request, "dashboard.compute")
+                    if refused is not None:
+                        return refused
+                    job = figures.queue_figures(version, request.user, key, lang)
+                if job.status != Job.Status.DONE:
+                    return render(request, "dashboards/index.html", context | {"computing": job})
+            else:
+                refused = ratelimits.check(request, "dashboard.compute")
+                if refused is not None:
+                    return refused
         valuation = figures.valuation(version, scope)
         rule = figures.policy(current, version)
         changes, balances = _evidence(request, version)
@@ -321,7 +339,39 @@ def index(request: HttpRequest, programme: int) -> HttpResponse:
     return render(request, "dashboards/index.html", context)
 
 
+@never_cache
 @requires("results.view")
+def progress(request: HttpRequest, programme: int, job: uuid.UUID) -> HttpResponse:
+    """HTMX: the progress of this user's figures job; once it is done, the page reloads with the figures."""
+    found = get_object_or_404(Job, pk=job, kind=figures.FIGURES_JOB, programme=request.programme,
+                              created_by=request.user)
+    if runner.recover(found):  # its worker stopped: retried or failed, visibly
+        found.refresh_from_db()
+    if found.status == Job.Status.DONE:
+        if not request.htmx:
+            return redirect("dashboards:index", programme=programme)
+        response = HttpResponse(status=204)
+        response["HX-Refresh"] = "true"
+        return response
+    return render(request, "dashboards/_computing.html", {"programme": request.programme, "computing": found})
+
+
+@requires("results.view")
+@limited("dashboard.compute")
+def compute(request: HttpRequest, programme: int) -> HttpResponse:
+    """Compute the figures again after their job failed."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    version = evidence.version_for(request.user, request.programme)
+    if version is not None:
+        scope = evidence.scope_for(request.user, request.programme)
+        lang = _lang()
+        figures.queue_figures(version, request.user, figures.figures_job_key(version, scope, lang), lang)
+    return redirect("dashboards:index", programme=programme)
+
+
+@requires("results.view")
+@limited("dashboard.compute")
 def simulate(request: HttpRequest, programme: int) -> HttpResponse:
     """Start the simulation again (after a failure)."""
     if request.method != "POST":
@@ -346,6 +396,10 @@ def chart(request: HttpRequest, programme: int, chart: str) -> HttpResponse:
         raise Http404("no model")
     lang = _lang()
     scope = evidence.scope_for(request.user, request.programme)
+    records = list(permissions.usable_datasets(request.user, request.programme).select_related("owner"))
+    if not figures.computed_inline(version, records) and not figures.dashboard_figures(
+            version, scope, lang, records, compute=False):
+        raise Http404("no figures yet")  # a large dashboard's figures come from its job, never from a chart request
     valuation = figures.valuation(version, scope)
     if valuation.get("error"):
         raise Http404("no figures")

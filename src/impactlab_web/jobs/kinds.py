@@ -18,3 +18,21 @@ def simulate_model(params: dict[str, Any], progress: Progress) -> dict[str, Any]
     result = simulate(parse_model(version.text), draws=draws, seed=params.get("seed"),
                       progress=lambda done, total: progress(done / total, f"{done:,} / {total:,} draws"))
     return {"version": version.number, **result.to_dict()}
+
+
+@register("model.check")
+def check_model(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
+    """The editor's check of a large model text (params: key, text, programme, user), with the key figures from the
+    evidence its creator may use; the text is not kept in the result."""
+    from django.contrib.auth import get_user_model
+
+    from impactlab_web import modelling
+    from impactlab_web.evidence import scope_for
+    from impactlab_web.models import Programme
+
+    programme = Programme.objects.get(pk=params["programme"])
+    user = get_user_model().objects.filter(pk=params.get("user")).first()
+    progress(0.1, "checking")
+    result = modelling.check_result(params["text"], scope_for(user, programme) if user is not None else None)
+    progress(1.0, "checked")
+    return {"key": params["key"], **result}

@@ -115,14 +115,20 @@ rights("dataset.import")(_upload_rights)
 rights("dataset.preview")(_upload_rights)
 
 
-@rights("fieldwork.responses_snapshot")
-def _responses_rights(job: Any, user: Any) -> None:
-    require(user, "questionnaire.manage", job.programme)
+def _needs(action: str) -> Check:
+    """The run-time check of a kind that needs one programme action of its creator."""
+
+    def check(job: Any, user: Any) -> None:
+        require(user, action, job.programme)
+
+    return check
 
 
-@rights("fieldwork.registrations_snapshot")
-def _registrations_rights(job: Any, user: Any) -> None:
-    require(user, "registrations.export", job.programme)
+for _kind, _action in {"fieldwork.responses_snapshot": "questionnaire.manage",
+                       "fieldwork.registrations_snapshot": "registrations.export",
+                       "model.check": "model.view",  # the editor's background check of a large text
+                       "dashboard.figures": "results.view"}.items():  # a large dashboard's figures
+    rights(_kind)(_needs(_action))
 
 
 # -------------------------------------------------------------------------------------------- cleanup

@@ -2,6 +2,7 @@
 
 from impactlab_web.models.audit import AuditEvent
 from impactlab_web.models.data import DatasetRecord, DataSharingAgreement
+from impactlab_web.models.limits import RateCount
 from impactlab_web.models.organisations import Membership, Organisation, Profile, Role
 from impactlab_web.models.programmes import ImpactModelVersion, Programme
 
@@ -14,5 +15,6 @@ __all__ = [
     "Organisation",
     "Profile",
     "Programme",
+    "RateCount",
     "Role",
 ]

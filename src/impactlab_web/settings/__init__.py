@@ -213,7 +213,6 @@ STORAGES = {
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
-MODEL_UPLOAD_MAX_BYTES = 1024 * 1024
 # Limits on every input (impactlab.limits.Limits: unzipped_bytes, xml_part_bytes, cells, columns, text_chars,
 # pdf_pages, csv_bytes, yaml_bytes, yaml_depth, model_bytes, model_outcomes, ...), checked before any parser
 # builds something big; each can be set as IMPACTLAB_LIMIT_<NAME> in the environment (e.g. IMPACTLAB_LIMIT_CELLS).
@@ -221,6 +220,17 @@ IMPACTLAB_LIMITS = {
     name.removeprefix("IMPACTLAB_LIMIT_").lower(): int(value)
     for name, value in os.environ.items() if name.startswith("IMPACTLAB_LIMIT_")
 }
+# Rate limits per person on expensive endpoints (impactlab_web.ratelimits.RATES): "n/seconds" per bucket, e.g.
+# IMPACTLAB_RATE_MODEL_CHECK=60/60 (buckets model.check, model.save, dashboard.compute). Counted in the database.
+IMPACTLAB_RATE_LIMITS = {
+    name.removeprefix("IMPACTLAB_RATE_").lower().replace("_", ".", 1): value
+    for name, value in os.environ.items() if name.startswith("IMPACTLAB_RATE_") and "/" in value
+}
+# Above these sizes a computation runs as a background job with progress instead of in the request: a model text
+# checked in the editor (bytes), and dashboard figures (outcomes of the model, or rows of the datasets it reads).
+IMPACTLAB_INLINE_MODEL_BYTES = int(os.environ.get("IMPACTLAB_INLINE_MODEL_BYTES", str(150 * 1024)))
+IMPACTLAB_INLINE_OUTCOMES = int(os.environ.get("IMPACTLAB_INLINE_OUTCOMES", "60"))
+IMPACTLAB_INLINE_ROWS = int(os.environ.get("IMPACTLAB_INLINE_ROWS", "50000"))
 # A form may have one field per column of an uploaded file (the column mapping): room for the column limit.
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2_500
 

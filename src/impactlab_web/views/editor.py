@@ -15,16 +15,34 @@ from impactlab.model.library import proxy_library, search_proxies
 from impactlab_web import model_forms, modelling
 from impactlab_web.evidence import scope_for
 from impactlab_web.forms import CompareForm, ModelTextForm, ModelUploadForm
+from impactlab_web.jobs import runner
+from impactlab_web.jobs.models import Job
 from impactlab_web.models import Programme
 from impactlab_web.permissions import requires
+from impactlab_web.ratelimits import limited
 
 
 def _feedback(text: str, request: HttpRequest) -> dict:
-    """The core's report on `text` and, if the model is valid, its key figures (evidence: what the user may use)."""
+    """The core's report on `text` and, if the model is valid, its key figures (evidence: what the user may use).
+
+    A large text (``modelling.checked_in_background``) is checked in a job: the feedback then shows its progress
+    and follows it (``check_status``) until the report is there."""
+    if modelling.checked_in_background(text) and request.user.is_authenticated:
+        return _job_feedback(modelling.background_check(text, request.user, request.programme))
     report = modelling.check(text)
     scope = scope_for(request.user, request.programme)
     figures = modelling.key_figures(report.model, scope) if report.model is not None else None
     return {"report": report, "figures": figures}
+
+
+def _job_feedback(job: Job) -> dict:
+    """The feedback of a background check: its report and figures when done, else the job to follow."""
+    if job.status == Job.Status.DONE:
+        report = {"errors": job.result.get("errors", []), "warnings": job.result.get("warnings", [])}
+        return {"report": report, "figures": job.result.get("figures")}
+    if job.status in (Job.Status.FAILED, Job.Status.CANCELLED):
+        return {"report": {"errors": [job.error or _("The check did not finish.")], "warnings": []}, "figures": None}
+    return {"check_job": job}
 
 
 def _editor(request: HttpRequest, programme: Programme, form: ModelTextForm, status: int = 200,
@@ -46,6 +64,7 @@ def edit(request: HttpRequest, programme: int) -> HttpResponse:
 
 
 @requires("model.edit")
+@limited("model.save")
 @require_POST
 def save(request: HttpRequest, programme: int) -> HttpResponse:
     """Save the posted text as a new version; with errors, the editor comes back with the text and messages."""
@@ -94,13 +113,26 @@ def _stale(request: HttpRequest, programme: Programme, form: ModelTextForm, stal
 
 
 @requires("model.view")
+@limited("model.check")
 @require_POST
 def check(request: HttpRequest, programme: int) -> HttpResponse:
-    """HTMX: the inline validation messages and the live valuation summary for the posted text."""
+    """HTMX: the inline validation messages and the live valuation summary for the posted text (a large text:
+    the progress of its check, which follows itself with ``check_status``)."""
     return render(request, "impactlab_web/_feedback.html", _feedback(request.POST.get("text", ""), request))
 
 
+@requires("model.view")
+def check_status(request: HttpRequest, programme: int, job: str) -> HttpResponse:
+    """HTMX: a background check's progress, then its messages and summary (the user's own checks only)."""
+    found = get_object_or_404(Job, pk=job, kind=modelling.CHECK_JOB, programme=request.programme,
+                              created_by=request.user)
+    if runner.recover(found):  # its worker stopped: retried or failed, visibly
+        found.refresh_from_db()
+    return render(request, "impactlab_web/_feedback.html", _job_feedback(found))
+
+
 @requires("model.edit")
+@limited("model.save")
 def upload(request: HttpRequest, programme: int) -> HttpResponse:
     """Import a YAML file as the next version; an invalid file is shown in the editor, unsaved."""
     current = request.programme
@@ -261,6 +293,7 @@ PER_STAKEHOLDER = ("inputs", "activities", "outputs", "outcomes")
 
 
 @requires("model.edit")
+@limited("model.save")
 def settings(request: HttpRequest, programme: int) -> HttpResponse:
     """Programme settings: name, price year, discount rate (with an optional range), first year, index."""
     current = request.programme
@@ -362,16 +395,19 @@ def _part_conflict(request: HttpRequest, programme: Programme, part: model_forms
 
 
 @requires("model.edit")
+@limited("model.save")
 def part_new(request: HttpRequest, programme: int, section: str) -> HttpResponse:
     return _part_form(request, request.programme, section, None)
 
 
 @requires("model.edit")
+@limited("model.save")
 def part_edit(request: HttpRequest, programme: int, section: str, item: str) -> HttpResponse:
     return _part_form(request, request.programme, section, item)
 
 
 @requires("model.edit")
+@limited("model.save")
 @require_POST
 def part_remove(request: HttpRequest, programme: int, section: str, item: str) -> HttpResponse:
     """Remove a part; when something still refers to it, the core's messages say what and nothing is saved."""
