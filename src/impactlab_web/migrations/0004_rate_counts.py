@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('impactlab_web', '0002_remove_login_throttle'),
+        ('impactlab_web', '0003_audit_append_only'),
     ]
 
     operations = [
