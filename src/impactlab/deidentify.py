@@ -263,6 +263,9 @@ def _column_counts(expr: pl.Expr, dtype: pl.DataType, today: date | None, tag: s
     return out
 
 
+COLUMNS_PER_PASS = 16
+
+
 def find_identifiers(frame: pl.DataFrame, columns: dict[str, str], today: date | None = None) -> list[Finding]:
     """Columns (working name -> name shown) whose values look like identifiers, counted in one pass.
 
@@ -277,12 +280,15 @@ def find_identifiers(frame: pl.DataFrame, columns: dict[str, str], today: date |
       cluster in a few years; ages, scores, wave numbers, neighbourhood names and four-digit postcodes match
       none of the kinds.
     """
-    exprs = []
-    for i, column in enumerate(columns):
-        exprs += _column_counts(pl.col(column), frame.schema[column], today, f"{i}\x00")
-    if not exprs:
+    counts: dict[str, object] = {}
+    names = list(columns)
+    for start in range(0, len(names), COLUMNS_PER_PASS):  # one query per few columns: a query over a thousand
+        exprs = []                                         # columns at once exhausts the planner's memory
+        for i in range(start, min(start + COLUMNS_PER_PASS, len(names))):
+            exprs += _column_counts(pl.col(names[i]), frame.schema[names[i]], today, f"{i}\x00")
+        counts.update(frame.select(exprs).row(0, named=True))
+    if not counts:
         return []
-    counts = frame.select(exprs).row(0, named=True)
     findings = []
     for i, shown in enumerate(columns.values()):
         def count(what: str) -> int:
@@ -299,6 +305,14 @@ def find_identifiers(frame: pl.DataFrame, columns: dict[str, str], today: date |
             hits["date_of_birth"] = 0
         findings += [Finding(shown, kind, rows, n) for kind, rows in hits.items() if rows]
     return findings
+
+
+def mask_frame(frame: pl.DataFrame, today: date | None = None) -> pl.DataFrame:
+    """Every column of a (small) frame as text with identifier-like values masked, COLUMNS_PER_PASS columns per
+    query (each column's masks are a large expression: a thousand at once exhausts the planner's memory)."""
+    chunks = [frame.columns[i:i + COLUMNS_PER_PASS] for i in range(0, frame.width, COLUMNS_PER_PASS)]
+    parts = [frame.select(mask_identifiers(pl.col(c), frame.schema[c], today) for c in chunk) for chunk in chunks]
+    return pl.concat(parts, how="horizontal") if parts else frame
 
 
 def mask_identifiers(expr: pl.Expr, dtype: pl.DataType = pl.String, today: date | None = None) -> pl.Expr:

@@ -16,13 +16,12 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-import polars as pl
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from impactlab.deidentify import find_identifiers, mask_identifiers
+from impactlab.deidentify import find_identifiers, mask_frame
 from impactlab.errors import UserError
 from impactlab.io.formats import answer_codes
 from impactlab.io.mapping import instrument_defaults, parse_mapping
@@ -159,7 +158,7 @@ def preview(path: Path) -> dict[str, Any]:
     for finding in find_identifiers(table.data, {c: c for c in table.data.columns if c not in masked}):
         found.setdefault(finding.column, []).append(finding.kind)
     head = table.data.head(PREVIEW_ROWS)
-    head = head.select(mask_identifiers(pl.col(c), head.schema[c]) for c in head.columns)
+    head = mask_frame(head)
     rows = [[MASK if c in masked and v not in (None, "") else ("" if v is None else str(v))
              for c, v in zip(head.columns, row, strict=True)] for row in head.iter_rows()]
     if table.data.height == 0:
