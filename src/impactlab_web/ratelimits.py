@@ -36,6 +36,8 @@ RATES: dict[str, tuple[int, int]] = {
     "model.check": (60, 60),  # the editor's live check (as you type, after a pause of 400 ms)
     "model.save": (30, 60),  # saves, imports and the structured editor's changes
     "dashboard.compute": (20, 60),  # dashboard figures computed afresh (cached figures are never counted)
+    "password-reset-ip": (10, 3600),  # "forgot password" requests per address
+    "password-reset-email": (3, 3600),  # and per e-mail address
 }
 
 
