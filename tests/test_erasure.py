@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from impactlab.errors import UserError
 from impactlab.evidence.datasets import DatasetStore
-from impactlab.evidence.erasure import DERIVATION, delete_snapshot, erase_respondent, pseudonym_of
+from impactlab.evidence.erasure import DERIVATION, delete_snapshot, erase_respondent, matching_rows, pseudonym_of
 from impactlab.evidence.workspace import Workspace
 from impactlab.io.importer import import_file
 
@@ -69,6 +69,23 @@ def test_an_unknown_id_changes_nothing(workspace: Workspace, tmp_path: Path) -> 
     assert not result.found and result.replaced == {} and store.get(t0).snapshot_id == t0
     with pytest.raises(UserError):
         pseudonym_of("  ", workspace.key())
+
+
+def test_matches_are_counted_first_and_old_files_can_wait_for_the_caller(workspace: Workspace,
+                                                                         tmp_path: Path) -> None:
+    """``matching_rows`` counts what an erasure removes; with ``delete_old=False`` the old snapshot stays until the
+    caller (the web app, after its database commit) deletes it."""
+    store = workspace.store()
+    t0 = imported(workspace, tmp_path, "t0.csv", "nr,q1,wijk\n7,3,Noord\n8,4,Zuid\n")
+    t1 = imported(workspace, tmp_path, "t1.csv", "nr,q1,wijk\n8,2,Noord\n", dataset="panel_t1")
+    pseudonym = pseudonym_of("7", workspace.key())
+    assert matching_rows(store, pseudonym, [t0, t1]) == {t0: 1}
+    result = erase_respondent(store, pseudonym, [t0, t1], delete_old=False)
+    assert result.rows_removed == 1 and store.get(t0).snapshot_id == t0  # still there
+    assert matching_rows(store, pseudonym, [result.replaced[t0], t1]) == {}
+    delete_snapshot(store, t0)
+    with pytest.raises(UserError):
+        store.get(t0)
 
 
 def test_deleting_a_snapshot_removes_its_files(workspace: Workspace, tmp_path: Path) -> None:

@@ -55,8 +55,27 @@ class Erasure:
         return self.rows_removed > 0
 
 
-def erase_respondent(store: DatasetStore, pseudonym: str, snapshot_ids: Iterable[str]) -> Erasure:
-    """Rewrite each of these snapshots that holds `pseudonym` without its rows; delete the old files."""
+def matching_rows(store: DatasetStore, pseudonym: str, snapshot_ids: Iterable[str]) -> dict[str, int]:
+    """How many rows of each of these snapshots hold `pseudonym` (the rows ``erase_respondent`` removes);
+    snapshots without any are left out. Reads only the respondent column."""
+    found: dict[str, int] = {}
+    for snapshot_id in snapshot_ids:
+        info = store.get(snapshot_id)
+        path = store.path(info)
+        if RESPONDENT not in pl.read_parquet_schema(path):
+            continue
+        count = pl.scan_parquet(path).filter(pl.col(RESPONDENT).eq_missing(pseudonym)).select(pl.len()).collect().item()
+        if count:
+            found[info.snapshot_id] = int(count)
+    return found
+
+
+def erase_respondent(store: DatasetStore, pseudonym: str, snapshot_ids: Iterable[str],
+                     delete_old: bool = True) -> Erasure:
+    """Rewrite each of these snapshots that holds `pseudonym` without its rows; delete the old files.
+
+    With ``delete_old`` false the old snapshots stay until the caller deletes them (``delete_snapshot``), e.g.
+    once the records that name the new ones are committed."""
     result = Erasure()
     planned: list[tuple[SnapshotInfo, pl.DataFrame, pl.DataFrame | None, int]] = []
     for snapshot_id in snapshot_ids:
@@ -71,7 +90,7 @@ def erase_respondent(store: DatasetStore, pseudonym: str, snapshot_ids: Iterable
         removed = data.height - keep.height
         if removed:
             planned.append((info, keep, quarantine, removed))
-    written: list[SnapshotInfo] = []
+    written: list[tuple[SnapshotInfo, bool]] = []
     try:
         for info, keep, quarantine, removed in planned:
             metadata = {k: v for k, v in pl.read_parquet_metadata(store.path(info)).items()
@@ -80,16 +99,18 @@ def erase_respondent(store: DatasetStore, pseudonym: str, snapshot_ids: Iterable
                                                 "quarantined": 0 if quarantine is None else quarantine.height})
             meta = info.model_dump(exclude={"dataset", "snapshot_id", "created", "data_file", "quarantine_file",
                                             "rows", "derived_from", "derivation", "impactlab_version"})
-            new, _created = store.write(info.dataset, keep, quarantine, parquet_metadata=metadata or None,
+            new, created = store.write(info.dataset, keep, quarantine, parquet_metadata=metadata or None,
                                         rows=rows, derived_from=info.snapshot_id, derivation=DERIVATION, **meta)
-            written.append(new)
+            written.append((new, created))
             result.replaced[info.snapshot_id] = new.snapshot_id
             result.rows_removed += removed
     except BaseException:
-        for new in written:
-            with contextlib.suppress(UserError):
-                delete_snapshot(store, new.snapshot_id)
+        for new, created in written:
+            if created:
+                with contextlib.suppress(UserError):
+                    delete_snapshot(store, new.snapshot_id)
         raise
-    for info, *_rest in planned:
-        delete_snapshot(store, info.snapshot_id)
+    if delete_old:
+        for info, *_rest in planned:
+            delete_snapshot(store, info.snapshot_id)
     return result
