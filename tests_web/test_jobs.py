@@ -287,3 +287,39 @@ def test_reading_jobs_are_their_uploaders_alone(world: World, kind: str) -> None
         client = Client()
         client.force_login(user)
         assert client.get(url).status_code == expected
+
+
+# --- a model check forgets the submitted text when it ends (issue 10) ---------------------------------------
+
+def test_a_model_check_forgets_the_submitted_text_in_every_terminal_state(world: World, settings) -> None:
+    """The editor's text (which may name clients in comments) stays in the job row only while the check runs:
+    done, failed (rights withdrawn), cancelled and given up (its worker died) all keep the key, not the text."""
+    from impactlab.model.examples import example_text
+    from impactlab_web.jobs.runner import cancel, recover_stale
+
+    settings.IMPACTLAB_JOB_ATTEMPTS, settings.IMPACTLAB_JOB_STALE_SECONDS = 1, 30
+    Job.objects.all().delete()
+    viewer, text = world.user(Role.VIEWER, "own"), example_text("buurtcirkels") + "# mevrouw Jansen\n"
+
+    def check(key: str, user=viewer) -> Job:
+        return enqueue("model.check", {"key": key, "text": text, "programme": world.programme.pk,
+                                       "user": user.pk}, user, world.programme)
+
+    done = check("done")
+    assert Job.objects.get(pk=done.pk).params["text"] == text  # kept while it waits and runs
+    outsider = world.user(Role.VIEWER, "foreign")  # no role in this programme: fails its rights check
+    failed = check("failed", outsider)
+    assert run_pending() == 2
+    cancelled = cancel(check("cancelled"))
+    dead = _running(world, kind="model.check", params={"key": "dead", "text": text, "programme": world.programme.pk,
+                                                         "user": viewer.pk}, created_by=viewer)
+    assert recover_stale() == 1
+    ended = {job.params["key"]: job for job in Job.objects.filter(kind="model.check")}
+    assert {key: job.status for key, job in ended.items()} == {
+        "done": Job.Status.DONE, "failed": Job.Status.FAILED, "cancelled": Job.Status.CANCELLED,
+        "dead": Job.Status.FAILED}
+    for job in ended.values():
+        assert "text" not in job.params and job.params["programme"] == world.programme.pk
+    assert ended["done"].result["errors"] == [] and "text" not in ended["done"].result
+    assert failed.pk and cancelled.pk and dead.pk
+    assert not any("Jansen" in str(job.params) for job in Job.objects.all())

@@ -6,6 +6,9 @@ agreement withdrawn in between stops the job (with a message), through the funct
 ``impactlab_web.permissions``. Kinds without their own check need the creator to still have a role in the
 job's programme. Jobs without a creator (the demo, management commands) are the installation's own.
 
+Private params (``private_params``) are what a job needs only while it runs, such as the editor's submitted
+model text: every terminal state (done, failed, cancelled, given up) removes them from the job row.
+
 Cleanup is idempotent, runs in the recovering process (which may be a web request polling the status), and
 deletes: the raw upload (on every terminal state), half-written snapshot files, and a partial report folder.
 """
@@ -31,6 +34,7 @@ Check = Callable[[Any, Any], None]  # (job, user) -> None, UserError when not al
 Cleanup = Callable[[Any, bool], None]  # (job, final) -> None
 _RIGHTS: dict[str, Check] = {}
 _CLEANUPS: dict[str, Cleanup] = {}
+_PRIVATE: dict[str, tuple[str, ...]] = {"model.check": ("text",)}  # kind -> params dropped when it ends
 
 
 def _registrar(table: dict[str, Any]) -> Callable[[str], Callable[[Any], Any]]:
@@ -59,6 +63,12 @@ def check_rights(job: Any) -> None:
         raise UserError(_("Your account is no longer active; the job was not run."))
     user.__dict__.pop("_impactlab_roles", None)  # never a cached answer from before the job was queued
     _RIGHTS.get(job.kind, _member)(job, user)
+
+
+def kept_params(job: Any) -> dict[str, Any]:
+    """The params a job row keeps once it reached a terminal state: without its kind's private ones."""
+    private = _PRIVATE.get(job.kind, ())
+    return {key: value for key, value in (job.params or {}).items() if key not in private}
 
 
 def cleanup(job: Any, final: bool) -> None:

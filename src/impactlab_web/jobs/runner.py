@@ -216,7 +216,8 @@ def _end(job: Job, status: str, result: dict[str, Any] | None = None, error: str
     done = {"progress": 1.0} if status == Job.Status.DONE else {}
     with transaction.atomic():  # the end is seen together with its cleanup
         ended = Job.objects.filter(pk=job.pk, status=Job.Status.RUNNING, attempts=job.attempts).update(
-            status=status, result=result or {}, error=error[:10_000], finished=timezone.now(), **done)
+            status=status, result=result or {}, error=error[:10_000], finished=timezone.now(),
+            params=lifecycle.kept_params(job), **done)
         if ended and status != Job.Status.DONE:
             job.refresh_from_db()
             lifecycle.cleanup(job, final=True)
@@ -293,7 +294,8 @@ def recover(job: Job) -> bool:
             heartbeat=job.heartbeat).update(
             status=status, error=error, progress=0.0, worker="",
             message=_language_text(job, lambda: _("The worker stopped; trying again.")) if status == "queued" else "",
-            finished=None if status == Job.Status.QUEUED else timezone.now())
+            finished=None if status == Job.Status.QUEUED else timezone.now(),
+            params=job.params if status == Job.Status.QUEUED else lifecycle.kept_params(job))
         if not moved:
             return False  # someone else recovered it, or it came back to life
         dead = job.worker
@@ -336,7 +338,7 @@ def cancel(job: Job) -> Job:
     Job.objects.filter(pk=job.pk, status__in=[Job.Status.QUEUED, Job.Status.RUNNING]).update(cancel_requested=True)
     with transaction.atomic():
         ended = Job.objects.filter(pk=job.pk, status=Job.Status.QUEUED).update(
-            status=Job.Status.CANCELLED, finished=timezone.now(),
+            status=Job.Status.CANCELLED, finished=timezone.now(), params=lifecycle.kept_params(job),
             error=_language_text(job, lambda: _("The job was cancelled.")))
         job.refresh_from_db()
         if ended:
