@@ -200,7 +200,7 @@ def test_viewer_sees_parts_but_cannot_edit(client, world: World) -> None:
     client.force_login(world.user("viewer", "own"))
     page = client.get(url(world, "parts/outcomes/")).content.decode()
     assert "less_lonely" in page and "/remove/" not in page
-    assert "<td>Residents feel less lonely</td>" in page  # the outcome's name beside its id
+    assert "<td data-label=\"Description\">Residents feel less lonely</td>" in page  # the outcome's name beside its id
     assert client.get(url(world, "parts/outcomes/less_lonely/")).status_code == 403
     assert client.get(url(world, "parts/nothing/")).status_code == 404
 
@@ -212,6 +212,13 @@ def test_a_new_programme_is_built_in_the_forms_only(client, world: World) -> Non
     programme = Programme.objects.create(name="Nieuw in formulieren", lead=world.own)
     base = f"/programmes/{programme.pk}/model/"
     data = form_data(client, World(**{**world.__dict__, "programme": programme}), "settings/")
+    page = html.unescape(client.get(base + "parts/stakeholders/").content.decode())
+    assert "A new model can be built in the forms" in page and "No version saved yet" in page
+    assert "the file is empty" not in page
+    client.post("/accounts/language/", {"language": "nl", "next": "/"})
+    page = html.unescape(client.get(base + "settings/").content.decode())
+    assert "Een nieuw model kunt u helemaal in de formulieren bouwen" in page and "Nog geen versie opgeslagen" in page
+    client.post("/accounts/language/", {"language": "en", "next": "/"})
     assert data["name"] == "Nieuw in formulieren" and programme.versions.count() == 0
     data.update({"price_year": "2025", "discount_rate": "0.03"})
     steps = [("settings/", data),

@@ -290,6 +290,15 @@ class Section:
     form: type[PartForm]
     columns: tuple[str, ...] = field(default_factory=tuple)
 
+    @property
+    def headers(self) -> list[Any]:
+        """The list's column headers: the form's labels of the columns (in the user's language)."""
+        return [self.form.base_fields[c].label for c in self.columns]
+
+    def cells(self, item: dict[str, Any]) -> list[tuple[Any, str | None]]:
+        """One part's row in the list: (header, short text) per column."""
+        return [(label, show(item.get(c))) for label, c in zip(self.headers, self.columns, strict=True)]
+
 
 SECTIONS: dict[str, Section] = {
     "stakeholders": Section("stakeholders", _("Stakeholders"), _("stakeholder"), StakeholderForm,

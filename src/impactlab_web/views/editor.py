@@ -282,7 +282,7 @@ def parts(request: HttpRequest, programme: int, section: str) -> HttpResponse:
     _model, document, _text = model_forms.latest_document(current)
     per_stakeholder = section in PER_STAKEHOLDER
     chosen = _stakeholder_filter(request, document) if per_stakeholder else None
-    rows = [[model_forms.show(item.get(c)) for c in part.columns] + [item.get("id")]
+    rows = [{"cells": part.cells(item), "id": item.get("id")}
             for item in document.get(section, []) if chosen is None or model_forms.belongs(item, chosen)]
     return _part_page(request, current, "impactlab_web/editor_parts.html",
                       {"section": part, "rows": rows, "valid": _model is not None, "chosen": chosen,
