@@ -106,6 +106,10 @@ EXPECT: dict[tuple[str, str], Rule] = {
     ("people:accept", "POST"): lambda role, scope: 422,  # anonymous: empty form; signed in: another address
     ("health", "GET"): lambda role, scope: 200,
     ("accounts:login", "GET"): lambda role, scope: 200 if role is None else 302,
+    ("accounts:oidc_start", "GET"): lambda role, scope: 404,  # single sign-on is off unless configured
+    ("accounts:oidc_start", "POST"): lambda role, scope: 404,
+    ("accounts:oidc_callback", "GET"): lambda role, scope: 404,
+    ("accounts:oidc_callback", "POST"): lambda role, scope: 404,
     ("accounts:logout", "GET"): everyone(405),
     ("accounts:logout", "POST"): lambda role, scope: 302,
     ("accounts:language", "GET"): everyone(405),

@@ -29,8 +29,9 @@ class InstallationAdmin(admin.AdminSite):
     def has_permission(self, request: HttpRequest) -> bool:
         """Superusers only (staff status alone is not enough), active and past their second factor."""
         user = request.user
-        verified = getattr(user, "is_verified", lambda: True)()
         from impactlab_web.accounts import twofactor
+
+        verified = twofactor.passed(request) if hasattr(user, "is_verified") else True
 
         return bool(user.is_active and user.is_superuser and (verified or not twofactor.enrolled(user)))
 

@@ -8,6 +8,9 @@ class AccountsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from impactlab_web.accounts import sessions
+        from django.contrib.auth import user_logged_in
+
+        from impactlab_web.accounts import sessions, twofactor
 
         sessions.connect()
+        user_logged_in.connect(twofactor.forget_provider_mfa, dispatch_uid="impactlab-forget-provider-mfa")

@@ -41,7 +41,7 @@ class SecondFactorMiddleware:
 
     def process_view(self, request: HttpRequest, view, args, kwargs) -> HttpResponse | None:
         user = request.user
-        if not user.is_authenticated or user.is_verified():
+        if not user.is_authenticated or twofactor.passed(request):
             return None
         match = request.resolver_match
         name = f"{match.namespace}:{match.url_name}" if match and match.namespace else getattr(match, "url_name", "")

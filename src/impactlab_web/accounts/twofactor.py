@@ -3,19 +3,42 @@
 An organisation may require a second factor of everyone whose role there sees personal data (the data roles
 of the permission policy: administrator, researcher, professional), through an organisation role or a role in
 a programme the organisation leads. Codes are checked by django-otp, whose TOTP devices throttle wrong guesses
-(a growing delay after each failure) and refuse a code used once already.
+(a growing delay after each failure) and refuse a code used once already. A single sign-on counts as the second
+factor only where the installation says its identity provider enforces multi-factor login (accounts/oidc.py).
 """
 
 from __future__ import annotations
 
 import segno
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q
+from django.http import HttpRequest
 from django_otp import devices_for_user, user_has_device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from impactlab_web.models import Membership
 from impactlab_web.permissions import DATA_ROLES
+
+# session key: this session was signed in through a provider that enforces multi-factor login (accounts/oidc.py)
+PROVIDER_MFA = "_impactlab_provider_mfa"
+
+
+def passed(request: HttpRequest) -> bool:
+    """Whether this signed-in session is past the second factor: a code from the person's app (django-otp), or a
+    single sign-on through a provider the installation says enforces multi-factor login (checked again on every
+    request, so turning IMPACTLAB_OIDC_PROVIDER_MFA off takes effect at once)."""
+    if request.user.is_verified():
+        return True
+    provider = getattr(settings, "IMPACTLAB_OIDC", None)
+    return bool(provider is not None and provider.provider_mfa and request.session.get(PROVIDER_MFA) is True)
+
+
+def forget_provider_mfa(sender, request: HttpRequest | None, user: AbstractBaseUser, **kwargs) -> None:
+    """At every login (user_logged_in): a new login starts without the provider's second factor; the single
+    sign-on callback sets it again after its own login."""
+    if request is not None and hasattr(request, "session"):
+        request.session.pop(PROVIDER_MFA, None)
 
 
 def required_for(user: AbstractBaseUser) -> bool:

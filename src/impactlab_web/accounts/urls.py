@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from django.urls import path
 
-from impactlab_web.accounts import views
+from impactlab_web.accounts import oidc, views
 
 app_name = "accounts"
 
 urlpatterns = [
     path("login/", views.login, name="login"),
     path("logout/", views.logout, name="logout"),
+    path("sso/", oidc.start, name="oidc_start"),  # single sign-on (OpenID Connect): 404 unless configured
+    path("sso/callback/", oidc.callback, name="oidc_callback"),
     path("language/", views.set_language, name="language"),
     path("profile/", views.profile, name="profile"),
     path("password/", views.password_change, name="password_change"),

@@ -42,6 +42,9 @@ class LoginView(auth_views.LoginView):
     template_name = "impactlab_web/login.html"
     redirect_authenticated_user = True
 
+    def get_context_data(self, **kwargs) -> dict:
+        return {**super().get_context_data(**kwargs), "single_sign_on": settings.IMPACTLAB_OIDC}
+
     def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         with transaction.atomic():
             _serialise(request.POST.get("username", ""), client_ip(request))
@@ -77,7 +80,8 @@ def lockout(request: HttpRequest, original_response: HttpResponse | None = None,
     form.cleaned_data, form._errors = {}, ErrorDict()  # an error without a second check of the password
     form.add_error(None, _("Too many failed attempts. Try again after %(time)s.")
                    % {"time": formats.time_format(timezone.localtime(until), "TIME_FORMAT")})
-    return render(request, "impactlab_web/login.html", {"form": form}, status=429)
+    return render(request, "impactlab_web/login.html", {"form": form, "single_sign_on": settings.IMPACTLAB_OIDC},
+                  status=429)
 
 
 login = public(LoginView.as_view())
@@ -137,7 +141,7 @@ def verify(request: HttpRequest) -> HttpResponse:
 def two_factor_setup(request: HttpRequest) -> HttpResponse:
     """Enrol an authenticator app: scan the QR code (or type the secret), confirm with one code."""
     if twofactor.enrolled(request.user):
-        if not request.user.is_verified():
+        if not twofactor.passed(request):
             return redirect(f"{reverse('accounts:verify')}?next={reverse('accounts:two_factor_setup')}")
         return render(request, "accounts/two_factor.html", {
             "enrolled": True, "required": twofactor.required_for(request.user), "disable": DisableTwoFactorForm(),

@@ -12,7 +12,7 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
-from impactlab_web.settings import environment
+from impactlab_web.settings import environment, oidc
 
 # Files this app writes (the SQLite database, snapshots, uploads, reports, keys) are its owner's only: 0600 / 0700.
 os.umask(0o077)
@@ -160,6 +160,12 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 # lock that account or address for AXES_COOLOFF_TIME; a success resets the count. Attempts are serialised per
 # account and address (accounts/views.py), so parallel guesses cannot slip past the count.
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+# Single sign-on through OpenID Connect (mozilla-django-oidc), off unless IMPACTLAB_OIDC_* name a provider; named
+# in part it refuses to start (settings/oidc.py). It logs into existing active accounts only (accounts/oidc.py).
+IMPACTLAB_OIDC = oidc.from_environment(os.environ, development=DEVELOPMENT)
+if IMPACTLAB_OIDC is not None:
+    globals().update(IMPACTLAB_OIDC.django_settings())
+    AUTHENTICATION_BACKENDS = [*AUTHENTICATION_BACKENDS, oidc.BACKEND]
 AXES_FAILURE_LIMIT = int(os.environ.get("IMPACTLAB_LOGIN_MAX_FAILURES", "5"))
 AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("IMPACTLAB_LOGIN_LOCK_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
