@@ -20,8 +20,10 @@ looks like one by ••• (validation reports, previews).
 from __future__ import annotations
 
 import logging
+import re
 import tempfile
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -68,14 +70,15 @@ TAGS = {"email": "[e-mail]", "phone": "[telefoon]", "bsn": "[BSN]", "iban": "[IB
 
 
 # --- the one free-text function ------------------------------------------------------------------------------
-def scrub_text(series: pl.Series) -> pl.Series:
-    """Free text with identifiers replaced by tags: patterns first (vectorised), then deduce on each distinct text."""
+def scrub_text(series: pl.Series, chunk_chars: int | None = None) -> pl.Series:
+    """Free text with identifiers replaced by tags: patterns first (vectorised), then deduce on each distinct text,
+    a long one in pieces of at most `chunk_chars` characters (CHUNK_CHARS) cut at line ends (`chunks`)."""
     text = scrub_patterns(series)
     distinct = text.drop_nulls().unique()
     distinct = distinct.filter(distinct.str.strip_chars() != "")
     if distinct.len() == 0:
         return text
-    cleaned = [_deduce_text(t) for t in distinct.to_list()]
+    cleaned = [_deduce_text(t, chunk_chars or CHUNK_CHARS) for t in distinct.to_list()]
     return text.replace(distinct, pl.Series(cleaned, dtype=pl.String))
 
 
@@ -171,8 +174,85 @@ def warm() -> None:
     _load_deduce()
 
 
-def _deduce_text(text: str) -> str:
-    return _load_deduce().deidentify(text).deidentified_text
+# deduce's cost per call grows faster than its text: its redactor compares each annotation with every earlier
+# one of its tag and rebuilds the whole text once per annotation. A 2,000,000-character document in one call took
+# 240 s and 1.6 GB; in pieces of CHUNK_CHARS the work per call is bounded and the whole is linear in the text.
+CHUNK_CHARS = 10_000
+# where a piece may end, best first: after a blank line, a line end, a sentence end (a word of five or more
+# lower-case letters, then . ! or ?, then a capital: not "mevr. A. de Vries" or "dhr. Jansen"), a space. An
+# identifier never spans a line end for deduce (its tokens and adjacent-annotation merges stop there), so pieces
+# cut at line ends are scrubbed exactly as the whole text is.
+CUTS = (re.compile(r"\n\n"), re.compile(r"\n"), re.compile(r"(?<=[a-z]{5}[.!?]) +(?=[A-Z])"), re.compile(r" "))
+
+
+def _last_cut(text: str, low: int, high: int) -> int | None:
+    """The end of the last match of the best of CUTS within text[low:high], if any."""
+    for cut in CUTS:
+        end = max((m.end() for m in cut.finditer(text, low, high)), default=low)
+        if end > low:
+            return end
+    return None
+
+
+def chunks(text: str, size: int = CHUNK_CHARS) -> Iterator[tuple[int, str]]:
+    """(offset, piece) of `text` in pieces of at most `size` characters that join back to it, each cut at the
+    best boundary of CUTS in its second half (or else anywhere in it; a hard cut only in a run of `size`
+    characters without a space)."""
+    start = 0
+    while len(text) - start > size:
+        end = start + size
+        cut = _last_cut(text, start + size // 2, end) or _last_cut(text, start, end) or end
+        yield start, text[start:cut]
+        start = cut
+    yield start, text[start:]
+
+
+class _Redactor:
+    """deduce's redaction (`DeduceRedactor`) carried over the pieces of one text: each annotation becomes
+    ``[TAG-n]``, where annotations of a tag within edit distance 1 (Damerau-Levenshtein) of an earlier one share
+    its n (the first such earlier text, in order of their ends), and ``patient`` becomes ``[PATIENT]``. Distinct
+    texts are compared once, in C (rapidfuzz), and each piece is written out once."""
+
+    def __init__(self, open_char: str, close_char: str):
+        self.open, self.close = open_char, close_char
+        self.groups: dict[str, dict[str, str]] = {}  # tag -> distinct text -> replacement, in order of first end
+        self.counters: dict[str, int] = {}
+
+    def replacement(self, tag: str, text: str) -> str:
+        from rapidfuzz import process
+        from rapidfuzz.distance import DamerauLevenshtein
+
+        if tag == "patient":
+            return f"{self.open}PATIENT{self.close}"
+        group = self.groups.setdefault(tag, {})
+        if text not in group:
+            near = process.extract(text, list(group), scorer=DamerauLevenshtein.distance, score_cutoff=1,
+                                   limit=None)
+            if near:  # the first earlier text within distance 1, as deduce's redactor takes it
+                group[text] = group[list(group)[min(index for _, _, index in near)]]
+            else:
+                self.counters[tag] = self.counters.get(tag, 0) + 1
+                group[text] = f"{self.open}{tag.upper()}-{self.counters[tag]}{self.close}"
+        return group[text]
+
+    def redact(self, piece: str, annotations: Any) -> str:
+        """`piece` with its (non-overlapping) annotations replaced; numbering goes on from the earlier pieces."""
+        ordered = sorted(annotations, key=lambda a: a.end_char)  # numbered in order of their ends
+        replaced = {a: self.replacement(a.tag, a.text) for a in ordered}
+        out, at = [], 0
+        for annotation in ordered:
+            out += [piece[at:annotation.start_char], replaced[annotation]]
+            at = annotation.end_char
+        out.append(piece[at:])
+        return "".join(out)
+
+
+def _deduce_text(text: str, size: int) -> str:
+    """deduce over `text` in pieces of at most `size` characters (`chunks`), redacted as one text (`_Redactor`)."""
+    deducer = _load_deduce()
+    redactor = _Redactor(deducer.config["redactor_open_char"], deducer.config["redactor_close_char"])
+    return "".join(redactor.redact(piece, deducer.deidentify(piece, disabled={"redactor"}).annotations)
+                   for _, piece in chunks(text, size))
 
 
 # --- identifiers in columns, by content --------------------------------------------------------------------
