@@ -7,6 +7,7 @@ second-factor rule still holds unless the installation says the provider enforce
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
@@ -21,10 +22,12 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ImproperlyConfigured
+from django.core.management import CommandError, call_command
 from django.test import Client, override_settings
 from django.urls import reverse
 
 from impactlab_web.accounts.models import TwoFactorRule
+from impactlab_web.management.commands.oidc_discover import discover
 from impactlab_web.models import Role
 from impactlab_web.settings import oidc as oidc_settings
 from tests_web.conftest import World
@@ -279,3 +282,32 @@ def test_the_button_and_the_refusals_speak_dutch(idp: Provider, world: World) ->
         assert "Inloggen met Test IdP" in client.get(reverse("accounts:login")).content.decode()
         sso(idp, client, {"email": "nieuw@gemeente.test", "email_verified": True})
         assert "Geen actief account heeft het e-mailadres nieuw@gemeente.test" in message(client)
+
+
+def test_failed_single_sign_ons_count_toward_the_login_throttle(idp: Provider, world: World) -> None:
+    """django-axes counts a refused single sign-on as a failed login from that address, as a wrong password."""
+    user = person("kees@welzijn.test", world=world)
+    with enabled(idp):
+        client = Client()
+        for attempt in range(settings.AXES_FAILURE_LIMIT):
+            sso(idp, client, {"email": f"nieuw{attempt}@gemeente.test", "email_verified": True})
+        assert sso(idp, Client(), {"email": "kees@welzijn.test", "email_verified": True}).status_code == 429
+        assert Client().post(reverse("accounts:login"), {"username": user.username,
+                                                         "password": "correct-horse-battery"}).status_code == 429
+
+
+# ------------------------------------------------------------------------------------------- discovery
+def test_discovery_prints_the_providers_issuer_and_endpoints(idp: Provider) -> None:
+    out = io.StringIO()
+    call_command("oidc_discover", idp.issuer + "/", stdout=out)  # a test run counts as development: http is fine
+    lines = dict(line.split("=", 1) for line in out.getvalue().splitlines())
+    expected = idp.environment()
+    for name in ("ISSUER", "AUTHORIZATION_ENDPOINT", "TOKEN_ENDPOINT", "USERINFO_ENDPOINT", "JWKS_ENDPOINT"):
+        assert lines[f"IMPACTLAB_OIDC_{name}"] == expected[f"IMPACTLAB_OIDC_{name}"]
+    assert "IMPACTLAB_OIDC_CLIENT_SECRET" in lines
+    with pytest.raises(CommandError, match="https://"):  # a server accepts https providers only
+        discover(idp.issuer, development=False)
+    with pytest.raises(CommandError, match="names another issuer"):  # the same document under another name
+        discover(idp.issuer.replace("127.0.0.1", "localhost"), development=True)
+    with pytest.raises(CommandError, match="no discovery document"):
+        discover(idp.issuer + "/elsewhere", development=True)
