@@ -147,6 +147,15 @@ def test_a_verified_matching_address_logs_into_the_existing_account(idp: Provide
     assert User.objects.count() == accounts
 
 
+def test_a_next_address_on_another_site_is_ignored(idp: Provider, world: World) -> None:
+    person("kees@welzijn.test", world=world)
+    with enabled(idp):
+        client = Client()
+        back = sso(idp, client, {"email": "kees@welzijn.test", "email_verified": True},
+                   next_url="https://elders.test/phish")
+        assert back.status_code == 302 and back.url == reverse("programmes:home") and is_in(client)
+
+
 def test_an_unknown_address_is_refused_and_no_account_is_made(idp: Provider, world: World) -> None:
     accounts = User.objects.count()
     with enabled(idp):
