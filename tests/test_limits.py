@@ -208,6 +208,20 @@ def test_document_text_is_bounded() -> None:
     with pytest.raises(LimitExceeded, match=r"huge\.txt: the text"):
         extract_text(b"a" * 5_000, "huge.txt")
     assert extract_text(("woord " * 100).encode(), "kort.txt").text.startswith("woord")
+    with pytest.raises(LimitExceeded) as caught:
+        extract_text(("woord " * 200).encode(), "gesprek.txt")
+    assert caught.value.text("en") == (
+        "gesprek.txt: the text (1,200 characters or more) is more than the limit of 1,000 characters. "
+        "Split it into separate documents, one per interview or story.")
+    assert caught.value.text("nl") == ("gesprek.txt: de tekst (1,200 tekens of meer) is meer dan de grens van 1,000 "
+                                       "tekens. Splits hem in losse documenten, één per gesprek of verhaal.")
+
+
+def test_by_default_a_document_of_eight_long_interviews_is_accepted_and_ten_are_refused() -> None:
+    interview = 120_000  # characters of a two-hour interview, about 20,000 words
+    limits.check_length("acht.docx", 8 * interview, Limits())
+    with pytest.raises(LimitExceeded, match=r"tien.docx: the text \(1,200,000 characters or more\) .* 1,000,000 char"):
+        limits.check_length("tien.docx", 10 * interview, Limits())
 
 
 def test_pdf_text_and_pages_are_bounded(tmp_path: Path) -> None:

@@ -40,7 +40,10 @@ class Limits:
     zip_members: int = 2_000
     cells: int = 2_000_000  # a spreadsheet's dense block (last row × last column) or a CSV's rows × columns
     columns: int = 1_000
-    text_chars: int = 2_000_000  # text of one document (Word, PDF, plain text)
+    # text of one document (Word, PDF, plain text): a two-hour interview is about 20,000 words, 120,000 characters;
+    # 1,000,000 is eight of them in one file, or a 400-page book. Longer is a bundle of documents (coded and quoted
+    # one by one), and every character is scrubbed by deduce (~20 s per million on a busy core): was 2,000,000.
+    text_chars: int = 1_000_000
     pdf_pages: int = 2_000
     csv_bytes: int = 100 * MB
     yaml_bytes: int = 2 * MB
@@ -249,8 +252,11 @@ def check_length(name: str, length: int, limits: Limits | None = None) -> None:
     """A text of ``length`` characters (or at least that many) within text_chars."""
     limits = limits or current()
     if length > limits.text_chars:
-        raise too_large(name, f"the text ({_n(length)} characters or more)",
-                        f"de tekst ({_n(length)} tekens of meer)", f"{_n(limits.text_chars)}")
+        raise LimitExceeded(
+            f"{name}: the text ({_n(length)} characters or more) is more than the limit of {_n(limits.text_chars)} "
+            "characters. Split it into separate documents, one per interview or story.",
+            f"{name}: de tekst ({_n(length)} tekens of meer) is meer dan de grens van {_n(limits.text_chars)} "
+            "tekens. Splits hem in losse documenten, één per gesprek of verhaal.")
 
 
 def check_text(name: str, text: str, limits: Limits | None = None) -> str:
