@@ -51,6 +51,18 @@ def dataset_detail(role: Role | None, scope: str) -> int:
     return 200 if scope == "own" else 404
 
 
+def owner_admin(ok: int) -> Rule:
+    """Removing data (right to erasure): administrators of the organisation that owns data in the programme;
+    a partner's administrator (owning none there) gets 403, as every other role does."""
+    def rule(role: Role | None, scope: str) -> int:
+        if role is None:
+            return 302
+        if scope == "foreign":
+            return 404
+        return ok if (role, scope) == (Role.ADMINISTRATOR, "own") else 403
+    return rule
+
+
 def own_entry(ok: int) -> Rule:
     """A registration recorded by the own organisation's professional: only they may open it; others get 404."""
     def rule(role: Role | None, scope: str) -> int:
@@ -166,6 +178,12 @@ EXPECT: dict[tuple[str, str], Rule] = {
     ("editor:part_remove", "POST"): in_programme(EDITORS, ok=302),  # removed (or already gone): back to the list
     ("data:list", "GET"): in_programme(DATA),
     ("data:detail", "GET"): dataset_detail,
+    ("data:delete_snapshot", "GET"): dash.dataset_admin(200),  # what used it, and the confirmation
+    ("data:delete_snapshot", "POST"): dash.dataset_admin(422),  # the name not typed: nothing deleted
+    ("data:delete_dataset", "GET"): dash.dataset_admin(200),
+    ("data:delete_dataset", "POST"): dash.dataset_admin(422),
+    ("data:erasure", "GET"): owner_admin(200),
+    ("data:erasure", "POST"): owner_admin(422),  # no id given
     ("jobs:status", "GET"): in_programme(ALL),
     ("fieldwork:questionnaires", "GET"): in_programme(DATA),
     ("fieldwork:create", "GET"): in_programme(EDITORS),

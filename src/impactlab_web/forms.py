@@ -74,3 +74,37 @@ class ModelUploadForm(forms.Form):
 class CompareForm(forms.Form):
     a = forms.IntegerField(label=_("Older version"), min_value=1)
     b = forms.IntegerField(label=_("Newer version"), min_value=1)
+
+
+class DeleteConfirmForm(forms.Form):
+    """Deleting a snapshot or a dataset: the dataset's name typed again."""
+
+    confirm = forms.CharField(label=_("Type the dataset's name to confirm"), max_length=64,
+                              widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}))
+
+    def __init__(self, *args, name: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.name = name
+
+    def clean_confirm(self) -> str:
+        typed = self.cleaned_data["confirm"].strip()
+        if typed != self.name:
+            raise forms.ValidationError(_("That is not the dataset's name: nothing was deleted."))
+        return typed
+
+
+class ErasureFindForm(forms.Form):
+    """The respondent's id as it stands in the source file (pseudonymised at once, never stored)."""
+
+    identifier = forms.CharField(
+        label=_("The respondent's id in the source file"), max_length=200,
+        help_text=_("As it was written in the imported file (e.g. the client number). It is turned into the "
+                    "pseudonym the snapshots hold and is not stored."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}))
+
+
+class ErasureConfirmForm(forms.Form):
+    """The found respondent (a signed pseudonym, valid for a short while) and the confirmation."""
+
+    token = forms.CharField(widget=forms.HiddenInput)
+    confirm = forms.BooleanField(label=_("I confirm: remove this respondent's rows from these snapshots for good"))

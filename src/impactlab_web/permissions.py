@@ -22,6 +22,11 @@ Datasets are used through *organisation* roles only, because data-sharing agreem
 organisations: the owner's administrators, researchers and professionals, and the administrators and
 researchers of a partner organisation holding an active agreement for that dataset.
 
+Removing data is for the owner's administrators alone (``removable``): deleting a snapshot or a dataset
+(``DATASET_DELETE``, on the dataset) and erasing a respondent from the programme's data (``RESPONDENT_ERASE``, on
+the programme: allowed only to an administrator whose organisation owns data there). A partner's administrator
+may not remove what was shared with their organisation.
+
 Objects below a programme (a learning cycle, a questionnaire, a report) are checked on their programme; a
 *finished* learning cycle allows no change at all (``CYCLE_CHANGES``), whatever the role.
 """
@@ -79,6 +84,8 @@ class Action(StrEnum):
     QUALITATIVE_EXPORT = "qualitative.export"  # REFI-QDA .qdpx
     DATA_UPLOAD = "data.upload"  # into an organisation the user may own data of
     AGREEMENTS_MANAGE = "agreements.manage"  # on a DatasetRecord: administrator of its owner
+    DATASET_DELETE = "dataset.delete"  # on a DatasetRecord: administrator of its owner (a snapshot or its dataset)
+    RESPONDENT_ERASE = "respondent.erase"  # on a Programme: administrator of an organisation owning data in it
     CYCLES_VIEW = "cycles.view"
     CYCLES_MANAGE = "cycles.manage"
     REPORTS_VIEW = "reports.view"  # reviewers: only report versions shared with them (review.sharing.reports_for)
@@ -94,6 +101,7 @@ class Action(StrEnum):
     DATA_OWN = "data.own"  # own (upload, export) data of the organisation
     DATA_USE_SHARED = "data.use_shared"  # use a dataset shared with the organisation under an agreement
     DATA_SHARE = "data.share"  # make and withdraw agreements for the organisation's datasets
+    DATA_REMOVE = "data.remove"  # delete the organisation's datasets, erase a respondent from them
     AUDIT_VIEW = "audit.view"  # read the organisation's audit trail
     ORGANISATION_PEOPLE = "organisation.people"  # invite, roles, deactivate
 
@@ -121,6 +129,8 @@ ACTIONS: dict[str, frozenset[Role]] = {
     Action.QUALITATIVE_EXPORT: EDITOR_ROLES,
     Action.DATA_UPLOAD: DATA_ROLES,
     Action.AGREEMENTS_MANAGE: ADMIN_ROLES,
+    Action.DATASET_DELETE: ADMIN_ROLES,
+    Action.RESPONDENT_ERASE: ADMIN_ROLES,
     Action.CYCLES_VIEW: ALL_ROLES - {Role.REVIEWER},
     Action.CYCLES_MANAGE: EDITOR_ROLES,
     Action.REPORTS_VIEW: ALL_ROLES,
@@ -137,6 +147,7 @@ ORGANISATION_ACTIONS: dict[str, frozenset[Role]] = {
     Action.DATA_OWN: OWNER_DATA_ROLES,
     Action.DATA_USE_SHARED: SHARED_DATA_ROLES,
     Action.DATA_SHARE: ADMIN_ROLES,
+    Action.DATA_REMOVE: ADMIN_ROLES,
     Action.AUDIT_VIEW: ADMIN_ROLES,
     Action.ORGANISATION_PEOPLE: ADMIN_ROLES,
 }
@@ -228,6 +239,11 @@ class Policy:
         if isinstance(obj, DatasetRecord) and action == Action.AGREEMENTS_MANAGE:
             return (self.allows(user, action, obj.programme)
                     and self.organisations(user, Action.DATA_SHARE).filter(pk=obj.owner_id).exists())
+        if isinstance(obj, DatasetRecord) and action == Action.DATASET_DELETE:
+            return (self.allows(user, action, obj.programme)
+                    and self.organisations(user, Action.DATA_REMOVE).filter(pk=obj.owner_id).exists())
+        if isinstance(obj, Programme) and action == Action.RESPONDENT_ERASE:
+            return bool(self.roles(user, obj) & ACTIONS[action]) and self.removable(user, obj).exists()
         programme = _programme_of(obj)
         if programme is None:
             raise TypeError(f"{action} needs a Programme or an object of one, got {type(obj).__name__}")
@@ -266,6 +282,11 @@ class Policy:
         partner = self.organisations(user, Action.DATA_USE_SHARED)
         shared = DataSharingAgreement.active().filter(partner__in=partner).values("dataset")
         return programme.datasets.filter(Q(owner__in=owned) | Q(pk__in=shared)).distinct()
+
+    def removable(self, user: User, programme: Programme) -> QuerySet[DatasetRecord]:
+        """Datasets of the programme this user may delete or erase a respondent from: those owned by an
+        organisation the user administers (``DATA_REMOVE``); never a partner's, shared or not."""
+        return programme.datasets.filter(owner__in=self.organisations(user, Action.DATA_REMOVE))
 
     def withdrawn_report_datasets(self, report: Any, user: User | None = None) -> list[DatasetRecord]:
         """The datasets a report uses (the snapshots it read; before it is made, its cycle's datasets) that are

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import include, path
 
 from impactlab_web import admin
-from impactlab_web.views import data, editor, health, programmes
+from impactlab_web.views import data, datalife, editor, health, programmes
 
 P = "programmes/<int:programme>/"
 
@@ -37,6 +37,9 @@ editor_urls = ([
 data_urls = ([
     path(P + "data/", data.dataset_list, name="list"),
     path(P + "data/<int:dataset>/", data.dataset_detail, name="detail"),
+    path(P + "data/<int:dataset>/delete/", datalife.delete_snapshot, name="delete_snapshot"),
+    path(P + "data/<int:dataset>/delete-dataset/", datalife.delete_dataset, name="delete_dataset"),
+    path(P + "data/erasure/", datalife.erasure, name="erasure"),
 ], "data")
 
 from impactlab_web.jobs.urls import urlpatterns as jobs_urls  # noqa: E402

@@ -58,6 +58,8 @@ class AuditEvent(models.Model):
         DATASET_VIEW = "dataset.view", _("dataset viewed")
         DATASET_SHARE = "dataset.share", _("dataset shared")
         DATASET_WITHDRAW = "dataset.withdraw", _("data-sharing agreement withdrawn")
+        DATASET_DELETE = "dataset.delete", _("dataset snapshot deleted")
+        RESPONDENT_ERASE = "respondent.erase", _("respondent erased from the data (right to erasure)")
         RESPONSES_EXPORT = "responses.export", _("questionnaire responses exported")
         LINKS_EXPORT = "links.export", _("personal link list downloaded")
         LINKS_REVOKE = "links.revoke", _("wave links revoked")

@@ -272,3 +272,32 @@ class Comment(models.Model):
     @property
     def resolved(self) -> bool:
         return self.resolved_at is not None
+
+
+class Tombstone(models.Model):
+    """What was removed from the data of a frozen or finished cycle, when and by whom: a snapshot, a whole
+    dataset, or one respondent's rows (right to erasure; the snapshot was rewritten as ``replaced_by``).
+
+    Written by ``impactlab_web.datalife`` in the transaction that removes the data; the cycle itself does not
+    change (its snapshot list loses the deleted record), so a finished cycle stays read-only."""
+
+    class Kind(models.TextChoices):
+        SNAPSHOT = "snapshot", _("snapshot deleted")
+        DATASET = "dataset", _("dataset deleted")
+        ERASURE = "erasure", _("one respondent erased")
+
+    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="tombstones")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    dataset = models.CharField(_("dataset"), max_length=64)
+    snapshot_id = models.CharField(_("snapshot"), max_length=64)
+    replaced_by = models.CharField(max_length=64, blank=True)
+    rows = models.PositiveIntegerField(_("rows removed"), default=0)
+    removed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    removed_by_name = models.CharField(max_length=150, blank=True)
+    removed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["cycle", "removed_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.cycle}: {self.kind} {self.dataset} {self.snapshot_id[:12]}"

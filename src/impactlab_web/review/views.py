@@ -75,6 +75,7 @@ def _render_cycle(request: HttpRequest, cycle: Cycle, status: int = 200, **forms
     context = {
         "programme": programme, "cycle": cycle, "phases": list(cycle.phases.all()),
         "datasets": list(cycle.datasets.all()),
+        "tombstones": list(cycle.tombstones.all()),
         "reports": list(sharing.with_disputes(sharing.reports_for(request.user, programme).filter(cycle=cycle))
                         .select_related("job")),
         "previous": cycle.previous(),

@@ -21,6 +21,7 @@ def dataset_list(request: HttpRequest, programme: int) -> HttpResponse:
     return render(request, "impactlab_web/datasets.html", {
         "programme": current, "datasets": datasets, "uploads": recent,
         "may_upload": permissions.can(request.user, "data.upload", current),
+        "may_erase": permissions.can(request.user, Action.RESPONDENT_ERASE, current),
     })
 
 
@@ -32,7 +33,9 @@ def dataset_detail(request: HttpRequest, programme: int, dataset: int) -> HttpRe
     snapshot = audit.snapshot_info(record)
     audit.record(request, audit.Action.DATASET_VIEW, record)
     may_share = permissions.can(request.user, Action.AGREEMENTS_MANAGE, record)
+    may_delete = permissions.can(request.user, Action.DATASET_DELETE, record)
     return render(request, "impactlab_web/dataset.html", {
         "programme": current, "dataset": record, "snapshot": snapshot, "may_share": may_share,
+        "may_delete": may_delete,
         "agreements": record.agreements.select_related("partner").order_by("-created_at"),
     })

@@ -1,0 +1,273 @@
+"""Data over its life: what used a dataset, deleting a snapshot or a dataset, and erasing one respondent.
+
+* ``usages(records)``: the learning cycles, report versions and model versions (evidence quantities
+  ``quantity: {dataset: ...}``) that used these snapshots, and the data-sharing agreements that end with them;
+* ``delete(records, user, kind)``: the records, their agreements and the cycles' links to them go in one
+  transaction; a frozen or finished cycle keeps a ``Tombstone`` saying what was removed, when and by whom; the
+  files go after the commit (a failed transaction deletes nothing);
+* ``find_respondent`` / ``erase_respondent``: one respondent, named by the id in the source file and
+  pseudonymised with the workspace key (the core's ``pseudonym_of``; the id itself is never stored), removed
+  from every snapshot of the programme that the user's organisation owns (the core's ``erase_respondent``):
+  new snapshots are written first, the records point at them in one transaction, and the old files are
+  deleted after the commit; a failure deletes the new files again. The audit trail holds the pseudonym only.
+
+Who may remove what is the policy's (``Action.DATASET_DELETE``, ``Action.RESPONDENT_ERASE``,
+``POLICY.removable``). Cached figures are keyed on the snapshot ids they read, so removed snapshots drop out of
+every key; simulations that read a removed snapshot are deleted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from impactlab.errors import UserError
+from impactlab.evidence import erasure
+from impactlab.evidence.datasets import DatasetStore
+from impactlab.evidence.quantities import evidence_references
+from impactlab.model.schema import ImpactModel
+from impactlab_web import audit
+from impactlab_web.models import DatasetRecord, DataSharingAgreement, ImpactModelVersion, Programme
+from impactlab_web.permissions import POLICY
+from impactlab_web.review.models import Cycle, ReportVersion, Tombstone
+
+
+@dataclass
+class Usages:
+    """Everything that used a set of snapshots (named to the user before they are removed)."""
+
+    cycles: list[Cycle] = field(default_factory=list)
+    reports: list[ReportVersion] = field(default_factory=list)
+    versions: list[ImpactModelVersion] = field(default_factory=list)
+    agreements: list[DataSharingAgreement] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.cycles or self.reports or self.versions or self.agreements)
+
+
+def _references(version: ImpactModelVersion) -> list[str]:
+    """The dataset references of a version's evidence quantities (``name`` or ``name@snapshot``)."""
+    try:
+        model = ImpactModel.model_validate(version.document)
+    except ValueError:  # an older document the schema no longer reads: it names no dataset we can tell
+        return []
+    return [reference for reference, _instrument in evidence_references(model)]
+
+
+def _uses(reference: str, records: list[DatasetRecord]) -> bool:
+    """Does a dataset reference read any of these snapshots? A bare name reads all snapshots of that name."""
+    name, _at, pinned = reference.partition("@")
+    return any(r.name == name and (not pinned or r.snapshot_id.startswith(pinned)) for r in records)
+
+
+def usages(records: Iterable[DatasetRecord]) -> Usages:
+    """The cycles, report versions and model versions that used these snapshots (all of one programme), and
+    their data-sharing agreements."""
+    records = list(records)
+    if not records:
+        return Usages()
+    programme = records[0].programme
+    ids = {r.snapshot_id for r in records}
+    reports = [r for r in ReportVersion.objects.filter(cycle__programme=programme).select_related("cycle")
+               .order_by("cycle__number", "number") if ids & set(r.snapshots or [])]
+    versions = [v for v in programme.versions.order_by("number") if any(_uses(x, records) for x in _references(v))]
+    return Usages(
+        cycles=list(Cycle.objects.filter(datasets__in=records).distinct().order_by("number")),
+        reports=reports, versions=versions,
+        agreements=list(DataSharingAgreement.objects.filter(dataset__in=records).select_related("partner")))
+
+
+def dataset_of(record: DatasetRecord) -> list[DatasetRecord]:
+    """Every snapshot of the record's dataset: the same name, programme and owner, oldest first."""
+    return list(DatasetRecord.objects.filter(programme_id=record.programme_id, owner_id=record.owner_id,
+                                             name=record.name).select_related("owner", "programme")
+                .order_by("created_at", "pk"))
+
+
+def _store() -> DatasetStore:
+    return audit.workspace().store()
+
+
+def _who(user: Any) -> str:
+    return user.get_username() if user is not None and user.is_authenticated else ""
+
+
+def _tombstones(records: list[DatasetRecord], kind: str, user: Any,
+                rows: dict[str, int] | None = None, replaced: dict[str, str] | None = None) -> int:
+    """A tombstone on every frozen or finished cycle that used one of these records."""
+    links = (Cycle.datasets.through.objects.filter(datasetrecord__in=records)
+             .select_related("cycle", "datasetrecord"))
+    made = 0
+    for link in links:
+        cycle, record = link.cycle, link.datasetrecord
+        if not (cycle.frozen or cycle.finished):
+            continue
+        Tombstone.objects.create(
+            cycle=cycle, kind=kind, dataset=record.name, snapshot_id=record.snapshot_id,
+            replaced_by=(replaced or {}).get(record.snapshot_id, ""),
+            rows=(rows or {}).get(record.snapshot_id, record.n),
+            removed_by=user if user is not None and user.is_authenticated else None, removed_by_name=_who(user))
+        made += 1
+    return made
+
+
+def _forget_simulations(programme: Programme, snapshot_ids: set[str]) -> None:
+    """Simulations that read one of these snapshots: never shown again (their key names the old ids)."""
+    from impactlab_web.dashboards.models import Simulation
+
+    stale = [s.pk for s in Simulation.objects.filter(version__programme=programme).only("pk", "snapshots")
+             if snapshot_ids & set(s.snapshots or [])]
+    Simulation.objects.filter(pk__in=stale).delete()
+
+
+def _delete_files(snapshot_ids: Iterable[str]) -> None:
+    """Delete the snapshots' files, unless a record names the snapshot (again); missing files are no error."""
+    store = _store()
+    for snapshot_id in snapshot_ids:
+        if DatasetRecord.objects.filter(snapshot_id=snapshot_id).exists():
+            continue
+        with contextlib.suppress(UserError):
+            erasure.delete_snapshot(store, snapshot_id)
+
+
+@dataclass
+class Removal:
+    """What a deletion removed."""
+
+    dataset: str
+    snapshots: list[str]
+    rows: int
+    agreements: int
+    tombstones: int
+
+
+def delete(records: Iterable[DatasetRecord], user: Any, kind: str = Tombstone.Kind.SNAPSHOT) -> Removal:
+    """Delete these snapshots (records, agreements, the cycles' links; files after the commit), with a
+    tombstone on every frozen or finished cycle that used them and one audit event per snapshot.
+
+    The caller has checked ``Action.DATASET_DELETE`` on each record."""
+    pks = [r.pk for r in records]
+    with transaction.atomic():
+        found = list(DatasetRecord.objects.select_for_update().filter(pk__in=pks).select_related("owner", "programme")
+                     .order_by("created_at", "pk"))
+        if not found:
+            raise UserError(_("This dataset has been deleted already."))
+        ids = [r.snapshot_id for r in found]
+        agreements = DataSharingAgreement.objects.filter(dataset__in=found).count()
+        tombstones = _tombstones(found, kind, user)
+        _forget_simulations(found[0].programme, set(ids))
+        for record in found:
+            audit.record(None, audit.Action.DATASET_DELETE, record, user=user, detail={
+                "kind": str(kind), "dataset": record.name, "rows": record.n,
+                "agreements": record.agreements.count(), "tombstones": tombstones})
+        DatasetRecord.objects.filter(pk__in=[r.pk for r in found]).delete()
+        transaction.on_commit(lambda: _delete_files(ids))
+    return Removal(found[0].name, ids, sum(r.n for r in found), agreements, tombstones)
+
+
+# ----------------------------------------------------------------------------------------- right to erasure
+@dataclass
+class Match:
+    """One snapshot that holds the respondent: how many of its rows."""
+
+    record: DatasetRecord
+    rows: int
+
+
+@dataclass
+class Search:
+    """The respondent's pseudonym and where it occurs (rows per snapshot; no other data)."""
+
+    pseudonym: str
+    matches: list[Match]
+    searched: int  # snapshots searched
+    other_key: int = 0  # snapshots pseudonymised with another key: the pseudonym cannot be found there
+
+    @property
+    def rows(self) -> int:
+        return sum(m.rows for m in self.matches)
+
+
+def _erasable(user: Any, programme: Programme) -> list[tuple[DatasetRecord, str]]:
+    """(record, key version) of the snapshots the user may erase from whose files exist."""
+    found = []
+    for record in POLICY.removable(user, programme).select_related("owner").order_by("name", "created_at", "pk"):
+        info = audit.snapshot_info(record)
+        if info is not None:
+            found.append((record, info.key_version))
+    return found
+
+
+def find_respondent(user: Any, programme: Programme, raw_id: str) -> Search:
+    """Where the respondent with this source-file id occurs in the user's organisation's snapshots."""
+    workspace = audit.workspace()
+    code = erasure.pseudonym_of(raw_id, workspace.key())
+    return search(user, programme, code)
+
+
+def search(user: Any, programme: Programme, code: str) -> Search:
+    """Where the respondent with this pseudonym occurs in the user's organisation's snapshots."""
+    key_version = audit.workspace().key_version()
+    candidates = _erasable(user, programme)
+    same_key = [r for r, version in candidates if version == key_version]
+    counts = erasure.matching_rows(_store(), code, [r.snapshot_id for r in same_key])
+    matches = [Match(r, counts[r.snapshot_id]) for r in same_key if r.snapshot_id in counts]
+    return Search(code, matches, len(candidates), len(candidates) - len(same_key))
+
+
+@dataclass
+class Receipt:
+    """What an erasure did: old -> new snapshot ids per dataset, rows removed, when and by whom."""
+
+    pseudonym: str
+    replaced: list[tuple[str, str, str, int]]  # (dataset, old id, new id, rows removed)
+    rows: int
+    tombstones: int
+    event: int  # the audit event's id
+
+
+def erase_respondent(user: Any, programme: Programme, code: str) -> Receipt:
+    """Remove the respondent with pseudonym ``code`` from every snapshot of the programme the user's
+    organisation owns: new snapshots without their rows, the records (and report versions, for the data-sharing
+    checks of their downloads) pointing at them, a tombstone on frozen or finished cycles, one audit event with
+    the pseudonym; the old files are deleted after the commit. Nothing found: ``UserError``."""
+    store = _store()
+    result = None
+    try:
+        with transaction.atomic():
+            records = {r.snapshot_id: r for r in DatasetRecord.objects.select_for_update()
+                       .filter(pk__in=[r.pk for r, _v in _erasable(user, programme)])}
+            counts = erasure.matching_rows(store, code, list(records))
+            if not counts:
+                raise UserError(_("No snapshot of your organisation holds this respondent."))
+            result = erasure.erase_respondent(store, code, list(counts), delete_old=False)
+            affected = [records[old] for old in result.replaced]
+            tombstones = _tombstones(affected, Tombstone.Kind.ERASURE, user, rows=counts, replaced=result.replaced)
+            replaced = []
+            for old, new in result.replaced.items():
+                record = records[old]
+                replaced.append((record.name, old, new, counts[old]))
+                record.snapshot_id, record.n = new, store.get(new).rows.imported
+                record.save(update_fields=["snapshot_id", "n"])
+            for report in ReportVersion.objects.filter(cycle__programme=programme):
+                if set(report.snapshots or []) & set(result.replaced):
+                    report.snapshots = [result.replaced.get(s, s) for s in report.snapshots]
+                    report.save(update_fields=["snapshots"])
+            _forget_simulations(programme, set(result.replaced))
+            event = audit.record(None, audit.Action.RESPONDENT_ERASE, programme, user=user,
+                                 organisation=affected[0].owner, detail={
+                                     "pseudonym": code, "rows": result.rows_removed, "snapshots": len(replaced),
+                                     "tombstones": tombstones})
+            old_ids = list(result.replaced)
+            transaction.on_commit(lambda: _delete_files(old_ids))
+    except BaseException:
+        if result is not None:
+            _delete_files(result.replaced.values())  # the new snapshots no record names
+        raise
+    return Receipt(code, replaced, result.rows_removed, tombstones, event.pk)
