@@ -24,6 +24,7 @@ from impactlab.io.importer import import_file
 from impactlab.io.synth import synth
 from impactlab_web import datalife, evidence, modelling
 from impactlab_web.dashboards import figures
+from impactlab_web.dashboards.models import CachedFigures, Simulation
 from impactlab_web.models import AuditEvent, DatasetRecord, DataSharingAgreement, Role
 from impactlab_web.permissions import Action, can
 from impactlab_web.review import cycles
@@ -93,11 +94,13 @@ def test_deleting_a_snapshot_names_what_used_it_then_removes_it_with_a_tombstone
                                         valid_until=dt.date.today() + dt.timedelta(days=30))
     admin = _client(world, Role.ADMINISTRATOR)
     url = _url("data:delete_snapshot", world, dataset=t1.pk)
+    version = world.programme.latest_version()
+    owner = world.user(Role.ADMINISTRATOR, "own")
+    assert "error" not in figures.valuation(version, evidence.scope_for(owner, world.programme))
 
     page = admin.get(url).content.decode()
     assert "Cycle 1" in page and "first year" in page  # the cycle
     assert _url("review:report", world, report=report.pk) in page  # the report made from it
-    version = world.programme.latest_version()
     assert _url("editor:version", world, number=version.number) in page  # the model version reading `enquete`
     assert world.partner.name in page  # the agreement that ends
     assert _url("editor:version", world, number=1) not in page  # version 1 (no evidence quantity) did not
@@ -121,6 +124,9 @@ def test_deleting_a_snapshot_names_what_used_it_then_removes_it_with_a_tombstone
     assert stone.removed_by_name == "administrator-own"
     event = AuditEvent.objects.get(action=AuditEvent.Action.DATASET_DELETE)
     assert event.object_id == t1.snapshot_id and event.organisation == world.own
+    # the figures follow: without the T1 wave the evidence quantity cannot be computed (a message, not old figures)
+    after = figures.valuation(version, evidence.scope_for(owner, world.programme))
+    assert after["error"] and "T1" in " ".join(after["error"])
 
     shown = _client(world, Role.VIEWER).get(_url("review:cycle", world, cycle=cycle.number)).content.decode()
     assert 'data-testid="tombstones"' in shown
@@ -171,6 +177,11 @@ def _rows(records: list[DatasetRecord]) -> dict[str, pl.DataFrame]:
     return {r.name + r.origin: store.read(r.snapshot_id) for r in records}
 
 
+def _cached_with(snapshot_ids: list[str]) -> list[str]:
+    """Kinds of the cached figures whose value names one of these snapshots."""
+    return [row.kind for row in CachedFigures.objects.all() if any(i in json.dumps(row.value) for i in snapshot_ids)]
+
+
 def test_erasure_removes_exactly_that_respondent_from_every_snapshot(
         world: World, tmp_path: Path, django_capture_on_commit_callbacks) -> None:
     records = _waves(world, tmp_path)
@@ -179,12 +190,15 @@ def test_erasure_removes_exactly_that_respondent_from_every_snapshot(
     scope = evidence.scope_for(world.user(Role.ADMINISTRATOR, "own"), world.programme)
     before_figures = figures.valuation(version, scope)
     assert before_figures["evidence"][0]["n_pairs"] > 0
+    old_ids = [r.snapshot_id for r in records]
+    simulation = Simulation.objects.create(version=version, key="k" * 64, snapshots=old_ids, draws=10, seed=0,
+                                           result={"summary": {}})
+    assert _cached_with(old_ids)
     raw = "R0000007"
     code = pseudonym_of(raw, Workspace(settings.WORKSPACE_DIR).key())
     before = _rows(records)
     held = {k: frame.filter(pl.col("respondent") == code).height for k, frame in before.items()}
     assert sum(held.values()) == 2  # one row per wave
-    old_ids = [r.snapshot_id for r in records]
 
     admin = _client(world, Role.ADMINISTRATOR)
     url = _url("data:erasure", world)
@@ -227,6 +241,7 @@ def test_erasure_removes_exactly_that_respondent_from_every_snapshot(
     assert event.organisation == world.own and event.user == world.user(Role.ADMINISTRATOR, "own")
     assert raw not in json.dumps(list(AuditEvent.objects.values()), default=str)
 
+    assert not Simulation.objects.filter(pk=simulation.pk).exists() and not _cached_with(old_ids)
     scope = evidence.scope_for(world.user(Role.ADMINISTRATOR, "own"), world.programme)
     after_figures = figures.valuation(version, scope)
     assert after_figures["evidence"][0]["snapshot"] != before_figures["evidence"][0]["snapshot"]

@@ -13,7 +13,7 @@
 
 Who may remove what is the policy's (``Action.DATASET_DELETE``, ``Action.RESPONDENT_ERASE``,
 ``POLICY.removable``). Cached figures are keyed on the snapshot ids they read, so removed snapshots drop out of
-every key; simulations that read a removed snapshot are deleted.
+every key; simulations and cached figures that name a removed snapshot are deleted as well.
 """
 
 from __future__ import annotations
@@ -117,13 +117,19 @@ def _tombstones(records: list[DatasetRecord], kind: str, user: Any,
     return made
 
 
-def _forget_simulations(programme: Programme, snapshot_ids: set[str]) -> None:
-    """Simulations that read one of these snapshots: never shown again (their key names the old ids)."""
-    from impactlab_web.dashboards.models import Simulation
+def _forget_figures(programme: Programme, snapshot_ids: set[str]) -> None:
+    """Drop the figures computed from these snapshots: simulations that read one (their key names the old ids, so
+    they would never be shown again) and cached figures whose value names one (the change per instrument, the
+    evidence trail of a valuation). New keys name the remaining or new snapshots, so every page recomputes."""
+    from impactlab_web.dashboards import figures
+    from impactlab_web.dashboards.models import CachedFigures, Simulation
 
     stale = [s.pk for s in Simulation.objects.filter(version__programme=programme).only("pk", "snapshots")
              if snapshot_ids & set(s.snapshots or [])]
     Simulation.objects.filter(pk__in=stale).delete()
+    for snapshot_id in snapshot_ids:
+        CachedFigures.objects.filter(value__icontains=snapshot_id[:12]).delete()
+    figures.MEMO.clear()  # this process's copies (other processes' copies are under keys no longer asked for)
 
 
 def _delete_files(snapshot_ids: Iterable[str]) -> None:
@@ -161,11 +167,11 @@ def delete(records: Iterable[DatasetRecord], user: Any, kind: str = Tombstone.Ki
         ids = [r.snapshot_id for r in found]
         agreements = DataSharingAgreement.objects.filter(dataset__in=found).count()
         tombstones = _tombstones(found, kind, user)
-        _forget_simulations(found[0].programme, set(ids))
+        _forget_figures(found[0].programme, set(ids))
         for record in found:
             audit.record(None, audit.Action.DATASET_DELETE, record, user=user, detail={
-                "kind": str(kind), "dataset": record.name, "rows": record.n,
-                "agreements": record.agreements.count(), "tombstones": tombstones})
+                "kind": str(kind), "rows": record.n, "agreements": record.agreements.count(),
+                "tombstones": tombstones})
         DatasetRecord.objects.filter(pk__in=[r.pk for r in found]).delete()
         transaction.on_commit(lambda: _delete_files(ids))
     return Removal(found[0].name, ids, sum(r.n for r in found), agreements, tombstones)
@@ -259,7 +265,7 @@ def erase_respondent(user: Any, programme: Programme, code: str) -> Receipt:
                 if set(report.snapshots or []) & set(result.replaced):
                     report.snapshots = [result.replaced.get(s, s) for s in report.snapshots]
                     report.save(update_fields=["snapshots"])
-            _forget_simulations(programme, set(result.replaced))
+            _forget_figures(programme, set(result.replaced))
             event = audit.record(None, audit.Action.RESPONDENT_ERASE, programme, user=user,
                                  organisation=affected[0].owner, detail={
                                      "pseudonym": code, "rows": result.rows_removed, "snapshots": len(replaced),
