@@ -9,7 +9,9 @@ answers, transcripts, memos). It works in two passes:
 2. `deduce` (Menger et al. 2017; rule-based, made for Dutch clinical notes) for names (``Mevrouw Jansen``),
    addresses (``Kerkstraat 12 Venlo``), dates (dates of birth), ages, institutions, phone numbers, e-mail
    addresses and URLs. Its lookup tables take seconds to load, so it is loaded lazily, once per process;
-   it reads them from its own package data (built once at install, `make setup`), never from the network.
+   it reads them from its own package data (built once at install, `make setup`), never from the network,
+   as compact tries (`impactlab.compact_deduce`: the same lookups in a quarter of the memory). A long text
+   goes through deduce in pieces (`chunks`), so the memory it takes is bounded whatever the text's length.
 
 `find_identifiers` tells, per column, how many values look like an e-mail address, phone number, BSN, IBAN,
 postcode with house number or date of birth (vectorised; no Python loop over rows); the importer refuses a
@@ -158,9 +160,11 @@ def _load_deduce() -> Any:
         if _deducer is None:
             import deduce
 
+            from impactlab.compact_deduce import CompactDeduce
+
             logging.getLogger().setLevel(logging.getLogger().level)  # deduce logs at INFO on the root logger
             try:
-                _deducer = deduce.Deduce()
+                _deducer = CompactDeduce()  # deduce, its lookup lists in 0.3 GB instead of 1.1 GB
             except (EOFError, OSError, ValueError, AttributeError, ImportError, IndexError, KeyError) as error:
                 # a damaged cache (e.g. two first runs at once): build once more into a private cache
                 logging.getLogger(__name__).warning("deduce cache unreadable (%s); building it again", error)
