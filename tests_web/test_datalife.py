@@ -29,7 +29,7 @@ from impactlab_web.models import AuditEvent, DatasetRecord, DataSharingAgreement
 from impactlab_web.permissions import Action, can
 from impactlab_web.review import cycles
 from impactlab_web.review.models import Cycle, Phase, ReportVersion, Tombstone
-from tests_web.conftest import World
+from tests_web.conftest import World, make_user
 from tests_web.test_evidence_truth import MAPPING, MODEL  # the evidence model over dataset `enquete`
 
 
@@ -269,3 +269,15 @@ def test_an_erasure_that_fails_keeps_the_old_snapshots_and_removes_the_new(world
             .order_by("pk")] == [r.snapshot_id for r in records]
     assert not AuditEvent.objects.filter(action=AuditEvent.Action.RESPONDENT_ERASE).exists()
     assert not Tombstone.objects.exists()
+
+
+def test_the_pages_speak_dutch(world: World) -> None:
+    client = Client()
+    client.force_login(make_user("beheerder", Role.ADMINISTRATOR, world.own, language="nl"))
+    delete = client.get(_url("data:delete_snapshot", world, dataset=world.dataset.pk)).content.decode()
+    assert "Een snapshot van survey verwijderen" in delete and "Wat ze gebruikte" in delete
+    assert "Typ ter bevestiging de naam van de dataset" in delete
+    wrong = client.post(_url("data:delete_dataset", world, dataset=world.dataset.pk), {"confirm": "x"})
+    assert "er is niets verwijderd" in wrong.content.decode()
+    erasure = client.get(_url("data:erasure", world)).content.decode()
+    assert "Recht op vergetelheid" in erasure and "Het nummer van de respondent in het bronbestand" in erasure
