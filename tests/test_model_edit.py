@@ -179,3 +179,6 @@ def test_merge_of_two_edits() -> None:
     clash = merge_texts(base, mine, base.replace("attribution: 0.30", "attribution: 0.25", 1))
     assert not clash.clean and clash.conflicts[0].mine == ["    attribution: 0.35\n"]
     assert clash.conflicts[0].theirs == ["    attribution: 0.25\n"]
+    # mine where both changed, their other changes kept: saving it never drops a change of theirs
+    both = merge_texts(base, mine, theirs.replace("attribution: 0.30", "attribution: 0.25", 1))
+    assert not both.clean and both.mine_kept == mine.replace("size: 240", "size: 250")

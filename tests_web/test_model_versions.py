@@ -8,6 +8,7 @@ import re
 import pytest
 
 from impactlab.model import check_text
+from impactlab.model.edit import diff_lines
 from impactlab.model.examples import example_text
 from impactlab_web import modelling
 from tests_web.conftest import World
@@ -77,6 +78,19 @@ def test_two_editors_saving_the_same_version_never_lose_a_change(client, world: 
     page = html.unescape(response.content.decode())
     assert response.status_code == 409 and "Changed by both" in page and "attribution: 0.45" in page
     assert "attribution: 0.15" in world.programme.latest_version().text
+
+
+def test_a_browser_s_line_ends_are_not_a_change(client, world: World) -> None:
+    """A browser posts a textarea's lines ended by CR LF: the version keeps the file's LF, so the diff is the
+    one line changed (and a merge with another save is possible)."""
+    client.force_login(world.user("administrator", "own"))
+    start = world.programme.latest_version()
+    posted = start.text.replace("size: 240", "size: 250").replace("\n", "\r\n")
+    url = f"/programmes/{world.programme.pk}/model/save/"
+    assert client.post(url, {"text": posted, "base": start.number}).status_code == 302
+    saved = world.programme.latest_version().text
+    line = next(x for x in start.text.splitlines() if "size: 240" in x)
+    assert "\r" not in saved and diff_lines(start.text, saved) == ["-" + line, "+" + line.replace("240", "250")]
 
 
 def test_a_form_save_on_an_old_version_is_refused_and_names_the_newer_one(client, world: World) -> None:

@@ -34,7 +34,9 @@ class ModelTextForm(forms.Form):
     base = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
 
     def clean_text(self):
-        text = self.cleaned_data["text"]
+        """The text with the line ends it is stored with: a browser sends a textarea's lines ended by CR LF, which
+        would make every line of a save differ from the version before it (and every merge a conflict)."""
+        text = self.cleaned_data["text"].replace("\r\n", "\n").replace("\r", "\n")
         _within_model_limit(text, "model.yaml")
         return text
 

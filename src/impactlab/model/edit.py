@@ -397,10 +397,12 @@ class Conflict:
 
 @dataclass
 class Merge:
-    """A three-way merge: the merged text when the edits do not overlap, else the conflicts."""
+    """A three-way merge: the merged text when the edits do not overlap, else the conflicts. `mine_kept` is
+    the merge with my lines where both changed: their other changes kept, so that saving it never drops them."""
 
     text: str | None
     conflicts: list[Conflict] = field(default_factory=list)
+    mine_kept: str = ""
 
     @property
     def clean(self) -> bool:
@@ -417,10 +419,13 @@ def merge_texts(base: str, mine: str, theirs: str) -> Merge:
         return _lines(_NEWLINE.sub("\n", text, count=1))
 
     merged: list[str] = []
+    kept: list[str] = []
     conflicts: list[Conflict] = []
     for group in Merge3(lines(base), lines(mine), lines(theirs)).merge_groups():
         if group[0] == "conflict":
             conflicts.append(Conflict(*(list(part) for part in group[1:])))
+            kept.extend(group[2])
         else:
             merged.extend(group[1])
-    return Merge(None if conflicts else "".join(merged), conflicts)
+            kept.extend(group[1])
+    return Merge(None if conflicts else "".join(merged), conflicts, "".join(kept))

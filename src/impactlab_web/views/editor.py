@@ -102,9 +102,10 @@ def _stale(request: HttpRequest, programme: Programme, form: ModelTextForm, stal
         text = merged.text
     else:
         messages.error(request, _("Not saved: %(who)s saved version %(number)s after version %(base)s, which you "
-                                  "started from, and changed the same lines. Their change is shown; your text "
-                                  "is below: redo your change on version %(number)s and save again.") % names)
-        text = mine
+                                  "started from, and changed the same lines. Above: their change and the lines you "
+                                  "both changed. Below: their other changes with your version of those lines; "
+                                  "save to keep yours, or redo your edit on version %(number)s.") % names)
+        text = merged.mine_kept if merged is not None else mine
     again = ModelTextForm({"text": text, "message": form.cleaned_data["message"], "base": latest.number})
     again.is_valid()
     conflict = {"latest": latest, "diff": theirs_diff, "mine": mine, "merged": merged is not None and merged.clean,
