@@ -128,6 +128,17 @@ def page(browser, live_server, transactional_db):
     context.close()
 
 
+@pytest.fixture
+def patient_expect() -> Iterator[None]:
+    """Playwright's `expect` waits up to 30 s instead of 5: for tests whose every step saves and values a model,
+    which on a loaded machine (two cores, several test runs) may take longer than 5 s."""
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=30_000)
+    yield
+    expect.set_options(timeout=5_000)
+
+
 def shot(page, name: str, full: bool = True) -> None:
     """Save a screenshot under var/screenshots/ for a person to look at."""
     SHOTS.mkdir(parents=True, exist_ok=True)

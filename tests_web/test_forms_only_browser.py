@@ -13,6 +13,8 @@ from tests_web.conftest import make_user, shot
 
 SHOTS = Path("/tmp/editors")
 
+pytestmark = pytest.mark.usefixtures("patient_expect")
+
 
 def look(page, name: str) -> None:
     """A screenshot for a person (tests_web's var/screenshots and /tmp/editors)."""

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from impactlab.model.edit import diff_lines
 from impactlab.model.examples import example_text
 from impactlab_web import modelling
@@ -14,6 +16,8 @@ from impactlab_web.models import Organisation, Programme, Role
 from tests_web.conftest import make_user, shot
 
 SHOTS = Path("/tmp/editors")
+
+pytestmark = pytest.mark.usefixtures("patient_expect")
 
 
 def look(page, name: str, full: bool = True) -> None:
