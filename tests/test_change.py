@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import time
 from pathlib import Path
 
 import numpy as np
@@ -235,7 +234,8 @@ def test_change_from_long_errors() -> None:
         change_from_long(frame, id="id", wave="wave", score="score", pre="T0", post="T0")
 
 
-def test_change_from_long_one_million_respondents_is_fast() -> None:
+def test_change_from_long_one_million_respondents() -> None:
+    """A million pairs in twelve groups (how fast: `make bench`, bench_evidence, not here)."""
     n = 1_000_000
     rng = np.random.default_rng(0)
     pre = rng.integers(0, 40, n).astype(float)
@@ -244,11 +244,11 @@ def test_change_from_long_one_million_respondents_is_fast() -> None:
         pl.DataFrame({"id": np.arange(n), "wave": "T1", "score": pre + rng.integers(-3, 6, n),
                       "region": rng.integers(0, 12, n)}),
     ])
-    start = time.perf_counter()
     result = change_from_long(frame, id="id", wave="wave", score="score", pre="T0", post="T1", by="region",
                               reliability=0.85)
-    assert time.perf_counter() - start < 15
     assert result.overall.n_pairs == n and len(result.groups) == 12
+    post = frame.filter(pl.col("wave") == "T1")["score"].to_numpy()
+    assert result.overall.mean_change == pytest.approx(float(np.mean(post - pre)), rel=1e-9)
 
 
 # -------------------------------------------------------------------------------------------- McNemar

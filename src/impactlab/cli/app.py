@@ -28,9 +28,12 @@ FORMAT = typer.Option(OutputFormat.table, "--format", "-f", help="table (readabl
 
 
 def _console(stderr: bool = False) -> Console:
-    """A console that is wide enough for value maps when output goes to a file or pipe."""
+    """A console that is wide enough for value maps when output goes to a file or pipe, where text lines are
+    never broken (a script reading the output must find a message whole, however long the file's path)."""
     probe = Console(stderr=stderr)
-    return probe if probe.is_terminal else Console(stderr=stderr, width=max(probe.width, 140))
+    if probe.is_terminal:
+        return probe
+    return Console(stderr=stderr, width=max(probe.width, 140), soft_wrap=True)
 
 
 console = _console()
