@@ -115,7 +115,7 @@ def test_agreement_two_coders_text_labels_and_semicolons(tmp_path: Path) -> None
     ("text", "level", "message"),
     [
         ("unit,A,B\nu1,1,1\nu2,2,veel\n", "interval", "row 3, column 'B': 'veel' is not a number"),
-        ("unit,A,B\nu1,1,1\nu2,2\n", "nominal", "row 3: expected 3 fields, found 2"),
+        ("unit,A,B\nu1,1,1\nu2,2\n", "nominal", "row 3: expected 3 fields, found fewer"),
         ("unit,A,B\nu1,1,1\nu1,2,2\n", "nominal", "row 3, column 'unit': unit 'u1' is also on row 2"),
         ("unit,A\nu1,1\n", "nominal", "row 1: expected a unit id column and at least two coder columns"),
         ("", "nominal", "row 1: the file is empty"),

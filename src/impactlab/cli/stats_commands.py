@@ -18,6 +18,7 @@ from impactlab.evidence.change import ChangeResult, WaveChange, change_from_long
 from impactlab.evidence.disclosure import programme_policy
 from impactlab.evidence.scored import RESPONDENT, WAVE, score_spec, scored_frame
 from impactlab.evidence.workspace import Workspace
+from impactlab.io.readers import read_text_table
 
 MAX_ROW_ERRORS = 5
 
@@ -35,26 +36,22 @@ class LevelChoice(StrEnum):
 
 
 # ---------------------------------------------------------------------------------------------- change
-def _read_long_csv(path: Path) -> pl.DataFrame:
-    """A CSV as strings (separator , ; or tab, taken from the header line)."""
+def _read_long_csv(path: Path) -> tuple[pl.DataFrame, int]:
+    """The file as text columns, read by import's own reader (encodings, separators, missing markers), and the
+    file's row number of its first data row."""
     if not path.is_file():
         raise UserError(f"{path}: file not found (to analyse a dataset, name it and add --instrument ID)")
-    try:
-        with path.open(encoding="utf-8-sig") as handle:
-            header = handle.readline()
-        separator = max(",;\t", key=header.count)
-        return pl.read_csv(path, separator=separator, infer_schema=False, encoding="utf8-lossy")
-    except (OSError, pl.exceptions.PolarsError) as error:
-        raise UserError(f"{path}: cannot read the CSV ({error})") from None
+    table = read_text_table(path)
+    return table.data, table.first_data_row
 
 
-def _numeric_scores(path: Path, frame: pl.DataFrame, score: str) -> pl.DataFrame:
+def _numeric_scores(path: Path, frame: pl.DataFrame, score: str, first_row: int = 2) -> pl.DataFrame:
     """The score column as numbers (decimal comma allowed); bad cells are named by row and column."""
     if score not in frame.columns:
         raise UserError(f"{path}, row 1: column {score!r} not found (columns: {', '.join(frame.columns)})")
     text = frame[score].str.strip_chars()
     parsed = text.str.replace(",", ".", literal=True).cast(pl.Float64, strict=False)
-    bad = frame.with_row_index("row", offset=2).filter(text.is_not_null() & (text != "") & parsed.is_null())
+    bad = frame.with_row_index("row", offset=first_row).filter(text.is_not_null() & (text != "") & parsed.is_null())
     if bad.height:
         messages = [
             f"{path}, row {row['row']}, column {score!r}: {row[score]!r} is not a number"
@@ -69,7 +66,8 @@ def _numeric_scores(path: Path, frame: pl.DataFrame, score: str) -> pl.DataFrame
 def _change_from_csv(path: str | Path, **options: Any) -> WaveChange:
     """change_from_long on a long-format CSV; problems come back as UserError naming the file."""
     path = Path(path)
-    frame = _numeric_scores(path, _read_long_csv(path), options["score"])
+    frame, first_row = _read_long_csv(path)
+    frame = _numeric_scores(path, frame, options["score"], first_row)
     try:
         return change_from_long(frame, **options)
     except UserError as error:

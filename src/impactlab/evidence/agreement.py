@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -11,6 +10,7 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+import polars as pl
 from scipy import sparse
 
 from impactlab.errors import UserError
@@ -97,19 +97,24 @@ def krippendorff_alpha(matrix: Sequence[Sequence[float]] | np.ndarray, level: Le
 
 
 # --------------------------------------------------------------------------------------------- CSV
-def _read_rows(path: Path) -> list[list[str]]:
-    """All rows of a CSV (delimiter , ; or tab, taken from the header line)."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise UserError(f"{path}: file not found") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise UserError(f"{path}: cannot read the file ({error})") from None
-    lines = text.splitlines()
-    if not lines or not lines[0].strip():
+def _read_rows(path: Path) -> tuple[list[list[str]], int]:
+    """The header and the rows of a coding table as text (empty = not coded), read by import's own reader
+    (`read_text_table`: separator , ; or tab, UTF-8, Windows-1252 or UTF-16, `NA` and `.` as missing), and the
+    file's row number of the first data row."""
+    from impactlab.io.readers import read_text_table
+
+    if not path.is_file():
+        raise UserError(f"{path}: file not found")
+    if path.stat().st_size == 0:
         raise UserError(f"{path}, row 1: the file is empty; expected a header (unit id, then the coders)")
-    delimiter = max(",;\t", key=lines[0].count)
-    return list(csv.reader(lines, delimiter=delimiter))
+    table = read_text_table(path)
+    if table.short_rows:
+        width = len(table.columns)
+        raise UserError([f"{path}, row {row}: expected {width} fields, found fewer"
+                         for row in table.short_rows[:MAX_ERRORS]])
+    header = table.header or table.columns
+    body = table.data.with_columns(pl.col(c).fill_null("") for c in table.data.columns).rows()
+    return [list(header), *(list(row) for row in body)], table.first_data_row
 
 
 def _parse_value(text: str, level: str) -> float | str | None:
@@ -124,7 +129,8 @@ def _parse_value(text: str, level: str) -> float | str | None:
         raise
 
 
-def _parse_table(path: Path, rows: list[list[str]], level: str) -> tuple[list[str], list[list[Any]]]:
+def _parse_table(path: Path, rows: list[list[str]], level: str,
+                 first_row: int = 2) -> tuple[list[str], list[list[Any]]]:
     """Coder names and a units × coders list of values; every problem named by row and column."""
     header = [cell.strip() for cell in rows[0]]
     errors: list[str] = []
@@ -137,7 +143,7 @@ def _parse_table(path: Path, rows: list[list[str]], level: str) -> tuple[list[st
         errors.append(f"{path}, row 1, column {name!r}: coder names must be unique and not empty")
     table: list[list[Any]] = []
     units: dict[str, int] = {}
-    for number, row in enumerate(rows[1:], start=2):
+    for number, row in enumerate(rows[1:], start=first_row):
         if not any(cell.strip() for cell in row):
             continue
         if len(row) != len(header):
@@ -209,7 +215,8 @@ def agreement_from_csv(path: str | Path, level: str = "nominal") -> CoderAgreeme
     path = Path(path)
     if level not in LEVELS:
         raise UserError(f"unknown level {level!r}; use one of {', '.join(LEVELS)}")
-    coders, table = _parse_table(path, _read_rows(path), level)
+    rows, first_row = _read_rows(path)
+    coders, table = _parse_table(path, rows, level, first_row)
     matrix = _as_matrix(table)
     coded = (~np.isnan(matrix)).sum(axis=1)
     if not np.any(coded >= 2):

@@ -26,17 +26,23 @@ _lock = threading.Lock()
 _pool: ProcessPoolExecutor | None = None
 
 
-def _read_in_child(path: str, columns: list[str] | None, out: str) -> dict[str, Any]:
-    """In the helper process: metadata, and the wanted columns written to ``out`` (Arrow IPC)."""
+def _read_in_child(path: str, columns: list[str] | None, out: str, fmt: str = "sav") -> dict[str, Any]:
+    """In the helper process: metadata, and the wanted columns written to ``out`` (Arrow IPC).
+
+    ``fmt`` is ``sav`` or ``por`` (SPSS portable; it has no user-missing definitions)."""
     import pyarrow as pa
     import pyarrow.feather as feather
     import pyreadstat
 
-    _, meta = pyreadstat.read_sav(path, metadataonly=True, user_missing=True)
+    if fmt == "por":
+        _, meta = pyreadstat.read_por(path, metadataonly=True)
+    else:
+        _, meta = pyreadstat.read_sav(path, metadataonly=True, user_missing=True)
     names = list(meta.column_names)
     usecols = [c for c in names if c in set(columns)] if columns is not None else None
     if usecols != []:  # pandas output hands over NumPy arrays (cheaper than lists or pyreadstat's polars output)
-        data, _ = pyreadstat.read_sav(path, usecols=usecols, disable_datetime_conversion=True)
+        read = pyreadstat.read_por if fmt == "por" else pyreadstat.read_sav
+        data, _ = read(path, usecols=usecols, disable_datetime_conversion=True)
         feather.write_feather(pa.Table.from_pandas(data, preserve_index=False), out, compression="uncompressed")
     return {
         "column_names": names,
@@ -56,8 +62,10 @@ def _executor() -> ProcessPoolExecutor:
     return _pool
 
 
-def read_sav_isolated(path: Path, columns: Collection[str] | None) -> tuple[pl.DataFrame | None, dict[str, Any]]:
-    """(data or None when no column is wanted, metadata) of an SPSS file, read in the helper process."""
+def read_sav_isolated(path: Path, columns: Collection[str] | None,
+                      fmt: str = "sav") -> tuple[pl.DataFrame | None, dict[str, Any]]:
+    """(data or None when no column is wanted, metadata) of an SPSS file (.sav, or .por with fmt="por"), read in
+    the helper process."""
     global _pool
     handle, out = tempfile.mkstemp(suffix=".arrow", prefix="impactlab-sav-")
     os.close(handle)
@@ -65,7 +73,7 @@ def read_sav_isolated(path: Path, columns: Collection[str] | None) -> tuple[pl.D
         with _lock:
             try:
                 meta = _executor().submit(_read_in_child, str(path), None if columns is None else list(columns),
-                                          out).result()
+                                          out, fmt).result()
             except BrokenProcessPool:
                 _pool = None
                 raise UserError(f"{path.name}: damaged SPSS file (the SPSS reader crashed on it)") from None
