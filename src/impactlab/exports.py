@@ -49,3 +49,17 @@ class SafeCsvWriter:
     def writerows(self, rows: Iterable[Iterable[Any] | Mapping[str, Any]]) -> None:
         for row in rows:
             self.writerow(row)
+
+
+def safe_frame(frame: Any) -> Any:
+    """A Polars frame whose text cells and column names pass `safe_cell`, in one vectorised step (for CSV exports
+    of whole datasets): text starting with a formula trigger gets a leading apostrophe; numbers stay numbers."""
+    import polars as pl
+
+    starts = "^[" + "".join("\\t" if t == "\t" else "\\r" if t == "\r" else "\\" + t for t in FORMULA_TRIGGERS) + "]"
+    text = [name for name, dtype in frame.schema.items() if dtype == pl.String]
+    cleaned = frame.with_columns(
+        pl.when(pl.col(name).str.contains(starts)).then(pl.lit("'") + pl.col(name)).otherwise(pl.col(name)).alias(name)
+        for name in text
+    )
+    return cleaned.rename({name: safe_cell(name) for name in frame.columns if safe_cell(name) != name})

@@ -124,6 +124,36 @@ def show_command(
         console.print(f"warning: {warning}", markup=False, highlight=False)
 
 
+@datasets_app.command("export")
+def export_command(
+    name: str = typer.Argument(..., help="dataset name (all its snapshots; the newest wins per respondent and wave)"),
+    format: str = typer.Option(..., "--format", "-f", help="sav (SPSS), dta (Stata), csv or parquet"),
+    out: Path = typer.Option(..., "--out", "-o", help="the file to write"),
+    snapshot: str | None = typer.Option(None, "--snapshot", help="export this one snapshot (id or 6+ characters)"),
+    min_cell: int | None = typer.Option(None, "--min-cell", min=1, help="refuse datasets of fewer respondents (may "
+                                        "raise the installation's IMPACTLAB_MIN_CELL, default 10, never lower it)"),
+    workspace: Path | None = WORKSPACE,
+) -> None:
+    """Write a dataset's pseudonymised rows as SPSS, Stata, CSV or Parquet, with its labels; recorded in the
+    workspace's audit log."""
+    from impactlab.evidence.disclosure import programme_policy
+    from impactlab.io.exporter import EXPORT_FORMATS, export_dataset
+
+    if format not in EXPORT_FORMATS:
+        fail(f"--format must be one of {', '.join(EXPORT_FORMATS)}, not {format!r}")
+    space = Workspace(workspace)
+    try:
+        result = export_dataset(space.store(), name, format, out, snapshot, policy=programme_policy(min_cell))
+    except UserError as error:
+        fail(error.messages)
+    space.audit(result.audit_record())
+    for warning in result.warnings:
+        console.print(f"warning: {warning}", markup=False, highlight=False)
+    console.print(f"wrote {out}: dataset {result.dataset}, {result.rows} rows of {result.respondents} respondents, "
+                  f"{len(result.columns)} columns ({format}, sha256 {result.sha256[:12]}); recorded in "
+                  f"{space.audit_file}", markup=False, highlight=False)
+
+
 @app.command("synth")
 def synth_command(
     respondents: int = typer.Option(..., "--respondents", "-n", min=1, help="number of respondents"),

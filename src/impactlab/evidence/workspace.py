@@ -53,6 +53,24 @@ class Workspace:
         """A short id of the key (sha256 prefix), recorded in every snapshot; reveals nothing of the key."""
         return hashlib.sha256(b"impactlab-key-version:" + self.key()).hexdigest()[:12]
 
+    @property
+    def audit_file(self) -> Path:
+        """`<root>/audit.jsonl`: one JSON line per export of respondent rows, appended, never rewritten."""
+        return self.root / "audit.jsonl"
+
+    def audit(self, record: dict) -> None:
+        """Append one record to the workspace's audit log (a single write in append mode: lines of several
+        processes do not interleave)."""
+        import json
+
+        self.root.mkdir(parents=True, exist_ok=True)
+        line = (json.dumps(record, ensure_ascii=False, sort_keys=True, default=str) + "\n").encode("utf-8")
+        fd = os.open(self.audit_file, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            os.write(fd, line)
+        finally:
+            os.close(fd)
+
     def store(self):  # -> DatasetStore; imported late to keep this module free of Parquet
         """The snapshot store of this workspace."""
         from impactlab.evidence.datasets import DatasetStore
