@@ -217,3 +217,17 @@ def test_property_markers_and_encodings_round_trip(tmp_path: Path, rows: list[tu
     got = {name: [None if v is None else v.strip() for v in table.data[name].to_list()] for name in ("a", "b")}
     assert got == expected
     assert table.data.height == len(rows)
+
+
+def test_mapping_may_name_a_kobo_column_by_its_group_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("IMPACTLAB_KEY_FILE", raising=False)
+    path = tmp_path / "k.csv"
+    path.write_text("start;household/age;child/age;scores/q1;_uuid;_index\n"
+                    "x;40;8;3;u1;1\nx;35;6;4;u2;2\n", encoding="utf-8")
+    mapping = {"respondent_id": "_uuid", "wave_value": "T0", "items": {"q1": "scores/q1"},
+               "keep": ["household/age", "child/age"], "valid": {"scores/q1": {"min": 1, "max": 5}}}
+    result = import_file(path, mapping, "kobo", Workspace(tmp_path / "ws"))
+    frame = Workspace(tmp_path / "ws").store().read("kobo")
+    assert frame["q1"].to_list() == [3, 4]
+    assert frame["household/age"].to_list() == [40, 35] and frame["child/age"].to_list() == [8, 6]
+    assert {c.source for c in result.snapshot.columns} >= {"q1", "household/age"}

@@ -100,6 +100,7 @@ def import_file(
 
     say(f"reading {path.name}")
     table = read_table(path, columns=mapping.source_columns())
+    mapping = _resolve_paths(mapping, table)
     _check_columns(table, mapping)
     warnings = table.warnings + _identifier_warnings(table, mapping)
     mapping = _without_identifier_like(mapping, table.columns)
@@ -187,6 +188,29 @@ def _check_columns(table: Table, mapping: Mapping) -> None:
             problems.append(f"{table.path.name}: column {column!r} named in the mapping is not in the file{hint}.")
     if problems:
         raise UserError(problems)
+
+
+def _resolve_paths(mapping: Mapping, table: Table) -> Mapping:
+    """The mapping with every column it names by the file's own header (a KoboToolbox group path `group/q1`)
+    named by the plain name the reader gave that column (`q1`), so a mapping may use either."""
+    present = set(table.columns)
+    renames = {o: n for o, n in table.renamed.items() if o not in present and o in mapping.role_of_columns()}
+    if not renames:
+        return mapping
+    data = mapping.as_dict()
+
+    def name(column: str) -> str:
+        return renames.get(column, column)
+
+    for key in ("respondent_id", "wave", "date_of_birth"):
+        if data.get(key):
+            data[key] = name(data[key])
+    for key in ("group", "identifiers", "free_text", "keep"):
+        data[key] = [name(c) for c in data.get(key, [])]
+    data["items"] = {code: name(c) for code, c in data.get("items", {}).items()}
+    for key in ("valid", "missing_codes", "recode"):
+        data[key] = {name(c): value for c, value in data.get(key, {}).items()}
+    return load_mapping(data)
 
 
 def _identifier_warnings(table: Table, mapping: Mapping) -> list[str]:

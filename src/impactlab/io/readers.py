@@ -335,7 +335,7 @@ def _read_csv(path: Path, columns: Collection[str] | None, text_only: bool = Fal
     if hxl:
         warnings.append(f"{path.name}: row 2 holds HXL hashtags ({len(hxl)} columns tagged); kept as metadata, "
                         "not read as answers.")
-    frame = _select(frame, columns)
+    frame = _select(frame, _by_path(columns, header, names))
     markers = marker_counts(frame)
     if markers:
         found = ", ".join(f"{marker!r} {count}x" for marker, count in markers.items())
@@ -398,7 +398,7 @@ def _read_xlsx(path: Path, columns: Collection[str] | None) -> Table:
             hxl, body = tags, body[1:]
             warnings.append(f"{path.name}: row {start + 2} holds HXL hashtags ({len(hxl)} columns tagged); kept as "
                             "metadata, not read as answers.")
-    wanted = set(columns) if columns is not None else None
+    wanted = _by_path(columns, header, names)
     series = [
         _column(name, [row[i] if i < len(row) else None for row in body])
         for i, name in enumerate(names)
@@ -487,6 +487,15 @@ def _plain(value: Any) -> Any:
 
 
 # ----- helpers -----
+def _by_path(columns: Collection[str] | None, header: list[Any], names: list[str]) -> set[str] | None:
+    """The wanted columns by their plain names, a column named by its header as the file has it (a KoboToolbox
+    group path `group/q1` that became `q1`) included."""
+    if columns is None:
+        return None
+    wanted = set(columns)
+    return wanted | {n for h, n in zip(header, names, strict=False) if str(h).strip().lstrip("\ufeff") in wanted}
+
+
 def _select(frame: pl.DataFrame, columns: Collection[str] | None) -> pl.DataFrame:
     if columns is None:
         return frame
