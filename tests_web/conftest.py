@@ -12,7 +12,7 @@ import pytest
 from django.contrib.auth.models import User
 
 from impactlab.model.examples import example_text
-from impactlab_web import modelling
+from impactlab_web import modelling, partnerships
 from impactlab_web.jobs.models import Job
 from impactlab_web.models import (
     DatasetRecord,
@@ -59,7 +59,7 @@ def world(db) -> World:
     partner = Organisation.objects.create(name="Gemeente Test", kind="municipality")
     foreign = Organisation.objects.create(name="Elders Test", kind="welfare")
     programme = Programme.objects.create(name="Circles", lead=own)
-    programme.partners.add(partner)
+    partnerships.seed_accepted(programme, partner)
     other = Programme.objects.create(name="Elsewhere", lead=foreign)
     text = example_text("buurtcirkels")
     modelling.save_version(programme, text, None, "first")

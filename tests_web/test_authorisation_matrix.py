@@ -87,6 +87,34 @@ def organisation_admin(ok: int) -> Rule:
     return rule
 
 
+def lead_admin(ok: int) -> Rule:
+    """The programme itself (settings, partners, archive, delete): the lead organisation's administrators only;
+    a partner's administrator gets 403, other organisations 404."""
+    def rule(role: Role | None, scope: str) -> int:
+        if role is None:
+            return 302
+        if scope == "foreign":
+            return 404
+        return ok if (role, scope) == (Role.ADMINISTRATOR, "own") else 403
+    return rule
+
+
+def partner_admin(ok: int) -> Rule:
+    """Leaving a programme: the administrators of an accepted partner organisation only."""
+    def rule(role: Role | None, scope: str) -> int:
+        if role is None:
+            return 302
+        if scope == "foreign":
+            return 404
+        return ok if (role, scope) == (Role.ADMINISTRATOR, "partner") else 403
+    return rule
+
+
+def any_admin(ok: int) -> Rule:
+    """Answering partnership invitations: administrators of any organisation (only what is addressed to them)."""
+    return lambda role, scope: 302 if role is None else (ok if role == Role.ADMINISTRATOR else 403)
+
+
 # downloads that hold no personal data, so they write no audit event (every other download must: test_matrix)
 NOT_PERSONAL = {
     "editor:export": "the impact model as YAML: assumptions and figures, no respondent",
@@ -154,6 +182,30 @@ EXPECT: dict[tuple[str, str], Rule] = {
     ("programmes:create", "GET"): lambda role, scope: 302 if role is None else (200 if role in EDITORS else 403),
     ("programmes:detail", "GET"): in_programme(ALL),
     ("programmes:theory_of_change", "GET"): in_programme(ALL),
+    ("programmes:settings", "GET"): lead_admin(200),
+    ("programmes:settings", "POST"): lead_admin(422),  # no name
+    ("programmes:archive", "GET"): lead_admin(405),
+    ("programmes:archive", "POST"): lead_admin(302),
+    ("programmes:unarchive", "GET"): lead_admin(405),
+    ("programmes:unarchive", "POST"): lead_admin(302),
+    ("programmes:delete", "GET"): lead_admin(200),
+    ("programmes:delete", "POST"): lead_admin(422),  # the name not typed: nothing deleted
+    ("partners:list", "GET"): lead_admin(200),
+    ("partners:invite", "GET"): lead_admin(405),
+    ("partners:invite", "POST"): lead_admin(422),  # no address
+    ("partners:code", "GET"): lead_admin(405),
+    ("partners:code", "POST"): lead_admin(200),  # the new code, shown once
+    ("partners:end", "GET"): lead_admin(405),
+    ("partners:end", "POST"): lead_admin(302),  # the test invitation withdrawn
+    ("partners:leave", "GET"): partner_admin(200),
+    ("partners:leave", "POST"): partner_admin(422),  # not confirmed: the partner stays
+    ("partners:inbox", "GET"): any_admin(200),
+    ("partners:redeem", "GET"): any_admin(200),
+    ("partners:redeem", "POST"): any_admin(422),
+    ("partners:accept", "GET"): any_admin(405),
+    ("partners:accept", "POST"): any_admin(404),  # the test invitation is addressed to nobody in the world
+    ("partners:decline", "GET"): any_admin(405),
+    ("partners:decline", "POST"): any_admin(404),
     ("editor:edit", "GET"): in_programme(ALL),
     ("editor:save", "GET"): in_programme(EDITORS, ok=405),
     ("editor:save", "POST"): in_programme(EDITORS, ok=422),  # an empty form: errors next to the field

@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.urls import reverse
 
 from impactlab.model.examples import example_text
-from impactlab_web import modelling
+from impactlab_web import modelling, partnerships
 from impactlab_web.jobs.runner import run_pending
 from impactlab_web.models import Organisation, Programme, Role
 from impactlab_web.review import cycles, reporting, sharing
@@ -21,7 +21,7 @@ def test_reviewer_comments_team_resolves(page, live_server, settings, var_dir) -
     welfare = Organisation.objects.create(name="Stichting Welzijn Venlo", kind="welfare")
     municipality = Organisation.objects.create(name="Gemeente Venlo", kind="municipality")
     programme = Programme.objects.create(name="Buurtcirkels Venlo", lead=welfare)
-    programme.partners.add(municipality)
+    partnerships.seed_accepted(programme, municipality)
     researcher = make_user("rob", Role.RESEARCHER, welfare)
     researcher.first_name, researcher.last_name = "Rob", "Researcher"
     researcher.save()

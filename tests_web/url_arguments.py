@@ -14,6 +14,16 @@ from impactlab_web.qualitative.testing import sample
 from tests_web import dashboards_matrix as dash
 from tests_web import people_world, review_world
 
+
+def _invited(world: Any) -> Any:
+    from django.contrib.auth.models import User
+
+    from impactlab_web import partnerships
+
+    lead_admin = User.objects.get(username="administrator-own")
+    return partnerships.invite(world.programme, "someone@elsewhere.example", lead_admin)
+
+
 ARGUMENTS: dict[str, Callable[[Any], object]] = {
     "programme": lambda world: world.programme.pk,
     "number": lambda world: 1,
@@ -42,5 +52,6 @@ ARGUMENTS: dict[str, Callable[[Any], object]] = {
     "invitation": lambda world: people_world.invitation(world)[0].pk,
     "invite_token": lambda world: people_world.invitation(world)[1],
     "notification": lambda world: 999_999,  # notifications: no one's
+    "partnership": lambda world: _invited(world).pk,  # partners: an open invitation of the programme
     "uidb64": lambda world: "MQ",  # accounts: a password-reset link (with a token that is not one: invalid)
 }

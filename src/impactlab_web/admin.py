@@ -18,7 +18,7 @@ from django.utils.http import urlencode
 
 from impactlab_web.accounts.models import TwoFactorRule, UserSession
 from impactlab_web.jobs.models import Job
-from impactlab_web.models import AuditEvent, Membership, Organisation, Profile, Programme
+from impactlab_web.models import AuditEvent, Membership, Organisation, Partnership, Profile, Programme
 from impactlab_web.organisations.models import Invitation
 
 
@@ -77,9 +77,15 @@ class OrganisationAdmin(admin.ModelAdmin):
 @admin.register(Programme, site=site)
 class ProgrammeAdmin(admin.ModelAdmin):
     search_fields = ("name",)
-    list_display = ("name", "lead")
-    fields = ("name", "lead", "partners")
-    filter_horizontal = ("partners",)
+    list_display = ("name", "lead", "archived_at")
+    fields = ("name", "lead")  # partners join with their own consent (the Partners page), never here
+
+
+@admin.register(Partnership, site=site)
+class PartnershipAdmin(ReadOnly):
+    list_display = ("programme", "organisation", "state", "invited_at", "answered_at", "ended_at")
+    list_filter = ("state",)
+    exclude = ("code_sha256",)
 
 
 @admin.register(Membership, site=site)

@@ -58,6 +58,7 @@ OBJECT_TYPES = {
     "impactlab_web.organisation": "organisation",
     "auth.user": "person",
     "organisations.invitation": "invitation",
+    "impactlab_web.partnership": "partnership",
 }
 
 

@@ -23,7 +23,7 @@ from impactlab.evidence.workspace import Workspace
 from impactlab.io.importer import import_file
 from impactlab.io.synth import MISSING_CODE, item_names, synth
 from impactlab.model.examples import example_text
-from impactlab_web import modelling
+from impactlab_web import modelling, partnerships
 from impactlab_web.models import (
     DatasetRecord,
     DataSharingAgreement,
@@ -114,7 +114,9 @@ def seed(say: Callable[[str], None] = print) -> Programme:
             name="Buurtcirkels Venlo", lead=orgs[WELFARE],
             defaults={"description": "Neighbourhood circles against loneliness, with the municipality and the "
                                      "university of applied sciences as partners."})
-        programme.partners.add(orgs[MUNICIPALITY], orgs[UNIVERSITY])
+        for partner in (orgs[MUNICIPALITY], orgs[UNIVERSITY]):  # partners that agreed (accepted partnerships)
+            if not programme.partners.filter(pk=partner.pk).exists():
+                partnerships.seed_accepted(programme, partner)
         foreign, _ = Programme.objects.get_or_create(name="Eenzaamheid Elders", lead=orgs[ELSEWHERE])
         users = {u.username: _user(u, orgs, programme) for u in USERS}
         if not programme.versions.exists():

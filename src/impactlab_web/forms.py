@@ -5,24 +5,33 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from impactlab_web.models import Organisation, Programme
+from impactlab_web.models import Programme
 
 
 class ProgrammeForm(forms.ModelForm):
-    """A new programme: its name, lead organisation (one where the user may create) and partners."""
+    """A new programme: its name, description and lead organisation (one where the user may create).
+
+    No list of other organisations: partners are invited afterwards, and join only with their consent."""
 
     class Meta:
         model = Programme
-        fields = ["name", "description", "lead", "partners"]
-        widgets = {"description": forms.Textarea(attrs={"rows": 3}), "partners": forms.CheckboxSelectMultiple}
+        fields = ["name", "description", "lead"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, leads, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["lead"].queryset = leads
-        self.fields["partners"].queryset = Organisation.objects.all()
-        self.fields["partners"].required = False
         if leads.count() == 1:
             self.fields["lead"].initial = leads.first()
+
+
+class ProgrammeSettingsForm(forms.ModelForm):
+    """Rename and describe a programme (its lead stays)."""
+
+    class Meta:
+        model = Programme
+        fields = ["name", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 4})}
 
 
 class ModelTextForm(forms.Form):
@@ -110,3 +119,57 @@ class ErasureConfirmForm(forms.Form):
 
     token = forms.CharField(widget=forms.HiddenInput)
     confirm = forms.BooleanField(label=_("I confirm: remove this respondent's rows from these snapshots for good"))
+
+
+class PartnerInviteForm(forms.Form):
+    """Invite a partner: the e-mail address of a named administrator of the other organisation."""
+
+    email = forms.EmailField(label=_("E-mail address of the other organisation's administrator"), max_length=254)
+
+
+class PartnerAnswerForm(forms.Form):
+    """Which of the administrator's own organisations answers (accepts) an invitation."""
+
+    organisation = forms.ModelChoiceField(label=_("Your organisation"), queryset=None, empty_label=None)
+
+    def __init__(self, *args, organisations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = organisations
+
+
+class PartnerCodeForm(PartnerAnswerForm):
+    """Accept an invitation code that the programme's lead gave."""
+
+    code = forms.CharField(label=_("Invitation code"), max_length=40)
+    field_order = ["code", "organisation"]
+
+
+class ConfirmForm(forms.Form):
+    """A step that cannot be undone, confirmed with a tick."""
+
+    confirm = forms.BooleanField(label=_("I understand: this cannot be undone."), required=True)
+
+
+class LeaveForm(ConfirmForm):
+    organisation = forms.ModelChoiceField(label=_("Organisation that leaves"), queryset=None, empty_label=None)
+    field_order = ["organisation", "confirm"]
+
+    def __init__(self, *args, organisations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = organisations
+
+
+class DeleteProgrammeForm(forms.Form):
+    """Deleting a programme: its name typed exactly as confirmation."""
+
+    name = forms.CharField(label=_("Type the programme's name to confirm"), max_length=200, strip=True)
+
+    def __init__(self, *args, programme, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.programme = programme
+
+    def clean_name(self):
+        name = self.cleaned_data["name"]
+        if name != self.programme.name:
+            raise forms.ValidationError(_("This is not the programme's name; nothing was deleted."))
+        return name

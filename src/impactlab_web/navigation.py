@@ -21,6 +21,8 @@ PROGRAMME_TABS: list[Tab] = [
     Tab("programmes:theory_of_change", _("Theory of change"), "model.view"),
     Tab("editor:versions", _("Versions"), "model.view"),
     Tab("data:list", _("Data"), "datasets.list"),
+    Tab("partners:list", _("Partners"), "programme.partners"),
+    Tab("programmes:settings", _("Settings"), "programme.settings"),
 ]
 
 

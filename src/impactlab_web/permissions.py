@@ -8,7 +8,8 @@ objects may this user see". Actions are named constants (``Action``); an action 
 ``requires``) are thin calls into the policy, kept for the views that use them.
 
 Roles come from two kinds of membership: an *organisation* role holds in every programme that organisation
-leads or partners in; a *programme* role holds in that programme only. A person's rights in a programme are
+leads or is an *accepted* partner of (``Partnership.objects.accepted()``: an invited, declined or ended
+partnership gives nothing); a *programme* role holds in that programme only. A person's rights in a programme are
 the union of what their roles there allow (see ``ACTIONS``). Organisation actions (``ORGANISATION_ACTIONS``:
 creating programmes, owning or using shared data, administering agreements, reading the audit trail) come
 from organisation roles only.
@@ -29,6 +30,12 @@ may not remove what was shared with their organisation.
 
 Objects below a programme (a learning cycle, a questionnaire, a report) are checked on their programme; a
 *finished* learning cycle allows no change at all (``CYCLE_CHANGES``), whatever the role.
+
+The programme itself (its name, its partners, archiving and deleting it: ``LEAD_ACTIONS``) belongs to the lead
+organisation: only roles held *through the lead* count there (its organisation roles, and programme roles of
+the lead's own people), never a partner's. A partner organisation's administrator answers invitations and may
+leave (``PARTNERSHIP_ANSWER``, ``PROGRAMME_LEAVE``). An *archived* programme is read-only: only the actions in
+``ARCHIVE_ALLOWED`` are allowed on it, and a form sent to it (POST) only under ``ARCHIVE_POSTS``.
 """
 
 from __future__ import annotations
@@ -45,7 +52,15 @@ from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 
-from impactlab_web.models import DatasetRecord, DataSharingAgreement, Membership, Organisation, Programme, Role
+from impactlab_web.models import (
+    DatasetRecord,
+    DataSharingAgreement,
+    Membership,
+    Organisation,
+    Partnership,
+    Programme,
+    Role,
+)
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +119,14 @@ class Action(StrEnum):
     DATA_REMOVE = "data.remove"  # delete the organisation's datasets, erase a respondent from them
     AUDIT_VIEW = "audit.view"  # read the organisation's audit trail
     ORGANISATION_PEOPLE = "organisation.people"  # invite, roles, deactivate
+    PARTNERSHIP_ANSWER = "partnership.answer"  # accept or decline a programme's invitation for the organisation
+    # the lead organisation's actions on a programme (LEAD_ACTIONS)
+    PROGRAMME_SETTINGS = "programme.settings"  # rename, describe
+    PARTNERS_MANAGE = "programme.partners"  # invite partners, list their invitations, end partnerships
+    PROGRAMME_ARCHIVE = "programme.archive"  # archive (read-only) and take out of the archive
+    PROGRAMME_DELETE = "programme.delete"  # delete, with a typed confirmation; not after a finished cycle
+    # a partner organisation's administrator: leave the programme (ends the partnership and its agreements)
+    PROGRAMME_LEAVE = "programme.leave"
 
 
 # programme action -> the roles (in the programme) that allow it
@@ -150,7 +173,29 @@ ORGANISATION_ACTIONS: dict[str, frozenset[Role]] = {
     Action.DATA_REMOVE: ADMIN_ROLES,
     Action.AUDIT_VIEW: ADMIN_ROLES,
     Action.ORGANISATION_PEOPLE: ADMIN_ROLES,
+    Action.PARTNERSHIP_ANSWER: ADMIN_ROLES,
 }
+# programme action -> the roles, held through the lead organisation, that allow it
+LEAD_ACTIONS: dict[str, frozenset[Role]] = {
+    Action.PROGRAMME_SETTINGS: ADMIN_ROLES,
+    Action.PARTNERS_MANAGE: ADMIN_ROLES,
+    Action.PROGRAMME_ARCHIVE: ADMIN_ROLES,
+    Action.PROGRAMME_DELETE: ADMIN_ROLES,
+}
+# what an archived programme still allows: reading, and taking it out of the archive, deleting it or leaving it
+ARCHIVE_READS = frozenset({
+    Action.PROGRAMME_VIEW, Action.MODEL_VIEW, Action.DATASETS_LIST, Action.DATASET_VIEW, Action.RESULTS_VIEW,
+    Action.QUESTIONNAIRE_VIEW, Action.REGISTRATIONS_ALL, Action.REGISTRATIONS_BALANCE, Action.QUALITATIVE_ANALYSE,
+    Action.QUALITATIVE_VIEW, Action.QUALITATIVE_EXPORT, Action.CYCLES_VIEW, Action.REPORTS_VIEW,
+    Action.REPORTS_DRAFTS, Action.JOB_VIEW,
+})
+# (and removing personal data: deleting a snapshot, the right to erasure hold in an archive too)
+ARCHIVE_REMOVALS = frozenset({Action.PROGRAMME_ARCHIVE, Action.PROGRAMME_DELETE, Action.PROGRAMME_LEAVE,
+                              Action.DATASET_DELETE, Action.RESPONDENT_ERASE})
+ARCHIVE_ALLOWED = ARCHIVE_READS | ARCHIVE_REMOVALS
+# forms (POST) an archived programme still takes: computations that store nothing of the programme (a model
+# check, a simulation, dashboard figures), and the removals above
+ARCHIVE_POSTS = frozenset({Action.MODEL_VIEW, Action.RESULTS_VIEW}) | ARCHIVE_REMOVALS
 # programme actions that change a learning cycle or what belongs to it: none is allowed on a finished cycle
 CYCLE_CHANGES = frozenset({Action.CYCLES_MANAGE, Action.REPORTS_GENERATE})
 
@@ -214,13 +259,33 @@ class Policy:
             cache[programme.pk] = frozenset(Role(r) for r in rows.values_list("role", flat=True))
         return set(cache[programme.pk])
 
+    def lead_roles(self, user: User, programme: Programme) -> set[Role]:
+        """The user's roles in a programme held through its lead: the lead's organisation roles, and programme
+        roles of the lead's own people (a partner's administrator may give programme roles to its people)."""
+        if not user.is_authenticated:
+            return set()
+        mine = _memberships(user)
+        if not mine.filter(organisation=programme.lead_id).exists():
+            return set()
+        rows = mine.filter(Q(programme=programme) | Q(organisation=programme.lead_id))
+        return {Role(r) for r in rows.values_list("role", flat=True)}
+
+    def partner_organisations(self, user: User, programme: Programme) -> QuerySet[Organisation]:
+        """The accepted partner organisations of the programme this user administers (which they may leave)."""
+        return self.organisations(user, Action.PARTNERSHIP_ANSWER).filter(pk__in=programme.partners.values("pk"))
+
+    def read_only(self, programme: Programme) -> bool:
+        """Is the programme archived (read-only)?"""
+        return programme.archived_at is not None
+
     def forget(self, user: User) -> None:
         """Drop the remembered roles (a job re-checks rights when it runs, never from an earlier answer)."""
         user.__dict__.pop("_impactlab_roles", None)
 
     # ---------------------------------------------------------------------------------------- decisions
     def known(self, action: str) -> bool:
-        return action in ACTIONS or action in ORGANISATION_ACTIONS or action in (Action.DATASET_VIEW, Action.JOB_VIEW)
+        return (action in ACTIONS or action in ORGANISATION_ACTIONS or action in LEAD_ACTIONS
+                or action in (Action.DATASET_VIEW, Action.JOB_VIEW, Action.PROGRAMME_LEAVE))
 
     def allows(self, user: User, action: str, obj: Any = None) -> bool:
         """May `user` do `action` (on `obj`)? Unknown actions, anonymous users and missing objects: no."""
@@ -231,6 +296,8 @@ class Policy:
             return False
         if action in ORGANISATION_ACTIONS:
             organisations = self.organisations(user, action)
+            if isinstance(obj, Partnership):
+                return action == Action.PARTNERSHIP_ANSWER and self._addressed_to(user, obj, organisations)
             return organisations.filter(pk=obj.pk).exists() if isinstance(obj, Organisation) else organisations.exists()
         if action == Action.DATASET_VIEW:
             return isinstance(obj, DatasetRecord) and self.datasets(user, obj.programme).filter(pk=obj.pk).exists()
@@ -249,7 +316,23 @@ class Policy:
             raise TypeError(f"{action} needs a Programme or an object of one, got {type(obj).__name__}")
         if action in CYCLE_CHANGES and _finished_cycle(obj):
             return False
+        if self.read_only(programme) and action not in ARCHIVE_ALLOWED:
+            return False
+        if action in LEAD_ACTIONS:
+            return bool(self.lead_roles(user, programme) & LEAD_ACTIONS[action])
+        if action == Action.PROGRAMME_LEAVE:
+            return self.partner_organisations(user, programme).exists()
         return bool(self.roles(user, programme) & ACTIONS[action])
+
+    def _addressed_to(self, user: User, partnership: Partnership, administered: QuerySet[Organisation]) -> bool:
+        """An invitation by e-mail is answered by the administrator it was sent to (any organisation they
+        administer); a code invitation by whoever holds the code (the view checks the code)."""
+        if not administered.exists():
+            return False
+        if partnership.by_code:
+            return True
+        address = (getattr(user, "email", "") or "").strip().lower()
+        return bool(address) and address == partnership.email.strip().lower()
 
     def require(self, user: User, action: str, obj: Any) -> None:
         """PermissionDenied unless `allows`."""
@@ -262,7 +345,8 @@ class Policy:
         mine = _memberships(user)
         orgs = mine.filter(organisation__isnull=False).values("organisation")
         direct = mine.filter(programme__isnull=False).values("programme")
-        query = Q(pk__in=direct) | Q(lead__in=orgs) | Q(partners__in=orgs)
+        partnered = Partnership.objects.accepted().filter(organisation__in=orgs).values("programme")
+        query = Q(pk__in=direct) | Q(lead__in=orgs) | Q(pk__in=partnered)
         return Programme.objects.filter(query).distinct()
 
     def organisations_with_roles(self, user: User, roles: frozenset[Role]) -> QuerySet[Organisation]:
@@ -336,6 +420,9 @@ class Policy:
             raise Http404("no such programme")
         if not self.allows(request.user, action, programme):
             raise PermissionDenied(action)
+        if (request.method not in ("GET", "HEAD", "OPTIONS") and self.read_only(programme)
+                and action not in ARCHIVE_POSTS):
+            raise PermissionDenied(f"{action}: the programme is archived")
         return programme
 
 

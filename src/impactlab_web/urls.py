@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import include, path
 
 from impactlab_web import admin
-from impactlab_web.views import data, datalife, editor, health, programmes
+from impactlab_web.views import data, datalife, editor, health, partners, programmes
 
 P = "programmes/<int:programme>/"
 
@@ -14,7 +14,23 @@ programme_urls = ([
     path("programmes/new/", programmes.create, name="create"),
     path(P, programmes.detail, name="detail"),
     path(P + "theory-of-change/", programmes.theory_of_change, name="theory_of_change"),
+    path(P + "settings/", programmes.settings, name="settings"),
+    path(P + "archive/", programmes.archive, name="archive"),
+    path(P + "unarchive/", programmes.unarchive, name="unarchive"),
+    path(P + "delete/", programmes.delete, name="delete"),
 ], "programmes")
+
+partner_urls = ([
+    path(P + "partners/", partners.partner_list, name="list"),
+    path(P + "partners/invite/", partners.invite, name="invite"),
+    path(P + "partners/code/", partners.make_code, name="code"),
+    path(P + "partners/<int:partnership>/end/", partners.end, name="end"),
+    path(P + "leave/", partners.leave, name="leave"),
+    path("partnerships/", partners.inbox, name="inbox"),
+    path("partnerships/code/", partners.redeem, name="redeem"),
+    path("partnerships/<int:partnership>/accept/", partners.accept, name="accept"),
+    path("partnerships/<int:partnership>/decline/", partners.decline, name="decline"),
+], "partners")
 
 editor_urls = ([
     path(P + "model/", editor.edit, name="edit"),
@@ -50,6 +66,7 @@ urlpatterns = [
     path("", include(jobs_urls)),
     path("accounts/", include("impactlab_web.accounts.urls")),
     path("", include(programme_urls)),
+    path("", include(partner_urls)),
     path("", include(editor_urls)),
     path("", include(data_urls)),
     path("", include("impactlab_web.fieldwork.urls")),

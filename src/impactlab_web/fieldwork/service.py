@@ -41,6 +41,7 @@ from impactlab.fieldwork.tokens import WaveLink, make_token, next_wave_token, re
 from impactlab.io.pseudonymise import pseudonym_series
 from impactlab_web.fieldwork.models import Draft, Questionnaire, Registration, Response, RevokedLink, Wave
 from impactlab_web.models import DatasetRecord, Organisation, Programme
+from impactlab_web.permissions import POLICY
 
 _DOMAIN = b"impactlab fieldwork wave links\x00"
 
@@ -151,6 +152,9 @@ def resolve(token: str) -> tuple[WaveLink, Wave]:
             .filter(questionnaire__public_id=link.questionnaire, name=link.wave).first())
     if wave is None:
         raise LinkProblem(404, "this questionnaire no longer exists", "deze vragenlijst bestaat niet meer")
+    if POLICY.read_only(wave.questionnaire.programme):
+        raise LinkProblem(410, "this programme is archived: no more answers are taken",
+                          "dit programma is gearchiveerd: er worden geen antwoorden meer aangenomen")
     if wave.closed:
         raise LinkProblem(410, f"wave {wave.name} of this questionnaire is closed: no more answers are taken",
                           f"meting {wave.name} van deze vragenlijst is gesloten: er worden geen antwoorden meer "

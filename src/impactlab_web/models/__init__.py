@@ -4,7 +4,7 @@ from impactlab_web.models.audit import AuditEvent
 from impactlab_web.models.data import DatasetRecord, DataSharingAgreement
 from impactlab_web.models.limits import RateCount
 from impactlab_web.models.organisations import Membership, Organisation, Profile, Role
-from impactlab_web.models.programmes import ImpactModelVersion, Programme
+from impactlab_web.models.programmes import ImpactModelVersion, Partnership, Programme
 
 __all__ = [
     "AuditEvent",
@@ -13,6 +13,7 @@ __all__ = [
     "ImpactModelVersion",
     "Membership",
     "Organisation",
+    "Partnership",
     "Profile",
     "Programme",
     "RateCount",

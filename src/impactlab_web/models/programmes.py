@@ -1,9 +1,20 @@
-"""Programmes (a network of partner organisations) and their impact model, one stored version per save."""
+"""Programmes (a network of partner organisations) and their impact model, one stored version per save.
+
+A programme's partners are organisations that *consented*: a ``Partnership`` is invited (to a named
+administrator's e-mail address, or through a one-time code), then accepted or declined by that organisation's
+administrator, and ended by either side. Only accepted partnerships count (``Partnership.objects.accepted()``,
+the one queryset every caller uses, through ``Programme.partners`` and the permission policy).
+"""
 
 from __future__ import annotations
 
+import hashlib
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from impactlab_web.models.organisations import Organisation
@@ -16,10 +27,11 @@ class Programme(models.Model):
     description = models.TextField(_("description"), blank=True)
     lead = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="led_programmes",
                              verbose_name=_("lead organisation"))
-    partners = models.ManyToManyField(Organisation, blank=True, related_name="partner_programmes",
-                                      verbose_name=_("partner organisations"))
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    archived_at = models.DateTimeField(_("archived at"), null=True, blank=True)
+    archived_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
 
     class Meta:
         ordering = ["name"]
@@ -27,9 +39,19 @@ class Programme(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def partners(self) -> models.QuerySet[Organisation]:
+        """The partner organisations that accepted (never the invited, declined or ended ones)."""
+        accepted = Partnership.objects.accepted().filter(programme=self).values("organisation")
+        return Organisation.objects.filter(pk__in=accepted).exclude(pk=self.lead_id)
+
+    @property
+    def archived(self) -> bool:
+        return self.archived_at is not None
+
     def organisations(self) -> list[Organisation]:
-        """The lead and every partner."""
-        return [self.lead, *[o for o in self.partners.all() if o.pk != self.lead_id]]
+        """The lead and every accepted partner: the organisations whose roles count in the programme."""
+        return [self.lead, *self.partners]
 
     def latest_version(self) -> ImpactModelVersion | None:
         return self.versions.order_by("-number").first()
@@ -53,3 +75,78 @@ class ImpactModelVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.programme} v{self.number}"
+
+
+def code_hash(code: str) -> str:
+    """Only the sha256 of an invitation code is stored (normalised: case, spaces and dashes do not matter)."""
+    normal = "".join(c for c in code.upper() if c.isalnum())
+    return hashlib.sha256(normal.encode("utf-8")).hexdigest()
+
+
+class PartnershipQuerySet(models.QuerySet):
+    def accepted(self) -> PartnershipQuerySet:
+        """The partnerships that count: accepted and not ended. Every caller asks this one question."""
+        return self.filter(state=Partnership.State.ACCEPTED, organisation__isnull=False)
+
+    def open(self) -> PartnershipQuerySet:
+        """Invitations that can still be answered: invited and not expired."""
+        return self.filter(state=Partnership.State.INVITED, expires__gt=timezone.now())
+
+
+class Partnership(models.Model):
+    """An organisation's part in a programme, with its consent: invited, then accepted or declined, then ended.
+
+    The invitation goes to a named administrator's e-mail address (``email``) or is a one-time code (only its
+    hash, ``code_sha256``); ``organisation`` is the one whose administrator accepted (unknown until then, so the
+    inviter never learns which organisations exist).
+    """
+
+    class State(models.TextChoices):
+        INVITED = "invited", _("invited")
+        ACCEPTED = "accepted", _("accepted")
+        DECLINED = "declined", _("declined")
+        ENDED = "ended", _("ended")
+
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="partnerships")
+    organisation = models.ForeignKey(Organisation, null=True, blank=True, on_delete=models.CASCADE,
+                                     related_name="partnerships", verbose_name=_("organisation"))
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.INVITED)
+    email = models.EmailField(_("administrator's e-mail address"), blank=True)
+    code_sha256 = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    invited_at = models.DateTimeField(default=timezone.now)
+    expires = models.DateTimeField()
+    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    answered_at = models.DateTimeField(null=True, blank=True)
+    ended_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="+")
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    objects = PartnershipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-invited_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["programme", "organisation"], condition=Q(state="accepted"),
+                                    name="one_accepted_partnership"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.programme} <- {self.organisation or self.email or 'code'} ({self.state})"
+
+    @staticmethod
+    def lifetime() -> timedelta:
+        return timedelta(days=getattr(settings, "IMPACTLAB_PARTNERSHIP_DAYS", 14))
+
+    @property
+    def expired(self) -> bool:
+        return self.state == self.State.INVITED and self.expires <= timezone.now()
+
+    @property
+    def by_code(self) -> bool:
+        return self.code_sha256 is not None
+
+    def state_label(self) -> str:
+        return str(_("expired")) if self.expired else str(self.State(self.state).label)

@@ -15,6 +15,7 @@ class Notification(models.Model):
         ANSWER = "answer", _("answer to your comment")
         JOB_DONE = "job_done", _("job finished")
         JOB_FAILED = "job_failed", _("job failed")
+        PARTNERSHIP = "partnership", _("partnership invitation")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=16, choices=Kind.choices)

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from impactlab_web import audit
 from impactlab_web.accounts import sessions, twofactor
 from impactlab_web.accounts.models import TwoFactorRule
-from impactlab_web.models import Membership, Organisation, Profile, Programme, Role
+from impactlab_web.models import Membership, Organisation, Partnership, Profile, Programme, Role
 from impactlab_web.notifications.notify import Kind, notify
 from impactlab_web.organisations.models import Invitation, new_token, token_hash
 
@@ -41,8 +41,10 @@ class Person:
 
 
 def programmes_of(organisation: Organisation) -> QuerySet[Programme]:
-    """Programmes the organisation leads or takes part in: where its administrator may give programme roles."""
-    return Programme.objects.filter(Q(lead=organisation) | Q(partners=organisation)).distinct().order_by("name")
+    """Programmes the organisation leads or is an accepted partner of: where its administrator may give
+    programme roles."""
+    partnered = Partnership.objects.accepted().filter(organisation=organisation).values("programme")
+    return Programme.objects.filter(Q(lead=organisation) | Q(pk__in=partnered)).order_by("name")
 
 
 def members(organisation: Organisation) -> QuerySet[User]:

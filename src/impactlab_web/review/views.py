@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -408,6 +409,8 @@ def shared_report(request: HttpRequest, token: str) -> HttpResponse:
 @require_POST
 def shared_comment(request: HttpRequest, token: str) -> HttpResponse:
     share = _shared(token)
+    if permissions.POLICY.read_only(share.report.cycle.programme):
+        raise PermissionDenied("the programme is archived")
     form = CommentForm(request.POST, targets=_targets(share.report))
     return _after_comment(request, share.report, form, share, reverse("review:shared", kwargs={"token": token}))
 

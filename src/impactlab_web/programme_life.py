@@ -1,0 +1,78 @@
+"""A programme over its life: rename and describe, archive (read-only, off the home page), take out of the
+archive, and delete (typed confirmation; a programme with a finished learning cycle can only be archived).
+
+Who may do each step is the permission policy's (``LEAD_ACTIONS``); the rules of the steps are here, and
+every step is audited.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from impactlab_web import audit
+from impactlab_web.models import Programme
+
+
+class ProgrammeError(Exception):
+    """A step the rules refuse; the message is for the lead's administrator."""
+
+
+@transaction.atomic
+def change(programme: Programme, name: str, description: str, by: AbstractBaseUser) -> None:
+    """Rename and describe (the audit event says which of the two changed, never the text)."""
+    changed = [f for f, new in (("name", name), ("description", description)) if getattr(programme, f) != new]
+    if not changed:
+        return
+    programme.name, programme.description = name, description
+    programme.save(update_fields=changed)
+    audit.record(None, audit.Action.PROGRAMME_CHANGE, programme, user=by, detail={"changed": changed})
+
+
+@transaction.atomic
+def archive(programme: Programme, by: AbstractBaseUser) -> None:
+    if programme.archived_at is not None:
+        return
+    programme.archived_at, programme.archived_by = timezone.now(), by
+    programme.save(update_fields=["archived_at", "archived_by"])
+    audit.record(None, audit.Action.PROGRAMME_ARCHIVE, programme, user=by)
+
+
+@transaction.atomic
+def unarchive(programme: Programme, by: AbstractBaseUser) -> None:
+    if programme.archived_at is None:
+        return
+    programme.archived_at, programme.archived_by = None, None
+    programme.save(update_fields=["archived_at", "archived_by"])
+    audit.record(None, audit.Action.PROGRAMME_UNARCHIVE, programme, user=by)
+
+
+def finished_cycles(programme: Programme) -> int:
+    from impactlab_web.review.models import Cycle
+
+    return Cycle.objects.filter(programme=programme, status=Cycle.Status.FINISHED).count()
+
+
+def deletion_refusal(programme: Programme) -> str | None:
+    """Why the programme cannot be deleted (it can be archived instead), or None."""
+    if finished_cycles(programme):
+        return _("This programme has a finished learning cycle: its results are on record and can only be "
+                 "archived, not deleted.")
+    return None
+
+
+@transaction.atomic
+def delete(programme: Programme, by: AbstractBaseUser) -> None:
+    """Delete the programme and what belongs to it; the audit trail keeps the event (with its name as text)."""
+    from impactlab_web.review.models import Cycle
+
+    locked = Programme.objects.select_for_update().get(pk=programme.pk)
+    reason = deletion_refusal(locked)
+    if reason:
+        raise ProgrammeError(reason)
+    audit.record(None, audit.Action.PROGRAMME_DELETE, locked, user=by,
+                 detail={"programme": locked.pk, "datasets": locked.datasets.count()})
+    Cycle.objects.filter(programme=locked).delete()  # a cycle protects its frozen model version: first
+    locked.delete()
