@@ -353,6 +353,8 @@ def test_a_programme_with_a_running_cycle_and_data_is_deleted_whole(world: World
     assert lead(world).post(url("programmes:delete", world), {"name": world.programme.name}).status_code == 302
     assert not Programme.objects.filter(pk=pk).exists()
     assert not DataSharingAgreement.objects.filter(pk=shared.pk).exists()
+    removed = AuditEvent.objects.get(action=AuditEvent.Action.DATASET_DELETE)  # in the data owner's trail
+    assert removed.organisation == world.own and removed.object_id == world.dataset.snapshot_id
 
 
 def test_an_archived_programme_takes_no_answers_through_its_public_links(world: World, client) -> None:

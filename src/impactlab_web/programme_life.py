@@ -65,14 +65,21 @@ def deletion_refusal(programme: Programme) -> str | None:
 
 @transaction.atomic
 def delete(programme: Programme, by: AbstractBaseUser) -> None:
-    """Delete the programme and what belongs to it; the audit trail keeps the event (with its name as text)."""
-    from impactlab_web.review.models import Cycle
+    """Delete the programme and what belongs to it; the audit trail keeps the event (with its name as text).
+
+    Its datasets go through ``datalife.delete`` (one audit event each, in the owner's trail; the snapshot files
+    after the commit), as a dataset deleted on its own would."""
+    from impactlab_web import datalife
+    from impactlab_web.review.models import Cycle, Tombstone
 
     locked = Programme.objects.select_for_update().get(pk=programme.pk)
     reason = deletion_refusal(locked)
     if reason:
         raise ProgrammeError(reason)
+    records = list(locked.datasets.all())
     audit.record(None, audit.Action.PROGRAMME_DELETE, locked, user=by,
-                 detail={"programme": locked.pk, "datasets": locked.datasets.count()})
+                 detail={"programme": locked.pk, "datasets": len(records)})
+    if records:
+        datalife.delete(records, by, kind=Tombstone.Kind.DATASET)
     Cycle.objects.filter(programme=locked).delete()  # a cycle protects its frozen model version: first
     locked.delete()
