@@ -140,3 +140,20 @@ def test_names_spss_and_stata_refuse_are_renamed(tmp_path: Path, monkeypatch: py
 def test_property_safe_frame_is_safe_cell_on_every_cell(values: list[str | None]) -> None:
     frame = pl.DataFrame({"text": values}, schema={"text": pl.String})
     assert safe_frame(frame)["text"].to_list() == [safe_cell(v) for v in values]
+
+
+def test_por_import_then_sav_export_keeps_its_labels(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("IMPACTLAB_KEY_FILE", raising=False)
+    monkeypatch.setenv("IMPACTLAB_MIN_CELL", "1")
+    space = Workspace(tmp_path / "ws")
+    mapping = tmp_path / "por.yaml"
+    mapping.write_text("respondent_id: MYCHAR\nwave_value: T0\nkeep: [MYNUM, MYLABL, MYORD]\n", encoding="utf-8")
+    result = runner.invoke(app, ["import", str(DATA / "sample.por"), "--mapping", str(mapping),
+                                 "--dataset", "por", "--workspace", str(space.root)])
+    assert result.exit_code == 0, result.output
+    export_dataset(space.store(), "por", "sav", tmp_path / "por.sav", policy=DisclosurePolicy(1))
+    _, original = pyreadstat.read_por(DATA / "sample.por", metadataonly=True)
+    data, exported = pyreadstat.read_sav(tmp_path / "por.sav")
+    assert exported.variable_value_labels == original.variable_value_labels
+    assert dict(zip(exported.column_names, exported.column_labels, strict=True))["MYORD"] == "ordinal"
+    assert len(data) == 5

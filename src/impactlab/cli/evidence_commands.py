@@ -21,7 +21,7 @@ app.add_typer(datasets_app, name="datasets")
 
 @app.command("import")
 def import_command(
-    file: Path = typer.Argument(..., help="a .csv, .xlsx or .sav file"),
+    file: Path = typer.Argument(..., help="a .csv, .xlsx, .sav or .por file"),
     mapping: Path = typer.Option(..., "--mapping", "-m", help="the mapping YAML file"),
     dataset: str = typer.Option(..., "--dataset", "-d", help="dataset name (a snapshot is added to it)"),
     quarantine: bool = typer.Option(False, "--quarantine", help="set rows with issues apart instead of rejecting"),
