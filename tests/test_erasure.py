@@ -12,7 +12,14 @@ from hypothesis import strategies as st
 
 from impactlab.errors import UserError
 from impactlab.evidence.datasets import DatasetStore
-from impactlab.evidence.erasure import DERIVATION, delete_snapshot, erase_respondent, matching_rows, pseudonym_of
+from impactlab.evidence.erasure import (
+    DERIVATION,
+    DERIVED_FROM,
+    delete_snapshot,
+    erase_respondent,
+    matching_rows,
+    pseudonym_of,
+)
 from impactlab.evidence.workspace import Workspace
 from impactlab.io.importer import import_file
 
@@ -56,7 +63,7 @@ def test_erasing_one_respondent_rewrites_each_snapshot_that_holds_them(workspace
     assert store.read(new_t0.snapshot_id).height == 2 and new_t0.rows.imported == 2
     assert new_t0.mapping == old_t0_meta.mapping and new_t0.key_version == old_t0_meta.key_version
     assert {k: v for k, v in pl.read_parquet_metadata(store.path(new_t0)).items()
-                                 if not k.startswith("ARROW:")} == old_parquet_meta  # e.g. the answer format
+                                 if not k.startswith("ARROW:")} == old_parquet_meta | {DERIVED_FROM: t0}
     assert store.get(other).snapshot_id == other  # untouched
     stored = json.dumps(new_t0.model_dump(mode="json"))
     assert '"17"' not in stored and "0017" not in stored  # the id itself is stored nowhere
@@ -113,3 +120,48 @@ def test_erasure_removes_exactly_the_rows_of_that_respondent(tmp_path_factory, i
     new = store.get(result.replaced[info.snapshot_id]) if result.found else info
     assert store.read(new.snapshot_id)["x"].to_list() == expected
     assert pl.read_parquet_metadata(store.path(new))["impactlab.answer_format"] == "three_point"
+
+
+def _snapshot(store: DatasetStore, data: pl.DataFrame, quarantine: pl.DataFrame | None) -> str:
+    n, q = data.height, 0 if quarantine is None else quarantine.height
+    info, _ = store.write("d", data, quarantine,
+                          source={"name": "s.csv", "sha256": "0" * 64, "size": 1, "format": "csv"},
+                          rows={"read": n + q, "imported": n, "quarantined": q}, columns=[], mapping={},
+                          mapping_sha256="0" * 64, key_version="v")
+    return info.snapshot_id
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(kept=st.lists(st.integers(1, 8), max_size=12), aside=st.lists(st.integers(1, 8), min_size=1, max_size=12),
+       target=st.integers(1, 8))
+def test_quarantined_rows_are_erased_too(tmp_path_factory, kept: list[int], aside: list[int], target: int) -> None:
+    """Rows set aside at import hold the pseudonym as well: they go too, also when the respondent is in no other
+    row (the data file is then unchanged, yet the rewrite gets a new snapshot id and the old quarantine goes)."""
+    store = DatasetStore(tmp_path_factory.mktemp("store"))
+    key = b"q" * 32
+    code = pseudonym_of(str(target), key)
+
+    def frame(ids: list[int]) -> pl.DataFrame:
+        return pl.DataFrame({"respondent": [pseudonym_of(str(i), key) for i in ids], "x": list(range(len(ids)))},
+                            schema={"respondent": pl.String, "x": pl.Int64})
+
+    old = _snapshot(store, frame(kept), frame(aside))
+    expected = kept.count(target) + aside.count(target)
+    assert matching_rows(store, code, [old]) == ({old: expected} if expected else {})
+    result = erase_respondent(store, code, [old])
+    assert result.rows_removed == expected
+    if not expected:
+        assert result.replaced == {} and store.get(old).snapshot_id == old
+        return
+    new = result.replaced[old]
+    assert new != old and store.get(new).derived_from == old
+    with pytest.raises(UserError):
+        store.get(old)
+    assert not list((store.root / "d").glob(f"{old}*"))  # the old quarantine file too
+    assert store.read(new)["x"].to_list() == [x for x, i in enumerate(kept) if i != target]
+    left = store.read_quarantine(new)
+    assert ([] if left is None else left["x"].to_list()) == [x for x, i in enumerate(aside) if i != target]
+    info = store.get(new)
+    assert info.rows.imported == len(kept) - kept.count(target)
+    assert info.rows.quarantined == len(aside) - aside.count(target)
+    assert matching_rows(store, code, [new]) == {}

@@ -4,7 +4,9 @@ Snapshots are immutable: erasing a respondent writes a new snapshot of each affe
 (`derived_from` names the old snapshot, `derivation` says why) and then deletes the old files. The respondent
 is named by their id as it stood in the source file; the workspace key turns it into the pseudonym the
 snapshots hold, so the id itself is never stored. Nothing is half-done: every new snapshot is written before
-any old file is deleted, and a failure removes the new ones again.
+any old file is deleted, and a failure removes the new ones again. Quarantined (set-aside) rows hold the same
+pseudonym and go too; the new data file names the snapshot it was derived from (``DERIVED_FROM``), so its id (the
+sha256 of the data file) differs from the old one even when only quarantined rows were removed.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import polars as pl
 
@@ -21,6 +24,7 @@ from impactlab.io.pseudonymise import normalise_id, pseudonyms
 
 RESPONDENT = "respondent"
 DERIVATION = "erasure of one respondent (GDPR art. 17)"
+DERIVED_FROM = "impactlab.derived_from"  # Parquet metadata of a rewritten data file: the old snapshot id
 
 
 def pseudonym_of(raw_id: str, key: bytes) -> str:
@@ -43,6 +47,15 @@ def delete_snapshot(store: DatasetStore, snapshot_id: str) -> SnapshotInfo:
     return info
 
 
+def _without(rows: pl.DataFrame, pseudonym: str) -> pl.DataFrame:
+    """These rows without those holding `pseudonym` (all of them without a respondent column)."""
+    return rows.filter(pl.col(RESPONDENT).ne_missing(pseudonym)) if RESPONDENT in rows.columns else rows
+
+
+def _height(rows: pl.DataFrame | None) -> int:
+    return 0 if rows is None else rows.height
+
+
 @dataclass
 class Erasure:
     """What an erasure did: old snapshot id -> new snapshot id, and how many rows went."""
@@ -55,24 +68,31 @@ class Erasure:
         return self.rows_removed > 0
 
 
+def _count(path: Path, pseudonym: str) -> int:
+    """Rows of this Parquet file that hold `pseudonym` (0 without a respondent column); reads that column only."""
+    if RESPONDENT not in pl.read_parquet_schema(path):
+        return 0
+    return int(pl.scan_parquet(path).filter(pl.col(RESPONDENT).eq_missing(pseudonym)).select(pl.len()).collect().item())
+
+
 def matching_rows(store: DatasetStore, pseudonym: str, snapshot_ids: Iterable[str]) -> dict[str, int]:
-    """How many rows of each of these snapshots hold `pseudonym` (the rows ``erase_respondent`` removes);
-    snapshots without any are left out. Reads only the respondent column."""
+    """How many rows of each of these snapshots, quarantined rows included, hold `pseudonym` (the rows
+    ``erase_respondent`` removes); snapshots without any are left out."""
     found: dict[str, int] = {}
     for snapshot_id in snapshot_ids:
         info = store.get(snapshot_id)
-        path = store.path(info)
-        if RESPONDENT not in pl.read_parquet_schema(path):
-            continue
-        count = pl.scan_parquet(path).filter(pl.col(RESPONDENT).eq_missing(pseudonym)).select(pl.len()).collect().item()
+        count = _count(store.path(info), pseudonym)
+        if info.quarantine_file:
+            count += _count(store.root / info.dataset / info.quarantine_file, pseudonym)
         if count:
-            found[info.snapshot_id] = int(count)
+            found[info.snapshot_id] = count
     return found
 
 
 def erase_respondent(store: DatasetStore, pseudonym: str, snapshot_ids: Iterable[str],
                      delete_old: bool = True) -> Erasure:
-    """Rewrite each of these snapshots that holds `pseudonym` without its rows; delete the old files.
+    """Rewrite each of these snapshots that holds `pseudonym` (in its rows or its quarantined rows) without
+    those rows; delete the old files.
 
     With ``delete_old`` false the old snapshots stay until the caller deletes them (``delete_snapshot``), e.g.
     once the records that name the new ones are committed."""
@@ -81,25 +101,22 @@ def erase_respondent(store: DatasetStore, pseudonym: str, snapshot_ids: Iterable
     for snapshot_id in snapshot_ids:
         info = store.get(snapshot_id)
         data = store.read(info.snapshot_id)
-        if RESPONDENT not in data.columns:
-            continue
-        keep = data.filter(pl.col(RESPONDENT).ne_missing(pseudonym))
+        keep = _without(data, pseudonym)
         quarantine = store.read_quarantine(info.snapshot_id)
-        if quarantine is not None and RESPONDENT in quarantine.columns:
-            quarantine = quarantine.filter(pl.col(RESPONDENT).ne_missing(pseudonym))
-        removed = data.height - keep.height
+        kept_aside = None if quarantine is None else _without(quarantine, pseudonym)
+        removed = data.height - keep.height + _height(quarantine) - _height(kept_aside)
         if removed:
-            planned.append((info, keep, quarantine, removed))
+            planned.append((info, keep, kept_aside, removed))
     written: list[tuple[SnapshotInfo, bool]] = []
     try:
         for info, keep, quarantine, removed in planned:
             metadata = {k: v for k, v in pl.read_parquet_metadata(store.path(info)).items()
-                        if not k.startswith("ARROW:")}
+                        if not k.startswith("ARROW:")} | {DERIVED_FROM: info.snapshot_id}
             rows = info.rows.model_copy(update={"imported": keep.height,
                                                 "quarantined": 0 if quarantine is None else quarantine.height})
             meta = info.model_dump(exclude={"dataset", "snapshot_id", "created", "data_file", "quarantine_file",
                                             "rows", "derived_from", "derivation", "impactlab_version"})
-            new, created = store.write(info.dataset, keep, quarantine, parquet_metadata=metadata or None,
+            new, created = store.write(info.dataset, keep, quarantine, parquet_metadata=metadata,
                                         rows=rows, derived_from=info.snapshot_id, derivation=DERIVATION, **meta)
             written.append((new, created))
             result.replaced[info.snapshot_id] = new.snapshot_id
