@@ -209,6 +209,11 @@ def test_two_editors_in_the_yaml(browser, live_server, transactional_db) -> None
         assert "size: 270" in kept and "amount: 200000" in kept  # Anna's other change is not dropped
         assert programme.versions.count() == 4
         look(bert, "05-yaml-conflict")
+        bert.set_viewport_size({"width": 390, "height": 844})
+        place.scroll_into_view_if_needed()
+        look(bert, "06-yaml-conflict-phone", full=False)
+        assert bert.evaluate("document.documentElement.scrollWidth") <= 390
+        bert.set_viewport_size({"width": 1280, "height": 900})
         bert.get_by_role("link", name="Redo my edit on version 4").click()
         expect(bert.get_by_test_id("conflict")).to_have_count(0)
         expect(bert.locator('input[name="base"]')).to_have_value("4")
