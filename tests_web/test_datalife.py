@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import IntegrityError
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from impactlab.evidence import erasure
 from impactlab.evidence.erasure import pseudonym_of
@@ -25,7 +26,7 @@ from impactlab.io.synth import synth
 from impactlab_web import datalife, evidence, modelling
 from impactlab_web.dashboards import figures
 from impactlab_web.dashboards.models import CachedFigures, Simulation
-from impactlab_web.models import AuditEvent, DatasetRecord, DataSharingAgreement, Role
+from impactlab_web.models import AuditEvent, DatasetRecord, DataSharingAgreement, Organisation, Role
 from impactlab_web.permissions import Action, can
 from impactlab_web.review import cycles
 from impactlab_web.review.models import Cycle, Phase, ReportVersion, Tombstone
@@ -281,3 +282,36 @@ def test_the_pages_speak_dutch(world: World) -> None:
     assert "er is niets verwijderd" in wrong.content.decode()
     erasure = client.get(_url("data:erasure", world)).content.decode()
     assert "Recht op vergetelheid" in erasure and "Het nummer van de respondent in het bronbestand" in erasure
+
+
+def test_a_deletion_that_ends_an_agreement_tells_the_partners_administrators(
+        world: World, tmp_path: Path, mailoutbox, django_capture_on_commit_callbacks) -> None:
+    """In-app and by e-mail (after the commit), in their own language, naming dataset and programme only; a
+    withdrawn agreement ends nothing, and the one who deleted is not told."""
+    from impactlab_web.notifications.models import Notification
+
+    t0, t1 = _waves(world, tmp_path)
+    DataSharingAgreement.objects.create(dataset=t1, partner=world.partner, purpose="evaluation",
+                                        valid_until=dt.date.today() + dt.timedelta(days=30))
+    partner_admin = world.user(Role.ADMINISTRATOR, "partner")
+    partner_admin.email = "beheer@gemeente.example"
+    partner_admin.save()
+    partner_admin.profile.language = "nl"
+    partner_admin.profile.save()
+    withdrawn = Organisation.objects.create(name="Stichting Ingetrokken", kind="welfare")
+    DataSharingAgreement.objects.create(dataset=t0, partner=withdrawn, purpose="old", withdrawn_at=timezone.now(),
+                                        valid_until=dt.date.today() + dt.timedelta(days=30))
+    make_user("admin-withdrawn", Role.ADMINISTRATOR, withdrawn)
+    owner = world.user(Role.ADMINISTRATOR, "own")
+    respondents = set(Workspace(settings.WORKSPACE_DIR).store().read(t1.snapshot_id)["respondent"].to_list())
+
+    with django_capture_on_commit_callbacks(execute=True):
+        removal = datalife.delete([t0, t1], owner, kind=Tombstone.Kind.DATASET)
+    assert removal.agreements == 2
+    told = Notification.objects.get()
+    assert told.user == partner_admin and told.kind == Notification.Kind.AGREEMENT_ENDED
+    assert told.title == (f"{world.own.name} heeft dataset enquete van {world.programme.name} verwijderd: "
+                          "uw gegevensdelingsovereenkomst daarvoor is beëindigd")
+    assert [m.to for m in mailoutbox] == [["beheer@gemeente.example"]]
+    text = told.title + mailoutbox[0].subject + mailoutbox[0].body
+    assert respondents and not any(code in text for code in respondents)  # no respondent is named

@@ -4,7 +4,9 @@
   ``quantity: {dataset: ...}``) that used these snapshots, and the data-sharing agreements that end with them;
 * ``delete(records, user, kind)``: the records, their agreements and the cycles' links to them go in one
   transaction; a frozen or finished cycle keeps a ``Tombstone`` saying what was removed, when and by whom; the
-  files go after the commit (a failed transaction deletes nothing);
+  administrators of each partner whose active agreement ends are notified (in-app and e-mail, after the commit;
+  dataset and programme by name, never a respondent); the files go after the commit (a failed transaction
+  deletes nothing);
 * ``find_respondent`` / ``erase_respondent``: one respondent, named by the id in the source file and
   pseudonymised with the workspace key (the core's ``pseudonym_of``; the id itself is never stored), removed
   from every snapshot of the programme that the user's organisation owns (the core's ``erase_respondent``):
@@ -24,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from impactlab.errors import UserError
@@ -33,6 +36,8 @@ from impactlab.evidence.quantities import evidence_references
 from impactlab.model.schema import ImpactModel
 from impactlab_web import audit
 from impactlab_web.models import DatasetRecord, DataSharingAgreement, ImpactModelVersion, Programme
+from impactlab_web.notifications.notify import Kind, base_url, notify
+from impactlab_web.partnerships import administrators
 from impactlab_web.permissions import POLICY
 from impactlab_web.review.models import Cycle, ReportVersion, Tombstone
 
@@ -165,16 +170,27 @@ def delete(records: Iterable[DatasetRecord], user: Any, kind: str = Tombstone.Ki
         if not found:
             raise UserError(_("This dataset has been deleted already."))
         ids = [r.snapshot_id for r in found]
-        agreements = DataSharingAgreement.objects.filter(dataset__in=found).count()
+        ended = list(DataSharingAgreement.objects.filter(dataset__in=found).select_related("partner"))
         tombstones = _tombstones(found, kind, user)
         _forget_figures(found[0].programme, set(ids))
         for record in found:
             audit.record(None, audit.Action.DATASET_DELETE, record, user=user, detail={
                 "kind": str(kind), "rows": record.n, "agreements": record.agreements.count(),
                 "tombstones": tombstones})
+        _tell_partners(ended, found[0], user)
         DatasetRecord.objects.filter(pk__in=[r.pk for r in found]).delete()
         transaction.on_commit(lambda: _delete_files(ids))
-    return Removal(found[0].name, ids, sum(r.n for r in found), agreements, tombstones)
+    return Removal(found[0].name, ids, sum(r.n for r in found), len(ended), tombstones)
+
+
+def _tell_partners(agreements: list[DataSharingAgreement], record: DatasetRecord, user: Any) -> None:
+    """Notify the administrators of each partner whose still active agreement ends with this deletion."""
+    today = timezone.localdate()
+    for partner in {a.partner for a in agreements if a.is_active(today)}:
+        names = {"owner": record.owner.name, "dataset": record.name, "programme": record.programme.name}
+        notify(administrators([partner]), Kind.AGREEMENT_ENDED, lambda names=names: _(
+            "%(owner)s deleted dataset %(dataset)s of %(programme)s: your data-sharing agreement for it has ended"
+        ) % names, base_url=base_url(), skip=user)
 
 
 # ----------------------------------------------------------------------------------------- right to erasure

@@ -35,7 +35,8 @@ class PartnershipError(Exception):
     """A step the rules refuse; the message is for the person who tried it."""
 
 
-def _administrators(organisations: QuerySet[Organisation] | list[Organisation]) -> QuerySet[User]:
+def administrators(organisations: QuerySet[Organisation] | list[Organisation]) -> QuerySet[User]:
+    """The active administrators of these organisations."""
     ids = Membership.objects.filter(organisation__in=organisations, role=Role.ADMINISTRATOR).values("user")
     return User.objects.filter(pk__in=ids, is_active=True)
 
@@ -182,7 +183,7 @@ def decline(partnership: Partnership, by: AbstractBaseUser, base_url: str = "") 
 def _lead_side(partnership: Partnership) -> list[User]:
     """Who hears of an answer: the inviter and the lead's administrators."""
     inviter = [partnership.invited_by] if partnership.invited_by_id else []
-    return [*inviter, *_administrators([partnership.programme.lead])]
+    return [*inviter, *administrators([partnership.programme.lead])]
 
 
 # ------------------------------------------------------------------------------------------------ ending
@@ -209,7 +210,7 @@ def end(partnership: Partnership, by: AbstractBaseUser, leaving: bool = False, b
                  programme=programme, organisation=organisation or programme.lead,
                  detail={"partnership": found.pk, "agreements_withdrawn": withdrawn})
     if was_accepted and organisation is not None:
-        told = _lead_side(found) if leaving else list(_administrators([organisation]))
+        told = _lead_side(found) if leaving else list(administrators([organisation]))
         notify(told, Kind.PARTNERSHIP, lambda: _("%(name)s no longer takes part in %(programme)s")
                % {"name": organisation.name, "programme": programme.name}, link=reverse("partners:inbox")
                if not leaving else reverse("partners:list", kwargs={"programme": programme.pk}),

@@ -16,6 +16,7 @@ class Notification(models.Model):
         JOB_DONE = "job_done", _("job finished")
         JOB_FAILED = "job_failed", _("job failed")
         PARTNERSHIP = "partnership", _("partnership invitation")
+        AGREEMENT_ENDED = "agreement_ended", _("data-sharing agreement ended")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=16, choices=Kind.choices)
