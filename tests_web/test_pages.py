@@ -110,3 +110,9 @@ def test_seed_demo_is_idempotent(db, var_dir, capsys) -> None:
     assert counts[3] == 5 and "admin" in first and "demo-impactlab-2025" in first  # + dashboards' registrations
     welfare = Organisation.objects.get(name="Stichting Welzijn Venlo")
     assert DatasetRecord.objects.filter(owner=welfare, name="buurtcirkels-enquete").count() == 2
+    from impactlab_web import demo
+    from impactlab_web.models import Partnership
+
+    programme = Programme.objects.get(name="Buurtcirkels Venlo")  # its partners agreed: accepted, once each
+    assert {o.name for o in programme.partners} == {demo.MUNICIPALITY, demo.UNIVERSITY}
+    assert Partnership.objects.filter(programme=programme).count() == 2
