@@ -64,9 +64,11 @@ class Plan:
         mapped = [c for c in mapping.source_columns() if c in position]
         fixed = set(RESERVED) | set(mapping.items)
         named = [*mapping.group, *mapping.keep, *mapping.free_text]
-        taken = fixed | {c for c in named if c not in fixed}
+        # A column named like a snapshot column gets the first `_2`, `_3`, ... suffix that names no snapshot
+        # column and no column of the file (so a stored name never reads as another column of the user's file).
+        taken = fixed | set(names) | {c for c in named if c not in fixed}
         renamed: dict[str, str] = {}
-        for column in (c for c in named if c in fixed):  # a column named like a snapshot column gets a suffix
+        for column in (c for c in named if c in fixed):
             n = 2
             while f"{column}_{n}" in taken:
                 n += 1
