@@ -70,6 +70,7 @@ def test_choose_the_answer_format_and_the_recode(page, live_server, eager, var_d
     expect(page.get_by_test_id("answers-problems")).to_have_count(0)
     expect(page.get_by_test_id("answers-lone1")).to_contain_text("→ 3")
     shot(page, "answers-03-recoded", full=True)
+    page.get_by_label("Dataset name").fill("monitor")
     page.get_by_role("button", name="Import").click()
     expect(page.get_by_test_id("import-summary")).to_contain_text("rows imported", timeout=15000)
 

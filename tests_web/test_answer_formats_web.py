@@ -37,7 +37,7 @@ def three_point_csv(folder: Path, shift: int = 0, name: str = "monitor.csv") -> 
 
 def _post(client, url: str, page, **changes):
     form = page.context["form"]
-    data = {name: form[name].value() or "" for name in form.fields} | changes
+    data = {name: form[name].value() or "" for name in form.fields} | {"dataset": "monitor"} | changes
     return client.post(url, data)
 
 

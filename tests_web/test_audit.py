@@ -148,7 +148,7 @@ def test_every_view_and_export_of_personal_data_writes_one_event(world: World, v
     run_pending()
     upload_url = response["Location"]
     step("GET", upload_url, Action.DATA_PREVIEW)
-    data = _form_data(step.client, upload_url, missing_codes="-9")
+    data = _form_data(step.client, upload_url, missing_codes="-9", dataset="enquete")
     step("POST", upload_url, Action.DATA_IMPORT, data)
     step("GET", reverse("data:detail", kwargs={"programme": p, "dataset": world.dataset.pk}), Action.DATASET_VIEW)
     _, shared = step("POST", reverse("dashboards:agreement_new", kwargs={"programme": p, "dataset": world.dataset.pk}),

@@ -67,7 +67,7 @@ def mapping_post(client: Client, response, **changes) -> tuple[Upload, object]:
     assert page.status_code == 200
     form = page.context["form"]
     data = {name: form[name].value() or "" for name in form.fields}
-    data |= {"missing_codes": str(MISSING_CODE)} | changes
+    data |= {"missing_codes": str(MISSING_CODE), "dataset": "enquete"} | changes  # named by the user
     return upload_obj, client.post(url, data)
 
 

@@ -42,7 +42,8 @@ class UploadForm(forms.Form):
 
 
 class MappingForm(forms.Form):
-    dataset = forms.CharField(label=_("Dataset name"), max_length=64)
+    dataset = forms.CharField(label=_("Dataset name"), max_length=64, help_text=_(
+        "Everyone in the programme sees this name: describe the data (e.g. survey-2026), never a person."))
     instrument = forms.ChoiceField(label=_("Instrument"), required=False)
     wave_value = forms.CharField(label=_("Wave of the whole file (when there is no wave column)"), max_length=32,
                                  required=False)

@@ -49,8 +49,11 @@ def preview_upload(params: dict[str, Any], progress: Progress) -> dict[str, Any]
     progress(0.1, "reading")
     try:
         preview = uploads.preview(upload.path)
-    except uploads.BadFile as error:
-        raise UserError(str(error).replace(Path(upload.path).name, upload.filename)) from None
+    except uploads.BadFile as error:  # the uploader's page names their file; the job row keeps the neutral name
+        named = str(error).replace(Path(upload.path).name, upload.filename)
+        Upload.objects.filter(pk=upload.pk, state=Upload.State.READING).update(
+            report=upload.report | {"messages": [named]})
+        raise UserError(str(error)) from None
     progress(0.9, "preview")
     moved = Upload.objects.filter(pk=upload.pk, state=Upload.State.READING).update(
         preview=preview, state=Upload.State.MAPPING)
@@ -88,10 +91,10 @@ def import_upload(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
         report = report_rows(empty.report, masked, upload.filename)
         _finish(upload, Upload.State.FAILED, report | {"messages": [message]})
         raise UserError(message) from None
-    except IdentifiersFound as found:  # counts per column, in the user's language, naming the file as they did
-        messages = found.text(translation.get_language(), file=upload.filename)
-        _finish(upload, Upload.State.FAILED, {"messages": messages})
-        raise UserError(messages) from None
+    except IdentifiersFound as found:  # counts per column, in the user's language; the upload's report names the
+        language = translation.get_language()  # file as they did, the job row only the stored copy's neutral name
+        _finish(upload, Upload.State.FAILED, {"messages": found.text(language, file=upload.filename)})
+        raise UserError(found.text(language, file=Path(raw).name)) from None
     except UserError as error:
         _finish(upload, Upload.State.FAILED, {"messages": error.messages})
         raise

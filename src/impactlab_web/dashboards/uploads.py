@@ -9,7 +9,6 @@ worker died), discarded, or expired (not mapped within a day).
 from __future__ import annotations
 
 import datetime as dt
-import re
 import shutil
 import zipfile
 from collections.abc import Iterable
@@ -73,11 +72,6 @@ def sniff(head: bytes) -> str:
     if not any(sep in first for sep in ",;\t|"):
         raise BadFile(_("This does not look like a CSV file: its first line has no column separators."))
     return "csv"
-
-
-def _safe_stem(name: str) -> str:
-    stem = re.sub(r"[^A-Za-z0-9_.-]+", "-", Path(name).stem).strip("-.") or "upload"
-    return stem[:80]
 
 
 def save(upload: UploadedFile, folder_name: str) -> tuple[Path, str]:

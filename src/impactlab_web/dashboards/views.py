@@ -103,7 +103,9 @@ def upload_detail(request: HttpRequest, programme: int, upload: uuid.UUID) -> Ht
         return render(request, "dashboards/upload_mapping.html", context, status=status)
     instrument_guess = uploads.guess_instrument(preview["columns"])
     guessed = uploads.guess_roles(preview["columns"], instrument_guess, preview.get("identifiers", {}))
-    initial = {"dataset": _default_name(found.filename), "instrument": instrument_guess or "", "on_error": "reject"}
+    # the dataset's name is the user's to choose: never the file's own name, which may name a client and would
+    # reach everyone in the programme and the snapshot's metadata
+    initial = {"instrument": instrument_guess or "", "on_error": "reject"}
     initial |= {f"role_{k}": role for k, role in
                 enumerate(guessed.values())}
     if request.method != "POST":
@@ -166,13 +168,6 @@ def _item_map(form: MappingForm, step: answers.AnswersStep) -> dict[str, str]:
     """Item code -> column, as the mapping will have it."""
     items = [c for c, r in form.roles().items() if r == "item"]
     return uploads._item_codes(items, [i.code for i in step.instrument.items])
-
-
-def _default_name(filename: str) -> str:
-    stem = uploads._safe_stem(filename).lower()
-    for suffix in ("-t0", "-t1", "-t2", "_t0", "_t1", "_t2"):
-        stem = stem.removesuffix(suffix)
-    return stem[:64] or "dataset"
 
 
 @never_cache

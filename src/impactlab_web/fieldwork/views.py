@@ -99,14 +99,16 @@ def import_xlsform(request: HttpRequest, programme: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / Path(upload.name).name
+            # a neutral name: without form_id or form_title the reader names the questionnaire after its file,
+            # and the file's own name may name a client
+            path = Path(folder) / "questionnaire.xlsx"
             with path.open("wb") as handle:
                 for chunk in upload.chunks():
                     handle.write(chunk)
             try:
                 core = read_xlsform(path)
             except UserError as error:
-                problems = [m.replace(str(path), upload.name) for m in error.messages]
+                problems = [m.replace(str(path), upload.name).replace(path.name, upload.name) for m in error.messages]
         if not problems:
             if current.questionnaires.filter(document__id=core.id).exists():
                 problems = [_("This programme already has a questionnaire with the id %(id)s (form_id in the "

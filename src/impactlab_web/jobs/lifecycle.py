@@ -174,9 +174,10 @@ def _upload_cleanup(job: Any, final: bool) -> None:
     uploads.discard(upload.path)
     busy = (Upload.State.READING, Upload.State.IMPORTING)
     state = Upload.State.DISCARDED if job.status == Job.Status.CANCELLED else Upload.State.FAILED
-    message = job.error or _("The file could not be read.")
+    # the job's own message names the stored copy; one the job left on the upload names the user's file
+    messages = upload.report.get("messages") or [job.error or _("The file could not be read.")]
     Upload.objects.filter(pk=upload.pk, state__in=busy).update(state=state, path="",
-                                                              report=upload.report | {"messages": [message]})
+                                                              report=upload.report | {"messages": messages})
     Upload.objects.filter(pk=upload.pk).update(path="")
 
 

@@ -141,7 +141,8 @@ def upload(request: HttpRequest, programme: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         name, text = form.cleaned_data["file"]
         try:
-            version = modelling.save_version(current, text, request.user, _("Imported %(file)s") % {"file": name})
+            # the version's message is read by the whole programme: never the file's own name
+            version = modelling.save_version(current, text, request.user, _("Imported from a YAML file"))
         except modelling.InvalidModel:
             messages.error(request, _("%(file)s was not imported: it has errors (see below).") % {"file": name})
             return _editor(request, current, ModelTextForm({"text": text, "message": ""}), status=422)
