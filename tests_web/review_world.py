@@ -32,7 +32,9 @@ def report(world) -> ReportVersion:
 
 
 def share(world) -> Share:
-    return sharing.share_link(report(world), "Gemma Gemeente")[0]
+    """Gemma Gemeente's personal link to the report (one active per reviewer)."""
+    found = report(world).shares.filter(kind=Share.Kind.LINK, name="Gemma Gemeente", revoked_at__isnull=True).first()
+    return found or sharing.share_link(report(world), "Gemma Gemeente")[0]
 
 
 def token(world) -> str:

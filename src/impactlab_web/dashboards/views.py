@@ -217,12 +217,15 @@ def agreement_new(request: HttpRequest, programme: int, dataset: int) -> HttpRes
     if request.method == "POST":
         if form.is_valid():
             with transaction.atomic():
-                agreement = DataSharingAgreement.objects.create(dataset=record, created_by=request.user,
-                                                                **form.cleaned_data)
-                audit.record(request, audit.Action.DATASET_SHARE, record, detail={
-                    "agreement": agreement.pk, "partner": agreement.partner.name, "until": agreement.valid_until})
-            messages.success(request, _("The dataset is shared with %(partner)s.") % {"partner": agreement.partner})
-            return redirect("data:detail", programme=programme, dataset=record.pk)
+                agreement = DataSharingAgreement.make(record, user=request.user, **form.cleaned_data)
+                if agreement is not None:
+                    audit.record(request, audit.Action.DATASET_SHARE, record, detail={
+                        "agreement": agreement.pk, "partner": agreement.partner.name, "until": agreement.valid_until})
+            if agreement is not None:
+                messages.success(request, _("The dataset is shared with %(partner)s.") % {"partner": agreement.partner})
+                return redirect("data:detail", programme=programme, dataset=record.pk)
+            form.add_error("partner", _("This dataset is already shared with %(partner)s: withdraw that agreement "
+                                        "first to make a new one.") % {"partner": form.cleaned_data["partner"]})
         status = 422
     return render(request, "dashboards/agreement_form.html",
                   {"programme": request.programme, "dataset": record, "form": form}, status=status)

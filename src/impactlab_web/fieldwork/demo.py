@@ -58,7 +58,7 @@ def _answers(rng: random.Random, better: float) -> dict[str, Any]:
 def seed(context: Any) -> None:
     programme, users = context.programme, context.users
     with transaction.atomic():
-        questionnaire = Questionnaire.objects.filter(programme=programme, document__id=DOCUMENT["id"]).first()
+        questionnaire = Questionnaire.objects.filter(programme=programme, slug=DOCUMENT["id"]).first()
         if questionnaire is None:
             questionnaire = Questionnaire.objects.create(programme=programme, document=DOCUMENT,
                                                          created_by=users["researcher"])

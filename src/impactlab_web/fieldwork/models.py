@@ -22,6 +22,7 @@ def _public_id() -> str:
     return secrets.token_urlsafe(9)
 
 
+SLUG_LENGTH = 100  # the longest questionnaire id (a form_id of an XLSForm; the builder's own: 40)
 _COMPILED: dict[tuple[int, int, float], CoreQuestionnaire] = {}
 
 
@@ -44,6 +45,8 @@ class Questionnaire(models.Model):
 
     programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="questionnaires")
     public_id = models.CharField(max_length=24, unique=True, default=_public_id, editable=False)
+    # the document's id (the name in the data), kept in a column of its own so the database holds it unique
+    slug = models.CharField(max_length=SLUG_LENGTH, editable=False)
     document = models.JSONField(help_text="the validated core questionnaire document")
     revision = models.PositiveIntegerField(default=1)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
@@ -52,9 +55,16 @@ class Questionnaire(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["programme", "slug"], name="unique_questionnaire_id")]
 
     def __str__(self) -> str:
         return self.title()
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.slug = str(self.document.get("id", ""))
+        if kwargs.get("update_fields") is not None and "document" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "slug"}
+        super().save(*args, **kwargs)
 
     @property
     def core(self) -> CoreQuestionnaire:
@@ -63,10 +73,6 @@ class Questionnaire(models.Model):
 
     def title(self, language: str = "nl") -> str:
         return localise(self.core.title, language) or self.document.get("id", "")
-
-    @property
-    def slug(self) -> str:
-        return str(self.document.get("id", ""))
 
     def locked(self) -> bool:
         """Once responses exist, the questions stay as they were (the data must keep its meaning)."""

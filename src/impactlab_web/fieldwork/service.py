@@ -19,6 +19,7 @@ import polars as pl
 import yaml
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 from pydantic import ValidationError
 
 from impactlab.errors import UserError
@@ -39,7 +40,15 @@ from impactlab.fieldwork.questionnaire import (
 from impactlab.fieldwork.registrations import check_registrations, model_inputs, model_outputs
 from impactlab.fieldwork.tokens import WaveLink, make_token, next_wave_token, read_token, verify_token
 from impactlab.io.pseudonymise import pseudonym_series
-from impactlab_web.fieldwork.models import Draft, Questionnaire, Registration, Response, RevokedLink, Wave
+from impactlab_web.fieldwork.models import (
+    SLUG_LENGTH,
+    Draft,
+    Questionnaire,
+    Registration,
+    Response,
+    RevokedLink,
+    Wave,
+)
 from impactlab_web.models import DatasetRecord, Organisation, Programme
 from impactlab_web.permissions import POLICY
 
@@ -293,6 +302,23 @@ def new_document(slug: str, title_nl: str, title_en: str, instrument: str | None
     items: list[dict[str, Any]] = ([{"instrument": instrument}] if instrument else
                                    [{"id": "intro", "type": "note", "text": title}])
     return _document(questionnaire_from_data({"id": slug, "title": title, "items": items}, "questionnaire"))
+
+
+def add_questionnaire(programme: Programme, document: dict[str, Any], user: Any = None) -> Questionnaire | None:
+    """The programme's new questionnaire with its first wave (T0); None when the programme already has one with
+    this id. The database's unique constraint decides, so a doubled or concurrent submit makes one questionnaire."""
+    if len(str(document.get("id", ""))) > SLUG_LENGTH:
+        raise UserError(_("The questionnaire's id is longer than %(n)d characters.") % {"n": SLUG_LENGTH})
+    try:
+        with transaction.atomic():
+            item = Questionnaire.objects.create(programme=programme, document=document,
+                                                created_by=user if getattr(user, "is_authenticated", False) else None)
+            Wave.objects.create(questionnaire=item, name="T0")
+    except IntegrityError:
+        if not programme.questionnaires.filter(slug=document.get("id", "")).exists():
+            raise
+        return None
+    return item
 
 
 def item_summary(item: Any, language: str) -> dict[str, Any]:

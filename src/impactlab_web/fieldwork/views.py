@@ -79,11 +79,10 @@ def create(request: HttpRequest, programme: int) -> HttpResponse:
             for message in error.messages:
                 form.add_error(None, message)
         else:
-            if current.questionnaires.filter(document__id=data["slug"]).exists():
+            item = service.add_questionnaire(current, document, request.user)
+            if item is None:
                 form.add_error("slug", _("This programme already has a questionnaire with this id."))
             else:
-                item = Questionnaire.objects.create(programme=current, document=document, created_by=request.user)
-                Wave.objects.create(questionnaire=item, name="T0")
                 messages.success(request, _("Questionnaire created with wave T0."))
                 return redirect("fieldwork:questionnaire", programme=current.pk, questionnaire=item.pk)
     return render(request, "fieldwork/create.html", {"programme": current, "form": form},
@@ -110,14 +109,15 @@ def import_xlsform(request: HttpRequest, programme: int) -> HttpResponse:
             except UserError as error:
                 problems = [m.replace(str(path), upload.name).replace(path.name, upload.name) for m in error.messages]
         if not problems:
-            if current.questionnaires.filter(document__id=core.id).exists():
-                problems = [_("This programme already has a questionnaire with the id %(id)s (form_id in the "
-                              "settings sheet).") % {"id": core.id}]
+            try:
+                item = service.add_questionnaire(current, service._document(core), request.user)
+            except UserError as error:
+                item, problems = None, error.messages
             else:
-                with transaction.atomic():
-                    item = Questionnaire.objects.create(programme=current, document=service._document(core),
-                                                        created_by=request.user)
-                    Wave.objects.create(questionnaire=item, name="T0")
+                if item is None:
+                    problems = [_("This programme already has a questionnaire with the id %(id)s (form_id in the "
+                                  "settings sheet).") % {"id": core.id}]
+            if item is not None:
                 messages.success(request, _("Imported %(file)s: %(n)s questions, wave T0 added.")
                                  % {"file": upload.name, "n": len(core.questions)})
                 return redirect("fieldwork:questionnaire", programme=current.pk, questionnaire=item.pk)

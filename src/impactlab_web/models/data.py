@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.conf import settings
-from django.db import models
+from django.db import IntegrityError, models, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from impactlab_web.models.organisations import Organisation
 from impactlab_web.models.programmes import Programme
+
+
+def end_of(day: dt.date) -> dt.datetime:
+    """The moment a day ends (midnight after it, in the installation's time zone)."""
+    return timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min))
 
 
 class DatasetRecord(models.Model):
@@ -43,8 +50,31 @@ class DataSharingAgreement(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
+    class Meta:
+        # one agreement in force per dataset and partner (an expired one is closed before a new one is made)
+        constraints = [models.UniqueConstraint(fields=["dataset", "partner"], condition=Q(withdrawn_at__isnull=True),
+                                               name="unique_active_agreement")]
+
     def __str__(self) -> str:
         return f"{self.dataset} -> {self.partner}"
+
+    @classmethod
+    def make(cls, dataset: DatasetRecord, partner: Organisation, user: Any = None,
+             **fields: Any) -> DataSharingAgreement | None:
+        """A new agreement, or None while the partner has one in force for this dataset. The database's unique
+        constraint decides (a doubled or concurrent submit makes one); an expired agreement is first closed at
+        the end of its last valid day."""
+        same = cls.objects.filter(dataset=dataset, partner=partner, withdrawn_at__isnull=True)
+        for expired in same.filter(valid_until__lt=timezone.localdate()):
+            closed = end_of(expired.valid_until)
+            cls.objects.filter(pk=expired.pk, withdrawn_at__isnull=True).update(withdrawn_at=closed)
+        try:
+            with transaction.atomic():
+                return cls.objects.create(dataset=dataset, partner=partner, created_by=user, **fields)
+        except IntegrityError:
+            if not same.exists():
+                raise
+            return None
 
     def is_active(self, today: dt.date | None = None) -> bool:
         return self.withdrawn_at is None and self.valid_until >= (today or timezone.localdate())

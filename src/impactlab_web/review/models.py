@@ -7,6 +7,8 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Lower
 from django.db.models.signals import m2m_changed
 from django.dispatch import receiver
 from django.utils import timezone
@@ -219,6 +221,9 @@ class Share(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        # one active share per report version and reviewer: the role's, or one personal link per name (any case)
+        constraints = [models.UniqueConstraint(F("report"), F("kind"), Lower("name"),
+                                               condition=Q(revoked_at__isnull=True), name="unique_active_share")]
 
     def __str__(self) -> str:
         return f"{self.report}: {self.kind} {self.name}"

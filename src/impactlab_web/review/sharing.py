@@ -13,11 +13,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core import signing
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from impactlab.errors import UserError
 from impactlab_web import permissions
 from impactlab_web.models import Programme
 from impactlab_web.notifications.notify import Kind, base_url, notify
@@ -36,15 +38,41 @@ def reports_for(user: Any, programme: Programme) -> QuerySet[ReportVersion]:
     return reports.filter(pk__in=shared, status=ReportVersion.Status.READY)
 
 
+class AlreadyShared(UserError):
+    """The reviewer already has an active personal link to this report version."""
+
+
 def share_with_role(report: ReportVersion, user: Any = None) -> Share:
-    share = report.shares.filter(kind=Share.Kind.ROLE, revoked_at__isnull=True).first()
-    return share or Share.objects.create(report=report, kind=Share.Kind.ROLE, created_by=_user(user))
+    """The report's one active share with the reviewers' role (made now, or the one that exists)."""
+    share = _create(report, Share.Kind.ROLE, "", user)
+    return share or report.shares.get(kind=Share.Kind.ROLE, revoked_at__isnull=True)
 
 
 def share_link(report: ReportVersion, name: str, days: int = DEFAULT_DAYS, user: Any = None) -> tuple[Share, str]:
-    share = Share.objects.create(report=report, kind=Share.Kind.LINK, name=name[:120], created_by=_user(user),
-                                 expires_at=timezone.now() + dt.timedelta(days=days))
+    """A personal link for one reviewer (by name, in any case); AlreadyShared while they have an active one."""
+    name = " ".join(name.split())[:120]
+    share = _create(report, Share.Kind.LINK, name, user, expires_at=timezone.now() + dt.timedelta(days=days))
+    if share is None:
+        raise AlreadyShared(_("%(name)s already has a personal link to this report version (see below); withdraw "
+                              "it first to make a new one.") % {"name": name})
     return share, token_for(share)
+
+
+def _create(report: ReportVersion, kind: str, name: str, user: Any, **fields: Any) -> Share | None:
+    """One active share per report version, kind and reviewer, held by the database's unique constraint (a
+    doubled or concurrent submit makes one); None when it exists. An expired one is closed first, at the moment
+    it expired, so the reviewer can be given a new link."""
+    now = timezone.now()
+    same = report.shares.filter(kind=kind, name__iexact=name, revoked_at__isnull=True)
+    for expired in same.filter(expires_at__lte=now):
+        Share.objects.filter(pk=expired.pk, revoked_at__isnull=True).update(revoked_at=expired.expires_at)
+    try:
+        with transaction.atomic():
+            return Share.objects.create(report=report, kind=kind, name=name, created_by=_user(user), **fields)
+    except IntegrityError:
+        if not same.exists():
+            raise
+        return None
 
 
 def token_for(share: Share) -> str:

@@ -311,8 +311,14 @@ def share_create(request: HttpRequest, programme: int, report: int) -> HttpRespo
         sharing.share_with_role(found, request.user)
         messages.success(request, _("Shared with the programme's stakeholder reviewers."))
     else:
-        share, token = sharing.share_link(found, form.cleaned_data["name"], form.cleaned_data["days"] or 30,
-                                          request.user)
+        try:
+            share, token = sharing.share_link(found, form.cleaned_data["name"], form.cleaned_data["days"] or 30,
+                                              request.user)
+        except sharing.AlreadyShared as error:
+            form.add_error("name", error.messages[0])
+            context = _review_context(request, found)
+            context["share_form"] = form
+            return render(request, "review/report.html", context, status=422)
         link = request.build_absolute_uri(reverse("review:shared", kwargs={"token": token}))
         messages.success(request, _("Personal link for %(name)s: %(link)s") % {"name": share.name, "link": link})
     return redirect("review:report", programme=request.programme.pk, report=found.pk)
