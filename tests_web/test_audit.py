@@ -9,6 +9,7 @@ import datetime as dt
 import io
 from pathlib import Path
 
+import polars as pl
 import pytest
 from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -19,6 +20,7 @@ from django.utils import timezone
 
 from impactlab_web import audit, audit_triggers
 from impactlab_web.fieldwork import testing as fieldwork_world
+from impactlab_web.fieldwork.models import Registration
 from impactlab_web.jobs.runner import run_pending
 from impactlab_web.models import AuditEvent, Organisation, Role
 from impactlab_web.models.audit import AppendOnly
@@ -141,8 +143,12 @@ def test_every_view_and_export_of_personal_data_writes_one_event(world: World, v
                                                                  tmp_path: Path) -> None:
     step = Steps(world)
     p, own = world.programme.pk, world.own
-    # data: upload, preview of the raw rows, import, the dataset's page, sharing and withdrawing it
+    # data: upload, preview of the raw rows, import, its validation report, the dataset's page, sharing and
+    # withdrawing it
     path = survey_csv(tmp_path)
+    frame = pl.read_csv(path, infer_schema_length=0)  # one answer the validation reports: not a code of the scale
+    frame.with_columns(pl.when(pl.int_range(pl.len()) == 2).then(pl.lit("7")).otherwise(pl.col("lone2"))
+                       .alias("lone2")).write_csv(path)
     response, event = step("POST", reverse("dashboards:upload_new", kwargs={"programme": p}), Action.DATA_UPLOAD,
                            {"file": SimpleUploadedFile("Jansen-dossier.csv", path.read_bytes()), "owner": own.pk})
     run_pending()
@@ -150,6 +156,10 @@ def test_every_view_and_export_of_personal_data_writes_one_event(world: World, v
     step("GET", upload_url, Action.DATA_PREVIEW)
     data = _form_data(step.client, upload_url, missing_codes="-9", dataset="enquete")
     step("POST", upload_url, Action.DATA_IMPORT, data)
+    run_pending()
+    step("GET", upload_url, Action.DATA_REPORT)
+    step("GET", reverse("dashboards:upload_status", kwargs={"programme": p, "upload": upload_url.split("/")[-2]}),
+         Action.DATA_REPORT)
     step("GET", reverse("data:detail", kwargs={"programme": p, "dataset": world.dataset.pk}), Action.DATASET_VIEW)
     _, shared = step("POST", reverse("dashboards:agreement_new", kwargs={"programme": p, "dataset": world.dataset.pk}),
                      Action.DATASET_SHARE, {"partner": world.partner.pk, "purpose": "evaluatie mevrouw Jansen",
@@ -157,13 +167,21 @@ def test_every_view_and_export_of_personal_data_writes_one_event(world: World, v
     agreement = world.dataset.agreements.get()
     step("POST", reverse("dashboards:agreement_withdraw", kwargs={"programme": p, "agreement": agreement.pk}),
          Action.DATASET_WITHDRAW)
-    # fieldwork: the personal link list, the response export, the registrations feed
+    # fieldwork: the personal link list, the response export, a visit with a client, the registrations (one's own
+    # list and one entry) and their feed
     q, w = fieldwork_world.questionnaire(world), fieldwork_world.wave(world)
     links, _ = step("POST", reverse("fieldwork:links", kwargs={"programme": p, "questionnaire": q, "wave": w}),
                     Action.LINKS_EXPORT, {"kind": "personal", "count": 3})
     assert links["Content-Type"].startswith("text/csv")
     step("POST", reverse("fieldwork:export_wave", kwargs={"programme": p, "questionnaire": q, "wave": w}),
          Action.RESPONSES_EXPORT)
+    visit = step.client.post(reverse("fieldwork:start_visit", kwargs={"programme": p, "questionnaire": q, "wave": w}))
+    step("GET", visit["Location"], Action.VISIT_VIEW)
+    entry = Registration.objects.create(programme=world.programme, recorded_by=step.user, date=dt.date.today(),
+                                        client="CL-0001", support="formal", kind="advice", hours=1)
+    step("GET", reverse("fieldwork:registrations", kwargs={"programme": p}), Action.REGISTRATIONS_VIEW)
+    step("GET", reverse("fieldwork:edit_registration", kwargs={"programme": p, "registration": entry.pk}),
+         Action.REGISTRATIONS_VIEW)
     feed = reverse("fieldwork:feed", kwargs={"programme": p})
     step("POST", feed, Action.REGISTRATIONS_FEED, _form_data(step.client, feed))
     # qualitative: a transcript uploaded, read, the quotes, the REFI-QDA export

@@ -95,6 +95,7 @@ def upload_detail(request: HttpRequest, programme: int, upload: uuid.UUID) -> Ht
     found = _my_upload(request, upload)
     context: dict[str, Any] = {"programme": request.programme, "upload": found}
     if found.state != Upload.State.MAPPING:
+        _audit_report(request, found)
         return render(request, "dashboards/upload_report.html", context)
     preview = found.preview if found.path and found.preview.get("columns") else None  # read by the job
     if preview is None:
@@ -154,6 +155,12 @@ def upload_detail(request: HttpRequest, programme: int, upload: uuid.UUID) -> Ht
     return render(request, "dashboards/upload_mapping.html", context, status=status)
 
 
+def _audit_report(request: HttpRequest, found: Upload) -> None:
+    """A validation report lists rows and their values: who read one goes in the trail."""
+    if found.report.get("issues"):
+        audit.record(request, audit.Action.DATA_REPORT, found, detail={"issues": len(found.report["issues"])})
+
+
 def _answers_step(form: MappingForm, preview: dict[str, Any]) -> answers.AnswersStep | None:
     """The answers step for the roles, instrument, format and recode as posted (valid or not yet)."""
     data = form.data
@@ -181,6 +188,8 @@ def upload_status(request: HttpRequest, programme: int, upload: uuid.UUID) -> Ht
         response = HttpResponse(status=204)
         response["HX-Redirect"] = reverse("dashboards:upload", kwargs={"programme": programme, "upload": found.pk})
         return response
+    if found.state not in (Upload.State.READING, Upload.State.MAPPING, Upload.State.IMPORTING):
+        _audit_report(request, found)  # the finished import's report, shown in place of the progress
     return render(request, "dashboards/_upload_status.html", {"programme": request.programme, "upload": found})
 
 

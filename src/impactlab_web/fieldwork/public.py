@@ -21,6 +21,7 @@ from django.utils import timezone, translation
 from impactlab.fieldwork.answers import AnswerError
 from impactlab.fieldwork.questionnaire import Question, localise, visible_questions
 from impactlab.fieldwork.tokens import make_token
+from impactlab_web import audit
 from impactlab_web.client import client_ip
 from impactlab_web.fieldwork import ratelimit, service
 from impactlab_web.fieldwork.models import Response, Wave
@@ -178,4 +179,6 @@ def visit(request: HttpRequest, programme: int, wave_link: str) -> HttpResponse:
         if link.anonymous:
             return redirect("fieldwork:visit", programme=programme, wave_link=_personal(link))
         extra = {"programme": request.programme, "inside": True}
+        if request.method == "GET":  # the client's answers so far are shown: who opened them goes in the trail
+            audit.record(request, audit.Action.VISIT_VIEW, wave)
         return _fill(request, wave, link, Response.Channel.VISIT, language, "fieldwork/visit.html", extra)

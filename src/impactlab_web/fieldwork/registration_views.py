@@ -40,6 +40,7 @@ def _suggestions(request: HttpRequest) -> dict[str, list[str]]:
 
 def _list(request: HttpRequest, form: RegistrationForm, status: int = 200) -> HttpResponse:
     own = _own(request)
+    audit.record(request, audit.Action.REGISTRATIONS_VIEW, request.programme, detail={"entries": own.count()})
     return render(request, "fieldwork/registrations.html", {
         "programme": request.programme, "form": form, "entries": own[:50], "count": own.count(),
         "suggestions": _suggestions(request)}, status=status)
@@ -88,6 +89,7 @@ def edit(request: HttpRequest, programme: int, registration: int) -> HttpRespons
         form.save()
         messages.success(request, _("Registration changed."))
         return redirect("fieldwork:registrations", programme=request.programme.pk)
+    audit.record(request, audit.Action.REGISTRATIONS_VIEW, request.programme, detail={"registration": entry.pk})
     return render(request, "fieldwork/registration_edit.html",
                   {"programme": request.programme, "form": form, "entry": entry, "suggestions": _suggestions(request)},
                   status=422 if request.method == "POST" else 200)
