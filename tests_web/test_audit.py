@@ -107,7 +107,8 @@ def test_deleting_a_user_or_organisation_keeps_their_events_by_name(world: World
 
 # ------------------------------------------------------------------------------------------------ coverage
 class Steps:
-    """Requests one after another; each must write exactly one event, with the expected fields."""
+    """Requests one after another; each must write exactly one event, with the expected fields, and answer
+    ``Cache-Control: no-store``."""
 
     def __init__(self, world: World, role: Role = Role.ADMINISTRATOR) -> None:
         self.world, self.user = world, world.user(role, "own")
@@ -121,6 +122,7 @@ class Steps:
         client = client or self.client
         response = client.get(url, data or {}) if method == "GET" else client.post(url, data or {})
         assert response.status_code in (200, 302), (url, response.status_code)
+        assert "no-store" in response["Cache-Control"].split(", "), url  # no browser or proxy keeps a copy
         new = list(AuditEvent.objects.exclude(pk__in=before))
         assert [e.action for e in new] == [action], (url, [e.action for e in new])
         event = new[0]
