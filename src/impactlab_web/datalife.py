@@ -12,6 +12,12 @@
   from every snapshot of the programme that the user's organisation owns (the core's ``erase_respondent``):
   new snapshots are written first, the records point at them in one transaction, and the old files are
   deleted after the commit; a failure deletes the new files again. The audit trail holds the pseudonym only.
+  In the same transaction go the respondent's rows in the database: questionnaire answers and drafts (keyed by
+  the wave link's respondent key, which an export pseudonymises like an id: the key whose pseudonym is the
+  respondent's is theirs) and support registrations (by client code). They are deleted, not anonymised: answers,
+  free text included, cannot be made anonymous with certainty, and an export would otherwise bring the respondent
+  back. Their personal link is revoked in every wave of those questionnaires, so it cannot bring them back either.
+  A personal wave link pasted instead of an id names the respondent by its key.
 
 Who may remove what is the policy's (``Action.DATASET_DELETE``, ``Action.RESPONDENT_ERASE``,
 ``POLICY.removable``). Cached figures are keyed on the snapshot ids they read, so removed snapshots drop out of
@@ -26,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -35,6 +42,8 @@ from impactlab.evidence.datasets import DatasetStore
 from impactlab.evidence.quantities import evidence_references
 from impactlab.model.schema import ImpactModel
 from impactlab_web import audit
+from impactlab_web.fieldwork.models import Draft, Registration, Response, RevokedLink, Wave
+from impactlab_web.fieldwork.service import respondent_key_of
 from impactlab_web.models import DatasetRecord, DataSharingAgreement, ImpactModelVersion, Programme
 from impactlab_web.notifications.notify import Kind, base_url, notify
 from impactlab_web.partnerships import administrators
@@ -203,17 +212,77 @@ class Match:
 
 
 @dataclass
+class Fieldwork:
+    """The respondent's rows in the database: questionnaire answers, drafts and support registrations."""
+
+    responses: int = 0
+    drafts: int = 0
+    registrations: int = 0
+    links: int = 0  # personal links revoked (after an erasure)
+
+    @property
+    def rows(self) -> int:
+        return self.responses + self.drafts + self.registrations
+
+
+@dataclass
 class Search:
-    """The respondent's pseudonym and where it occurs (rows per snapshot; no other data)."""
+    """The respondent's pseudonym and where it occurs (rows per snapshot and in fieldwork; no other data)."""
 
     pseudonym: str
     matches: list[Match]
     searched: int  # snapshots searched
     other_key: int = 0  # snapshots pseudonymised with another key: the pseudonym cannot be found there
+    fieldwork: Fieldwork = field(default_factory=Fieldwork)
 
     @property
     def rows(self) -> int:
         return sum(m.rows for m in self.matches)
+
+    @property
+    def found(self) -> bool:
+        return bool(self.matches) or self.fieldwork.rows > 0
+
+
+@dataclass
+class _Rows:
+    """The querysets of one respondent's fieldwork rows."""
+
+    keys: set[str]
+    responses: QuerySet[Response]
+    drafts: QuerySet[Draft]
+    registrations: QuerySet[Registration]
+
+    def count(self) -> Fieldwork:
+        return Fieldwork(self.responses.count(), self.drafts.count(), self.registrations.count())
+
+
+def _fieldwork(programme: Programme, code: str) -> _Rows:
+    """The programme's answers and drafts whose respondent key, and registrations whose client code, an export
+    turns into the pseudonym `code` (the same keyed pseudonym as the snapshots')."""
+    key = audit.workspace().key()
+    responses = Response.objects.filter(questionnaire__programme=programme)
+    drafts = Draft.objects.filter(wave__questionnaire__programme=programme)
+    registrations = Registration.objects.filter(programme=programme)
+    keys = erasure.matching_ids([*responses.values_list("respondent_key", flat=True),
+                                 *drafts.values_list("respondent_key", flat=True)], code, key)
+    clients = erasure.matching_ids(registrations.values_list("client", flat=True), code, key)
+    return _Rows(keys, responses.filter(respondent_key__in=keys), drafts.filter(respondent_key__in=keys),
+                 registrations.filter(client__in=clients))
+
+
+def _revoke(rows: _Rows, user: Any) -> int:
+    """Revoke the respondent's personal links in every wave of the questionnaires they answered or began."""
+    waves = Wave.objects.filter(questionnaire__waves__in=[*rows.responses.values_list("wave", flat=True),
+                                                          *rows.drafts.values_list("wave", flat=True)]).distinct()
+    made = 0
+    for wave in waves:
+        for respondent_key in rows.keys:
+            _link, created = RevokedLink.objects.get_or_create(
+                wave=wave, link_id=respondent_key,
+                defaults={"kind": RevokedLink.Kind.PERSONAL, "revoked_by": user if _who(user) else None})
+            made += created
+    return made
 
 
 def _erasable(user: Any, programme: Programme) -> list[tuple[DatasetRecord, str]]:
@@ -227,20 +296,21 @@ def _erasable(user: Any, programme: Programme) -> list[tuple[DatasetRecord, str]
 
 
 def find_respondent(user: Any, programme: Programme, raw_id: str) -> Search:
-    """Where the respondent with this source-file id occurs in the user's organisation's snapshots."""
-    workspace = audit.workspace()
-    code = erasure.pseudonym_of(raw_id, workspace.key())
+    """Where the respondent with this source-file id (or personal wave link) occurs in the user's organisation's
+    snapshots and in the programme's fieldwork."""
+    code = erasure.pseudonym_of(respondent_key_of(raw_id) or raw_id, audit.workspace().key())
     return search(user, programme, code)
 
 
 def search(user: Any, programme: Programme, code: str) -> Search:
-    """Where the respondent with this pseudonym occurs in the user's organisation's snapshots."""
+    """Where the respondent with this pseudonym occurs in the user's organisation's snapshots and in the
+    programme's fieldwork."""
     key_version = audit.workspace().key_version()
     candidates = _erasable(user, programme)
     same_key = [r for r, version in candidates if version == key_version]
     counts = erasure.matching_rows(_store(), code, [r.snapshot_id for r in same_key])
     matches = [Match(r, counts[r.snapshot_id]) for r in same_key if r.snapshot_id in counts]
-    return Search(code, matches, len(candidates), len(candidates) - len(same_key))
+    return Search(code, matches, len(candidates), len(candidates) - len(same_key), _fieldwork(programme, code).count())
 
 
 @dataclass
@@ -252,13 +322,15 @@ class Receipt:
     rows: int
     tombstones: int
     event: int  # the audit event's id
+    fieldwork: Fieldwork = field(default_factory=Fieldwork)
 
 
 def erase_respondent(user: Any, programme: Programme, code: str) -> Receipt:
     """Remove the respondent with pseudonym ``code`` from every snapshot of the programme the user's
     organisation owns: new snapshots without their rows, the records (and report versions, for the data-sharing
-    checks of their downloads) pointing at them, a tombstone on frozen or finished cycles, one audit event with
-    the pseudonym; the old files are deleted after the commit. Nothing found: ``UserError``."""
+    checks of their downloads) pointing at them, a tombstone on frozen or finished cycles; their fieldwork rows
+    deleted and personal links revoked; one audit event with the pseudonym; the old files are deleted after the
+    commit. Nothing found: ``UserError``."""
     store = _store()
     result = None
     try:
@@ -266,8 +338,14 @@ def erase_respondent(user: Any, programme: Programme, code: str) -> Receipt:
             records = {r.snapshot_id: r for r in DatasetRecord.objects.select_for_update()
                        .filter(pk__in=[r.pk for r, _v in _erasable(user, programme)])}
             counts = erasure.matching_rows(store, code, list(records))
-            if not counts:
-                raise UserError(_("No snapshot of your organisation holds this respondent."))
+            rows = _fieldwork(programme, code)
+            fieldwork = rows.count()
+            if not counts and not fieldwork.rows:
+                raise UserError(_("No snapshot of your organisation and no questionnaire answer or registration "
+                                  "of this programme holds this respondent."))
+            fieldwork.links = _revoke(rows, user)
+            for queryset in (rows.responses, rows.drafts, rows.registrations):
+                queryset.delete()
             result = erasure.erase_respondent(store, code, list(counts), delete_old=False)
             affected = [records[old] for old in result.replaced]
             tombstones = _tombstones(affected, Tombstone.Kind.ERASURE, user, rows=counts, replaced=result.replaced)
@@ -283,13 +361,15 @@ def erase_respondent(user: Any, programme: Programme, code: str) -> Receipt:
                     report.save(update_fields=["snapshots"])
             _forget_figures(programme, set(result.replaced))
             event = audit.record(None, audit.Action.RESPONDENT_ERASE, programme, user=user,
-                                 organisation=affected[0].owner, detail={
+                                 organisation=affected[0].owner if affected else None, detail={
                                      "pseudonym": code, "rows": result.rows_removed, "snapshots": len(replaced),
-                                     "tombstones": tombstones})
+                                     "tombstones": tombstones, "responses": fieldwork.responses,
+                                     "drafts": fieldwork.drafts, "registrations": fieldwork.registrations,
+                                     "links_revoked": fieldwork.links})
             old_ids = list(result.replaced)
             transaction.on_commit(lambda: _delete_files(old_ids))
     except BaseException:
         if result is not None:
             _delete_files(result.replaced.values())  # the new snapshots no record names
         raise
-    return Receipt(code, replaced, result.rows_removed, tombstones, event.pk)
+    return Receipt(code, replaced, result.rows_removed, tombstones, event.pk, fieldwork)

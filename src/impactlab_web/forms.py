@@ -105,12 +105,14 @@ class DeleteConfirmForm(forms.Form):
 
 
 class ErasureFindForm(forms.Form):
-    """The respondent's id as it stands in the source file (pseudonymised at once, never stored)."""
+    """The respondent's id as it stands in the source file, or their personal wave link (pseudonymised at once,
+    never stored)."""
 
     identifier = forms.CharField(
-        label=_("The respondent's id in the source file"), max_length=200,
-        help_text=_("As it was written in the imported file (e.g. the client number). It is turned into the "
-                    "pseudonym the snapshots hold and is not stored."),
+        label=_("The respondent's id in the source file"), max_length=1000,
+        help_text=_("As it was written in the imported file (e.g. the client number), or their personal wave link "
+                    "for answers given through a link. It is turned into the pseudonym the snapshots hold and is "
+                    "not stored."),
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}))
 
 

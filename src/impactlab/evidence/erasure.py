@@ -20,7 +20,7 @@ import polars as pl
 
 from impactlab.errors import UserError
 from impactlab.evidence.datasets import DatasetStore, SnapshotInfo
-from impactlab.io.pseudonymise import normalise_id, pseudonyms
+from impactlab.io.pseudonymise import normalise_id, pseudonym_series, pseudonyms
 
 RESPONDENT = "respondent"
 DERIVATION = "erasure of one respondent (GDPR art. 17)"
@@ -34,6 +34,16 @@ def pseudonym_of(raw_id: str, key: bytes) -> str:
         raise UserError("Give the respondent's id as it stands in the source file.")
     normalised = pl.DataFrame({"id": [text]}).select(normalise_id("id")).to_series()
     return pseudonyms(normalised, key)[0]
+
+
+def matching_ids(ids: Iterable[str], pseudonym: str, key: bytes) -> set[str]:
+    """The ids among these that an import with this key turns into `pseudonym` (e.g. the respondent keys of
+    stored questionnaire answers, or the client codes of registrations, before they are exported)."""
+    values = sorted(set(ids))
+    if not values:
+        return set()
+    codes = pseudonym_series(pl.DataFrame({"id": values}, schema={"id": pl.String}), "id", key)
+    return {value for value, code in zip(values, codes.to_list(), strict=True) if code == pseudonym}
 
 
 def delete_snapshot(store: DatasetStore, snapshot_id: str) -> SnapshotInfo:

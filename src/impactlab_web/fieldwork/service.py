@@ -84,6 +84,16 @@ def _token(text: str) -> str:
     return text.strip().split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
 
 
+def respondent_key_of(text: str) -> str | None:
+    """The respondent key of a pasted personal wave link (a whole address or the token, expired or not); None
+    when the text is no valid link or an anonymous one."""
+    try:
+        link = verify_token(_token(text), secret())
+    except (UserError, ValueError):
+        return None
+    return link.respondent
+
+
 REVOKED = ("this link was withdrawn by whoever sent it; ask them for a new one if you still want to take part",
            "deze link is ingetrokken door wie hem stuurde; vraag om een nieuwe als u nog mee wilt doen")
 
