@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from impactlab_web import modelling
 from impactlab_web.review import cycles, sharing
 from impactlab_web.review.models import Comment, Cycle, ReportVersion, Share
 
 
 def cycle(world) -> Cycle:
-    """Cycle 1 of the world's programme, frozen on model version 1."""
+    """Cycle 1 of the world's programme, frozen on model version 1 (published: a cycle works with a published
+    version, and its report is shared with the reviewers)."""
     found = world.programme.cycles.filter(number=1).first()
     if found is None:
         found = cycles.create_cycle(world.programme, "first", None)
-        cycles.freeze(found, world.programme.versions.get(number=1))
+        first = world.programme.versions.get(number=1)
+        if first.is_draft:
+            modelling.publish(first, None)
+        cycles.freeze(found, first)
     return found
 
 

@@ -215,6 +215,9 @@ def test_every_view_and_export_of_personal_data_writes_one_event(world: World, v
     _, by_link = step("GET", reverse("review:shared_file", kwargs={"token": token, "fmt": "pdf"}),
                       Action.REPORT_DOWNLOAD, client=Client(), user=anonymous)
     assert "Gemma" not in by_link.detail and '"share"' in by_link.detail
+    # the model: publishing a version (its figures become what everyone sees)
+    _, published = step("POST", reverse("editor:publish", kwargs={"programme": p, "number": 2}), Action.MODEL_PUBLISH)
+    assert (published.object_type, published.detail.startswith('{"sroi_ratio"')) == ("model_version", True)
     # the audit trail itself: reading and exporting it
     step("GET", reverse("people:audit", kwargs={"organisation": own.pk}), Action.AUDIT_VIEW, programme=False)
     step("GET", reverse("people:audit_export", kwargs={"organisation": own.pk}), Action.AUDIT_EXPORT,
@@ -242,12 +245,13 @@ def test_every_view_and_export_of_personal_data_writes_one_event(world: World, v
 
 
 def test_a_report_without_respondent_data_or_quotes_is_not_logged(world: World, var_dir: Path) -> None:
-    report = review_world.report(world)
+    report = review_world.report(world)  # its model version published (an event of its own)
+    before = AuditEvent.objects.count()
     client = Client()
     client.force_login(world.user(Role.RESEARCHER, "own"))
     assert client.get(reverse("review:report", kwargs={"programme": world.programme.pk,
                                                        "report": report.pk})).status_code == 200
-    assert not AuditEvent.objects.exists()
+    assert AuditEvent.objects.count() == before
 
 
 # -------------------------------------------------------------------------------------------- audit page

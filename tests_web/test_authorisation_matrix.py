@@ -13,6 +13,7 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from impactlab_web import modelling
 from impactlab_web.models import AuditEvent, Role
 from impactlab_web.permissions import CREATOR, JOB_KINDS, POLICY, Action, can, requires
 from tests_web import dashboards_matrix as dash
@@ -217,6 +218,8 @@ EXPECT: dict[tuple[str, str], Rule] = {
     ("editor:export", "GET"): in_programme(ALL),
     ("editor:versions", "GET"): in_programme(ALL),
     ("editor:version", "GET"): in_programme(ALL),
+    ("editor:publish", "GET"): in_programme(EDITORS, ok=405),
+    ("editor:publish", "POST"): in_programme(EDITORS, ok=302),  # published (audited): back to the versions
     ("editor:compare", "GET"): in_programme(ALL),
     ("editor:settings", "GET"): in_programme(EDITORS),
     ("editor:settings", "POST"): in_programme(EDITORS, ok=422),  # an empty form: errors next to the fields
@@ -463,8 +466,18 @@ def test_creator_only_jobs_are_their_creators_alone(world: World) -> None:
         assert [(r, s) for r, s in others if can(world.user(r, s), Action.JOB_VIEW, job)] == []
 
 
+@pytest.fixture
+def published(world: World) -> World:
+    """The world with its model versions published, the latest last: the model and figures pages answer every
+    role that may see them (a draft's figures are its editors' only: tests_web/test_publish.py)."""
+    for version in world.programme.versions.order_by("number"):
+        modelling.publish(version, None)
+    return world
+
+
 @pytest.mark.parametrize(("name", "method"), sorted(EXPECT))
-def test_matrix(name: str, method: str, world: World) -> None:
+def test_matrix(name: str, method: str, published: World) -> None:
+    world = published
     url = reverse(name, kwargs=kwargs_for(URLS[name], world))
     rule = EXPECT[(name, method)]
     wrong = []

@@ -24,7 +24,7 @@ from impactlab.io.synth import MISSING_CODE, synth
 from impactlab.reports import charts as core_charts
 from impactlab.reports.texts import Texts
 from impactlab.valuation import sensitivity
-from impactlab_web import evidence
+from impactlab_web import evidence, modelling
 from impactlab_web.dashboards import figures
 from impactlab_web.dashboards.models import Simulation, Upload
 from impactlab_web.jobs.runner import run_pending
@@ -406,7 +406,7 @@ def test_excel_and_spss_uploads_import(world: World, var_dir: Path, tmp_path: Pa
 def test_a_failed_simulation_runs_again_only_when_asked(world: World, var_dir: Path) -> None:
     from impactlab_web.jobs.models import Job
 
-    version = world.programme.latest_version()
+    version = modelling.publish(world.programme.latest_version(), None)  # the viewer sees its figures
     job = Job.objects.create(kind="dashboard.simulate", params={}, programme=world.programme, status="failed")
     draws, seed = figures.monte_carlo()
     key = figures.simulation_key(version, evidence.scope_for(None, world.programme), draws, seed)

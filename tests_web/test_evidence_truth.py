@@ -138,6 +138,7 @@ def test_every_path_gives_the_same_figures(world: World, tmp_path: Path) -> None
 
     # the report of the same version: the same valuation, the same Monte Carlo interval, the same change
     cycle = cycles.create_cycle(world.programme, "one truth", None)
+    modelling.publish(version, None)  # a cycle works with a published version
     cycles.freeze(cycle, version)
     report = reporting.generate(reporting.request_report(cycle, "en", ["html"], world.user(Role.RESEARCHER, "own")))
     summary = report.summary["figures"]
@@ -198,6 +199,7 @@ def test_a_reimport_with_a_changed_mapping_keeps_report_and_dashboard_consistent
     assert f"{core.sroi_ratio:.2f}" in html and f">{n_pairs}<" in html
 
     cycle = cycles.create_cycle(world.programme, "re-import", None)
+    modelling.publish(version, None)  # a cycle works with a published version
     cycles.freeze(cycle, version)
     report = reporting.generate(reporting.request_report(cycle, "en", ["html"], world.user(Role.RESEARCHER, "own")))
     assert report.status == report.Status.READY
@@ -247,6 +249,7 @@ def test_a_withdrawn_agreement_stops_the_download_of_a_report_made_with_it(world
     agreement = DataSharingAgreement.objects.create(dataset=record, partner=world.partner, purpose="evaluation",
                                                     valid_until=dt.date.today() + dt.timedelta(days=90))
     cycle = cycles.create_cycle(world.programme, "shared", None)
+    modelling.publish(version, None)  # a cycle works with a published version
     cycles.freeze(cycle, version)
     maker = world.user(Role.RESEARCHER, "partner")
     report = reporting.request_report(cycle, "en", ["html"], maker)

@@ -40,6 +40,7 @@ def test_money_per_locale() -> None:
 def test_language_switch_is_stored_per_user(client, world: World) -> None:
     user = world.user("viewer", "own")
     client.force_login(user)
+    modelling.publish(world.programme.latest_version(), None)  # the viewer sees the published figures
     response = client.post("/accounts/language/", {"language": "nl", "next": f"/programmes/{world.programme.pk}/"})
     assert response.status_code == 302 and response["Location"] == f"/programmes/{world.programme.pk}/"
     user.profile.refresh_from_db()
@@ -50,6 +51,7 @@ def test_language_switch_is_stored_per_user(client, world: World) -> None:
 
 
 def test_theory_of_change_per_stakeholder(client, world: World) -> None:
+    modelling.publish(world.programme.latest_version(), None)  # a viewer sees the published model
     client.force_login(world.user("viewer", "own"))
     page = client.get(f"/programmes/{world.programme.pk}/theory-of-change/").content.decode()
     assert page.count('<section class="toc-lane') == 5  # every stakeholder, in the model's order

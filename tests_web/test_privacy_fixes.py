@@ -86,6 +86,7 @@ def test_a_report_uses_at_least_the_installations_minimum_cell(world: World, set
     monkeypatch.setattr(reporting, "sources_for",
                         lambda scope, model, policy: seen.append(policy.min_cell) or real(scope, model, policy))
     current = cycles.create_cycle(world.programme, "min cell 1", None)
+    modelling.publish(world.programme.latest_version(), None)  # a cycle works with a published version
     cycles.freeze(current, world.programme.latest_version())
     reporting.generate(reporting.request_report(current, "en", ["html"]))
     assert seen == [10]

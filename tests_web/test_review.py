@@ -70,6 +70,7 @@ def test_cycle_phases_and_frozen_version(world: World) -> None:
     assert client_for(world, Role.VIEWER).post(url, {"status": "todo"}).status_code == 403
 
     freeze = reverse("review:cycle_freeze", kwargs={"programme": world.programme.pk, "cycle": 1})
+    modelling.publish(world.programme.latest_version(), world.user(Role.ADMINISTRATOR, "own"))  # what is frozen
     assert client.post(freeze).status_code == 302
     cycle.refresh_from_db()
     assert cycle.model_version.number == 2 and cycle.frozen_at is not None
@@ -97,9 +98,9 @@ def test_assumption_diff_is_exactly_what_changed(world: World) -> None:
     v4 = modelling.save_version(world.programme, text.replace(OLD_DW, NEW_DW).replace("value: 68", "value: 72"),
                                 None, "cycle 2")
     first = cycles.create_cycle(world.programme, "2025")
-    cycles.freeze(first, v3)
+    cycles.freeze(first, modelling.publish(v3, None))
     second = cycles.create_cycle(world.programme, "2026")
-    cycles.freeze(second, v4)
+    cycles.freeze(second, modelling.publish(v4, None))
     second.change_note = "The regional trend improved as well."
     second.save()
 
@@ -262,7 +263,7 @@ def test_reviewer_sees_only_shared_reports_of_own_programmes(world: World, fast_
 
     # the other programme: its cycles and reports do not exist for this reviewer
     other_cycle = cycles.create_cycle(world.other, "elsewhere")
-    modelling.save_version(world.other, example_text("buurtcirkels"), None, "x")
+    modelling.publish(modelling.save_version(world.other, example_text("buurtcirkels"), None, "x"), None)
     cycles.freeze(other_cycle)
     other_report = ReportVersion.objects.create(cycle=other_cycle, number=1, lang="en", formats=["html"],
                                                 model_version=other_cycle.model_version,
@@ -292,7 +293,9 @@ def test_comments_survive_a_new_version(world: World, fast_reports) -> None:
     comment = Comment.objects.get(target_id="delayed_care")
     assert comment.model_version == first.model_version and comment.verdict == "disagree"
 
-    modelling.save_version(world.programme, example_text("buurtcirkels").replace(OLD_DW, NEW_DW), None, "revised")
+    revised = modelling.save_version(world.programme, example_text("buurtcirkels").replace(OLD_DW, NEW_DW), None,
+                                     "revised")
+    modelling.publish(revised, None)
     second_cycle = cycles.create_cycle(world.programme, "next")
     cycles.freeze(second_cycle)
     second = generated(world, second_cycle, formats=("html",))
@@ -441,6 +444,7 @@ def test_a_finished_cycle_is_read_only_by_every_path(world) -> None:
     cycle = _cycles.create_cycle(world.programme, "2025")
     for phase in cycle.phases.all():
         _cycles.update_phase(phase, Phase.Status.DONE)
+    modelling.publish(world.programme.latest_version(), None)
     _cycles.freeze(cycle)
     _cycles.finish(cycle)
     admin = world.user(_Role.ADMINISTRATOR, "own")

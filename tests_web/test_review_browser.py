@@ -26,6 +26,7 @@ def test_reviewer_comments_team_resolves(page, live_server, settings, var_dir) -
     researcher.first_name, researcher.last_name = "Rob", "Researcher"
     researcher.save()
     modelling.save_version(programme, example_text("buurtcirkels"), researcher, "first")
+    modelling.publish(programme.latest_version(), researcher)  # a cycle and a shared report: a published version
     cycle = cycles.create_cycle(programme, "2025", researcher)
     cycles.freeze(cycle)
     report = reporting.request_report(cycle, "en", ["html", "pdf"], researcher)

@@ -56,6 +56,7 @@ OBJECT_TYPES = {
     "fieldwork.questionnaire": "questionnaire",
     "impactlab_web.programme": "programme",
     "impactlab_web.organisation": "organisation",
+    "impactlab_web.impactmodelversion": "model_version",
     "auth.user": "person",
     "organisations.invitation": "invitation",
     "impactlab_web.partnership": "partnership",

@@ -123,6 +123,9 @@ def seed(say: Callable[[str], None] = print) -> Programme:
             modelling.save_version(programme, example_text("buurtcirkels"), users["admin"], "Example model")
         if not foreign.versions.exists():
             modelling.save_version(foreign, example_text("eenzaamheid"), users["elsewhere"], "Example model")
+        for shown in (programme, foreign):  # published by the installation: everyone sees the demo's figures
+            if shown.published_version() is None:
+                modelling.publish(shown.latest_version(), None)
     workspace = Workspace(settings.WORKSPACE_DIR)
     for path in _survey_files(var):
         _import(path, SURVEY_MAPPING, "buurtcirkels-enquete", workspace, programme, orgs[WELFARE], say)

@@ -3,8 +3,10 @@
 Every page, job and export that values a model or shows respondent data asks here; the rules themselves live
 in the core (``impactlab.evidence.rows.dataset_rows``, ``impactlab.evidence.disclosure.programme_policy``):
 
-* ``version_for(user, programme)``: the model version whose figures this user sees (one place to adapt when
-  drafts and published versions are told apart);
+* ``version_for(user, programme)``: the model version whose figures this user sees: the latest version, draft
+  included, for those who may see drafts (``permissions.Action.MODEL_DRAFTS``: those who may edit the model),
+  the version published last for everyone else (None before anything is published), every version for the
+  system itself; ``versions_for`` lists the versions a user may open, ``may_see`` asks about one;
 * ``usable_snapshots(user, programme)``: the snapshot ids the user may use under the data-sharing rules
   (``permissions.usable_datasets``); ``scope_for`` wraps them with the workspace for the core;
 * ``policy_for(programme, version)``: the programme's disclosure rule (``IMPACTLAB_MIN_CELL``, raised by the
@@ -16,6 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.db.models import QuerySet
 
 from impactlab.evidence.disclosure import DisclosurePolicy, programme_policy
 from impactlab.evidence.rows import EvidenceScope
@@ -28,9 +31,28 @@ def installation_min_cell() -> int | None:
     return None if value is None else int(value)
 
 
+def sees_drafts(user: Any, programme: Programme) -> bool:
+    """Does ``user`` see unpublished versions? Those who may edit the model do; None (the system itself) too."""
+    from impactlab_web import permissions
+
+    return user is None or permissions.can(user, permissions.Action.MODEL_DRAFTS, programme)
+
+
 def version_for(user: Any, programme: Programme) -> ImpactModelVersion | None:
-    """The model version whose figures ``user`` sees in ``programme`` (dashboard, charts, reports)."""
-    return programme.latest_version()
+    """The model version whose figures ``user`` sees in ``programme`` (overview, editor, dashboard, charts,
+    cycles, reports): the latest, draft or not, for those who see drafts; else the version published last."""
+    return programme.latest_version() if sees_drafts(user, programme) else programme.published_version()
+
+
+def versions_for(user: Any, programme: Programme) -> QuerySet[ImpactModelVersion]:
+    """The versions ``user`` may open (list, show, compare, export): all, or those ever published."""
+    versions = programme.versions.all()
+    return versions if sees_drafts(user, programme) else versions.filter(published_at__isnull=False)
+
+
+def may_see(user: Any, version: ImpactModelVersion) -> bool:
+    """May ``user`` see this version's figures (a published one, or a draft for those who see drafts)?"""
+    return not version.is_draft or sees_drafts(user, version.programme)
 
 
 def policy_for(programme: Programme, version: ImpactModelVersion | None = None) -> DisclosurePolicy:

@@ -317,9 +317,12 @@ SECTIONS: dict[str, Section] = {
 
 # --- building, checking and saving -----------------------------------------------------------------------
 
-def latest_document(programme) -> tuple[ImpactModel | None, dict[str, Any], str]:
-    """The latest version's validated model, its plain document (as the YAML holds it) and its text."""
-    latest = programme.latest_version()
+def latest_document(programme, user: Any) -> tuple[ImpactModel | None, dict[str, Any], str]:
+    """The validated model of the version `user` sees (``evidence.version_for``: the latest, for those who may
+    edit), its plain document (as the YAML holds it) and its text."""
+    from impactlab_web.evidence import version_for
+
+    latest = version_for(user, programme)
     if latest is None:
         return start_document(programme)
     return modelling.check(latest.text).model, plain_document(latest.text), latest.text

@@ -144,6 +144,30 @@ def save_version(
     )
 
 
+@transaction.atomic
+def publish(version: ImpactModelVersion, user: AbstractBaseUser | None, request: Any = None) -> ImpactModelVersion:
+    """Publish `version`: from now on its figures are what everyone in the programme sees (``evidence.version_for``).
+
+    Only those the policy allows (``permissions.Action.MODEL_PUBLISH``) may; `user` None is the installation
+    itself (demo data, commands). Audited (``audit.Action.MODEL_PUBLISH``). Publishing an earlier version again
+    makes it the published one (going back); the version published now needs nothing."""
+    from django.core.exceptions import PermissionDenied
+
+    from impactlab_web import audit, permissions
+
+    if user is not None and not permissions.can(user, permissions.Action.MODEL_PUBLISH, version.programme):
+        raise PermissionDenied(permissions.Action.MODEL_PUBLISH)
+    Programme.objects.select_for_update().filter(pk=version.programme_id).first()  # one publication at a time
+    if version.programme.published_version() == version:
+        return version
+    version.published_at = timezone.now()
+    version.published_by = user
+    version.save(update_fields=["published_at", "published_by"])
+    audit.record(request, audit.Action.MODEL_PUBLISH, version, user=user,
+                 detail={"version": version.number, "sroi_ratio": version.figures.get("sroi_ratio")})
+    return version
+
+
 @dataclass
 class FigureChange:
     label: str

@@ -28,6 +28,12 @@ Removing data is for the owner's administrators alone (``removable``): deleting 
 the programme: allowed only to an administrator whose organisation owns data there). A partner's administrator
 may not remove what was shared with their organisation.
 
+Drafts and published model versions: every saved model version is a draft until it is published. Those
+who may edit the model see drafts (``MODEL_DRAFTS``) and may publish a version (``MODEL_PUBLISH``): the
+programme's administrators and researchers, the same roles as ``MODEL_EDIT``, because whoever may change
+the model may also answer for it. Everyone else (partners' professionals and viewers, reviewers) sees the
+figures of the published version only (``impactlab_web.evidence.version_for``).
+
 Objects below a programme (a learning cycle, a questionnaire, a report) are checked on their programme; a
 *finished* learning cycle allows no change at all (``CYCLE_CHANGES``), whatever the role.
 
@@ -81,6 +87,8 @@ class Action(StrEnum):
     PROGRAMME_MANAGE = "programme.manage"
     MODEL_VIEW = "model.view"
     MODEL_EDIT = "model.edit"
+    MODEL_DRAFTS = "model.drafts"  # see unpublished (draft) model versions and their figures
+    MODEL_PUBLISH = "model.publish"  # publish a model version: its figures become everyone's (audited)
     DATASETS_LIST = "datasets.list"
     DATASET_VIEW = "dataset.view"  # on a DatasetRecord: usable by the user (own, or shared and active)
     RESULTS_VIEW = "results.view"
@@ -134,6 +142,8 @@ ACTIONS: dict[str, frozenset[Role]] = {
     Action.PROGRAMME_VIEW: ALL_ROLES,
     Action.MODEL_VIEW: ALL_ROLES,
     Action.MODEL_EDIT: EDITOR_ROLES,
+    Action.MODEL_DRAFTS: EDITOR_ROLES,
+    Action.MODEL_PUBLISH: EDITOR_ROLES,
     Action.PROGRAMME_MANAGE: ADMIN_ROLES,
     Action.DATASETS_LIST: DATA_ROLES,
     Action.RESULTS_VIEW: ALL_ROLES - {Role.PROFESSIONAL},
@@ -184,7 +194,8 @@ LEAD_ACTIONS: dict[str, frozenset[Role]] = {
 }
 # what an archived programme still allows: reading, and taking it out of the archive, deleting it or leaving it
 ARCHIVE_READS = frozenset({
-    Action.PROGRAMME_VIEW, Action.MODEL_VIEW, Action.DATASETS_LIST, Action.DATASET_VIEW, Action.RESULTS_VIEW,
+    Action.PROGRAMME_VIEW, Action.MODEL_VIEW, Action.MODEL_DRAFTS, Action.DATASETS_LIST, Action.DATASET_VIEW,
+    Action.RESULTS_VIEW,
     Action.QUESTIONNAIRE_VIEW, Action.REGISTRATIONS_ALL, Action.REGISTRATIONS_BALANCE, Action.QUALITATIVE_ANALYSE,
     Action.QUALITATIVE_VIEW, Action.QUALITATIVE_EXPORT, Action.CYCLES_VIEW, Action.REPORTS_VIEW,
     Action.REPORTS_DRAFTS, Action.JOB_VIEW,

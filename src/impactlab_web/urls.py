@@ -41,6 +41,7 @@ editor_urls = ([
     path(P + "model/export.yaml", editor.export, name="export"),
     path(P + "model/versions/", editor.versions, name="versions"),
     path(P + "model/versions/<int:number>/", editor.version, name="version"),
+    path(P + "model/versions/<int:number>/publish/", editor.publish, name="publish"),
     path(P + "model/compare/", editor.compare, name="compare"),
     path(P + "model/settings/", editor.settings, name="settings"),
     path(P + "model/proxy-search/", editor.proxy_search, name="proxy_search"),

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.urls import reverse
 from django.utils import translation
@@ -158,6 +159,8 @@ def figures_for_dashboard(params: dict[str, Any], progress: Progress) -> dict[st
 
     version = ImpactModelVersion.objects.select_related("programme").get(pk=params["version"])
     user = get_user_model().objects.get(pk=params["user"])
+    if not evidence.may_see(user, version):  # rights asked again when the job runs: a draft is its editors' only
+        raise PermissionDenied(permissions.Action.MODEL_DRAFTS)
     scope = evidence.scope_for(user, version.programme)
     records = list(permissions.usable_datasets(user, version.programme).select_related("owner"))
     figures.dashboard_figures(version, scope, params["lang"], records, progress=progress)

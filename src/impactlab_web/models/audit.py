@@ -96,6 +96,7 @@ class AuditEvent(models.Model):
         PROGRAMME_ARCHIVE = "programme.archive", _("programme archived")
         PROGRAMME_UNARCHIVE = "programme.unarchive", _("programme taken out of the archive")
         PROGRAMME_DELETE = "programme.delete", _("programme deleted")
+        MODEL_PUBLISH = "model.publish", _("model version published")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     username = models.CharField(_("user"), max_length=150, blank=True)

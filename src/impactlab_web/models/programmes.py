@@ -4,7 +4,9 @@ A programme's partners are organisations that *consented*: a ``Partnership`` is 
 administrator's e-mail address, or through a one-time code), then accepted or declined by that organisation's
 administrator, and ended by either side. Only accepted partnerships count (``Partnership.objects.accepted()``,
 the one queryset every caller uses, through ``Programme.partners`` and the permission policy).
-"""
+
+A saved version is a *draft* until it is published (``modelling.publish``); who sees drafts and which version
+each person's figures come from is decided in ``impactlab_web.evidence.version_for``."""
 
 from __future__ import annotations
 
@@ -54,7 +56,12 @@ class Programme(models.Model):
         return [self.lead, *self.partners]
 
     def latest_version(self) -> ImpactModelVersion | None:
+        """The newest saved version, draft or not (for saving and merging; figures go through ``version_for``)."""
         return self.versions.order_by("-number").first()
+
+    def published_version(self) -> ImpactModelVersion | None:
+        """The version published last: the one whose figures everyone sees (None: nothing published yet)."""
+        return self.versions.filter(published_at__isnull=False).order_by("-published_at", "-number").first()
 
 
 class ImpactModelVersion(models.Model):
@@ -68,6 +75,9 @@ class ImpactModelVersion(models.Model):
     message = models.CharField(_("message"), max_length=300, blank=True)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+", verbose_name=_("published by"))
 
     class Meta:
         ordering = ["-number"]
@@ -75,6 +85,11 @@ class ImpactModelVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.programme} v{self.number}"
+
+    @property
+    def is_draft(self) -> bool:
+        """Never published: its figures are not results."""
+        return self.published_at is None
 
 
 def code_hash(code: str) -> str:

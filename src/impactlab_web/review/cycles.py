@@ -35,13 +35,17 @@ def create_cycle(programme: Programme, title: str, user: Any = None, question: s
 
 
 def freeze(cycle: Cycle, version: ImpactModelVersion | None = None) -> Cycle:
-    """Freeze the model version the cycle works with (default: the programme's latest). A finished cycle keeps
-    its version; a later save of the model makes a new version and never touches the frozen one."""
+    """Freeze the model version the cycle works with (default: the published one). Only a published version
+    is frozen: everyone who follows the cycle (partners, viewers) sees its figures, and a draft's are not
+    results. A finished cycle keeps its version; a later save of the model makes a new version and never
+    touches the frozen one."""
     if cycle.status == Cycle.Status.FINISHED:
         raise CycleLocked("a finished cycle keeps its model version")
-    version = version or cycle.programme.latest_version()
+    version = version or cycle.programme.published_version()
     if version is None or version.programme_id != cycle.programme_id:
-        raise CycleLocked("the programme has no model version to freeze")
+        raise CycleLocked("the programme has no published model version to freeze")
+    if version.is_draft:
+        raise CycleLocked("a draft model version is not frozen: publish it first")
     cycle.model_version = version
     cycle.frozen_at = timezone.now()
     cycle.save(update_fields=["model_version", "frozen_at"])

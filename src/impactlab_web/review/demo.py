@@ -87,6 +87,7 @@ def seed(context: DemoContext) -> None:
                             dt.date(2026, 2, 27))
         cycles.update_phase(second.phases.get(kind=Phase.Kind.FIELDWORK), Phase.Status.ACTIVE,
                             "T2 survey running; Wmo registrations requested.", dt.date(2026, 3, 2))
+        modelling.publish(revised, None)  # a cycle works with a published version
         cycles.freeze(second, revised)
         second.change_note = CHANGE_NOTE
         second.save(update_fields=["change_note"])

@@ -12,6 +12,7 @@ import shutil
 from typing import Any
 
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from impactlab import parse_model
@@ -41,13 +42,18 @@ def default_draws() -> int:
 
 @transaction.atomic
 def request_report(cycle: Cycle, lang: str, formats: list[str], user: Any = None) -> ReportVersion:
-    """A pending report version of the cycle's frozen model (or the latest one), generated in the background."""
+    """A pending report version of the cycle's frozen model (or else the version `user` sees:
+    ``evidence.version_for``), generated in the background. A report of a draft is its editors' only
+    (``sharing.reports_for``) and says it is a draft."""
     if cycle.status == Cycle.Status.FINISHED:
         raise UserError(_("Cycle %(number)s is finished and read-only: start a new cycle for a new report.")
                         % {"number": cycle.number})
-    version = cycle.model_version or cycle.programme.latest_version()
+    version = cycle.model_version or evidence.version_for(user, cycle.programme)
     if version is None:
-        raise UserError("the programme has no impact model yet")
+        raise UserError(_("There is no published impact model version to report on yet."))
+    if not evidence.may_see(user, version):
+        raise UserError(_("Version %(number)s of the impact model is a draft: its figures are not results.")
+                        % {"number": version.number})
     Cycle.objects.select_for_update().filter(pk=cycle.pk).first()
     last = cycle.reports.order_by("-number").values_list("number", flat=True).first() or 0
     wanted = [f for f in ReportVersion.FORMATS if f in formats] or ["pdf"]
@@ -117,7 +123,7 @@ def generate(report: ReportVersion, progress: Progress | None = None) -> ReportV
     say(0.02, "evidence")
     scope = scope_of(report)
     sources, used = sources_for(scope, model, policy)
-    doc = build_report(model, lang=report.lang, sources=sources, cycle=cycle.label, draws=report.draws,
+    doc = build_report(model, lang=report.lang, sources=sources, cycle=_label(report), draws=report.draws,
                        seed=report.seed, workspace=scope, policy=policy, quotes=quotes_for(cycle.programme),
                        progress=lambda done, total: say(0.05 + 0.55 * done / total, f"{done:,} / {total:,} draws"))
     folder = report.folder
@@ -141,6 +147,16 @@ def generate(report: ReportVersion, progress: Progress | None = None) -> ReportV
     report.status, report.error = ReportVersion.Status.READY, ""
     report.save(update_fields=["files", "summary", "snapshots", "status", "error"])
     return report
+
+
+def _label(report: ReportVersion) -> str:
+    """The cycle's label in the report; a report of a draft model version says so on its title page."""
+    label = report.cycle.label
+    if not report.model_version.is_draft:
+        return label
+    with translation.override(report.lang):
+        return _("%(cycle)s · DRAFT: model version %(number)s is not published, its figures are not results") % {
+            "cycle": label, "number": report.model_version.number}
 
 
 def _content(doc: ReportDocument) -> dict[str, Any]:

@@ -30,8 +30,13 @@ DEFAULT_DAYS = 30
 
 
 def reports_for(user: Any, programme: Programme) -> QuerySet[ReportVersion]:
-    """The report versions of the programme this user may open."""
+    """The report versions of the programme this user may open: those of a draft model version only for those
+    who see drafts (``evidence.sees_drafts``); reviewers only those shared with their role."""
+    from impactlab_web.evidence import sees_drafts
+
     reports = ReportVersion.objects.filter(cycle__programme=programme).select_related("cycle", "model_version")
+    if not sees_drafts(user, programme):
+        reports = reports.filter(model_version__published_at__isnull=False)
     if permissions.can(user, "reports.drafts", programme):
         return reports
     shared = Share.objects.filter(kind=Share.Kind.ROLE, revoked_at__isnull=True).values("report")
@@ -42,14 +47,24 @@ class AlreadyShared(UserError):
     """The reviewer already has an active personal link to this report version."""
 
 
+def shareable(report: ReportVersion) -> None:
+    """UserError when the report may not go outside the team: one of a draft model version (not results)."""
+    if report.model_version.is_draft:
+        raise UserError(_("Not shared: this report is of version %(number)s of the impact model, an unpublished "
+                          "draft whose figures are not results. Publish the version first.")
+                        % {"number": report.model_version.number})
+
+
 def share_with_role(report: ReportVersion, user: Any = None) -> Share:
     """The report's one active share with the reviewers' role (made now, or the one that exists)."""
+    shareable(report)
     share = _create(report, Share.Kind.ROLE, "", user)
     return share or report.shares.get(kind=Share.Kind.ROLE, revoked_at__isnull=True)
 
 
 def share_link(report: ReportVersion, name: str, days: int = DEFAULT_DAYS, user: Any = None) -> tuple[Share, str]:
     """A personal link for one reviewer (by name, in any case); AlreadyShared while they have an active one."""
+    shareable(report)
     name = " ".join(name.split())[:120]
     share = _create(report, Share.Kind.LINK, name, user, expires_at=timezone.now() + dt.timedelta(days=days))
     if share is None:

@@ -80,7 +80,7 @@ def _render_cycle(request: HttpRequest, cycle: Cycle, status: int = 200, **forms
         "reports": list(sharing.with_disputes(sharing.reports_for(request.user, programme).filter(cycle=cycle))
                         .select_related("job")),
         "previous": cycle.previous(),
-        "latest": programme.latest_version(),
+        "latest": programme.published_version(),  # the version a freeze takes (service.freeze)
         "phase_statuses": Phase.Status.choices,
         "datasets_form": forms.get("datasets_form") or DatasetsForm(queryset=usable,
                                                                     initial={"datasets": cycle.datasets.all()}),
@@ -127,12 +127,15 @@ def phase_update(request: HttpRequest, programme: int, cycle: int, phase: str) -
 @requires("cycles.manage")
 @require_POST
 def cycle_freeze(request: HttpRequest, programme: int, cycle: int) -> HttpResponse:
-    """Freeze the programme's latest model version for this cycle."""
+    """Freeze the programme's published model version for this cycle (a draft is never frozen)."""
     current = _cycle(request, cycle)
     try:
         service.freeze(current)
     except service.CycleLocked:
-        messages.error(request, _("This cycle's model version cannot change now."))
+        if current.status != current.Status.FINISHED and request.programme.published_version() is None:
+            messages.error(request, _("Publish a model version first: a cycle works with a published version."))
+        else:
+            messages.error(request, _("This cycle's model version cannot change now."))
     else:
         messages.success(request, _("Model version %(number)s is frozen for this cycle.")
                          % {"number": current.model_version.number})
@@ -307,6 +310,11 @@ def share_create(request: HttpRequest, programme: int, report: int) -> HttpRespo
         context = _review_context(request, found)
         context["share_form"] = form
         return render(request, "review/report.html", context, status=422)
+    try:
+        sharing.shareable(found)
+    except UserError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("review:report", programme=request.programme.pk, report=found.pk)
     if form.cleaned_data["kind"] == "role":
         sharing.share_with_role(found, request.user)
         messages.success(request, _("Shared with the programme's stakeholder reviewers."))

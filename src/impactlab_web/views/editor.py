@@ -12,13 +12,13 @@ from django.views.decorators.http import require_POST
 
 from impactlab.model.examples import example_text
 from impactlab.model.library import proxy_library, search_proxies
-from impactlab_web import model_forms, modelling
+from impactlab_web import evidence, model_forms, modelling
 from impactlab_web.evidence import scope_for
 from impactlab_web.forms import CompareForm, ModelTextForm, ModelUploadForm
 from impactlab_web.jobs import runner
 from impactlab_web.jobs.models import Job
 from impactlab_web.models import Programme
-from impactlab_web.permissions import requires
+from impactlab_web.permissions import Action, can, requires
 from impactlab_web.ratelimits import limited
 
 
@@ -48,19 +48,22 @@ def _job_feedback(job: Job) -> dict:
 def _editor(request: HttpRequest, programme: Programme, form: ModelTextForm, status: int = 200,
             conflict: dict | None = None) -> HttpResponse:
     text = form.data.get("text") if form.is_bound else form.initial.get("text", "")
+    shown = evidence.version_for(request.user, programme)
+    feedback = _feedback(text or "", request) if text or shown is not None else {}
     context = {"programme": programme, "form": form, "upload": ModelUploadForm(), "conflict": conflict,
-               "version": programme.latest_version(), "sections": model_forms.SECTIONS,
-               **_feedback(text or "", request)}
+               "version": shown, "sections": model_forms.SECTIONS, **feedback}
     return render(request, "impactlab_web/editor.html", context, status=status)
 
 
 @requires("model.view")
 def edit(request: HttpRequest, programme: int) -> HttpResponse:
-    """The latest version (or the blank template) in the editor; read-only for those who may not edit."""
+    """The version this user sees (``evidence.version_for``) in the editor, read-only for those who may not edit.
+    Without one: the blank template for those who may edit, nothing for the others (its figures are invented)."""
     current = request.programme
-    latest = current.latest_version()
-    text = latest.text if latest else example_text("template")
-    return _editor(request, current, ModelTextForm(initial={"text": text, "base": latest.number if latest else 0}))
+    shown = evidence.version_for(request.user, current)
+    template = example_text("template") if can(request.user, Action.MODEL_EDIT, current) else ""
+    text = shown.text if shown else template
+    return _editor(request, current, ModelTextForm(initial={"text": text, "base": shown.number if shown else 0}))
 
 
 @requires("model.edit")
@@ -158,8 +161,9 @@ def export(request: HttpRequest, programme: int) -> HttpResponse:
     """Download a version's YAML exactly as saved (the latest, or `?version=N`)."""
     current = request.programme
     number = request.GET.get("version")
-    versions = current.versions.all()
-    version = get_object_or_404(versions, number=number) if number and number.isdigit() else versions.first()
+    versions = evidence.versions_for(request.user, current)
+    wanted = number and number.isdigit()
+    version = get_object_or_404(versions, number=number) if wanted else evidence.version_for(request.user, current)
     if version is None:
         return redirect("editor:edit", programme=current.pk)
     response = HttpResponse(version.text, content_type="application/yaml; charset=utf-8")
@@ -170,18 +174,35 @@ def export(request: HttpRequest, programme: int) -> HttpResponse:
 
 @requires("model.view")
 def versions(request: HttpRequest, programme: int) -> HttpResponse:
+    """The versions this user may open (``evidence.versions_for``), each marked draft or published."""
     current = request.programme
-    items = current.versions.select_related("author")
+    items = list(evidence.versions_for(request.user, current).select_related("author", "published_by"))
     numbers = [v.number for v in items]
     form = CompareForm(initial={"a": numbers[1] if len(numbers) > 1 else None, "b": numbers[0] if numbers else None})
-    return render(request, "impactlab_web/versions.html", {"programme": current, "versions": items, "form": form})
+    return render(request, "impactlab_web/versions.html", {
+        "programme": current, "versions": items, "form": form, "published": current.published_version(),
+        "may_publish": can(request.user, Action.MODEL_PUBLISH, current)})
 
 
 @requires("model.view")
 def version(request: HttpRequest, programme: int, number: int) -> HttpResponse:
     current = request.programme
+    item = get_object_or_404(evidence.versions_for(request.user, current), number=number)
+    return render(request, "impactlab_web/version.html", {
+        "programme": current, "version": item, "published": current.published_version(),
+        "may_publish": can(request.user, Action.MODEL_PUBLISH, current)})
+
+
+@requires("model.publish")
+@require_POST
+def publish(request: HttpRequest, programme: int, number: int) -> HttpResponse:
+    """Publish a version (``modelling.publish``, audited): its figures become what everyone sees."""
+    current = request.programme
     item = get_object_or_404(current.versions, number=number)
-    return render(request, "impactlab_web/version.html", {"programme": current, "version": item})
+    modelling.publish(item, request.user, request)
+    messages.success(request, _("Version %(number)s is published: everyone in the programme now sees its "
+                                "figures.") % {"number": item.number})
+    return redirect("editor:versions", programme=current.pk)
 
 
 @requires("model.view")
@@ -191,8 +212,9 @@ def compare(request: HttpRequest, programme: int) -> HttpResponse:
     form = CompareForm(request.GET or None)
     comparison = None
     if form.is_valid():
-        old = current.versions.filter(number=form.cleaned_data["a"]).first()
-        new = current.versions.filter(number=form.cleaned_data["b"]).first()
+        versions = evidence.versions_for(request.user, current)
+        old = versions.filter(number=form.cleaned_data["a"]).first()
+        new = versions.filter(number=form.cleaned_data["b"]).first()
         if old is None or new is None:
             form.add_error(None, _("Choose two existing versions."))
         else:
@@ -206,9 +228,9 @@ def compare(request: HttpRequest, programme: int) -> HttpResponse:
 
 
 def _side(programme: Programme, request: HttpRequest) -> dict:
-    """The live summary of the latest version, for the structured pages' side column."""
-    latest = programme.latest_version()
-    return {"version": latest, **_feedback(latest.text if latest else "", request)}
+    """The live summary of the version this user sees, for the structured pages' side column."""
+    shown = evidence.version_for(request.user, programme)
+    return {"version": shown, **(_feedback(shown.text, request) if shown else {})}
 
 
 def _references(document: dict) -> dict[str, list[str]]:
@@ -222,7 +244,7 @@ def _references(document: dict) -> dict[str, list[str]]:
 
 
 def _part_page(request: HttpRequest, programme: Programme, template: str, context: dict, status: int = 200):
-    _model, document, _text = model_forms.latest_document(programme)
+    _model, document, _text = model_forms.latest_document(programme, request.user)
     context = {"programme": programme, "sections": model_forms.SECTIONS, "document": document,
                **_references(document), **_side(programme, request),
                **context}
@@ -281,7 +303,7 @@ def parts(request: HttpRequest, programme: int, section: str) -> HttpResponse:
     and remove; the parts that belong to stakeholders can be listed per stakeholder (`?stakeholder=ID`)."""
     current = request.programme
     part = _section(section)
-    _model, document, _text = model_forms.latest_document(current)
+    _model, document, _text = model_forms.latest_document(current, request.user)
     per_stakeholder = section in PER_STAKEHOLDER
     chosen = _stakeholder_filter(request, document) if per_stakeholder else None
     rows = [{"cells": part.cells(item), "id": item.get("id")}
@@ -299,7 +321,7 @@ PER_STAKEHOLDER = ("inputs", "activities", "outputs", "outcomes")
 def settings(request: HttpRequest, programme: int) -> HttpResponse:
     """Programme settings: name, price year, discount rate (with an optional range), first year, index."""
     current = request.programme
-    _model, document, text = model_forms.latest_document(current)
+    _model, document, text = model_forms.latest_document(current, request.user)
     if _model is None:
         return redirect("editor:edit", programme=current.pk)
     initial = model_forms.SettingsForm.initial_from_document(document)
@@ -320,7 +342,7 @@ def _find(document: dict, section: str, item: str) -> int | None:
 
 def _part_form(request: HttpRequest, programme: Programme, section: str, item: str | None) -> HttpResponse:
     part = _section(section)
-    _model, document, text = model_forms.latest_document(programme)
+    _model, document, text = model_forms.latest_document(programme, request.user)
     if _model is None:
         return redirect("editor:edit", programme=programme.pk)
     items = list(document.get(section, []))
@@ -415,7 +437,7 @@ def part_remove(request: HttpRequest, programme: int, section: str, item: str) -
     """Remove a part; when something still refers to it, the core's messages say what and nothing is saved."""
     current = request.programme
     part = _section(section)
-    _model, document, text = model_forms.latest_document(current)
+    _model, document, text = model_forms.latest_document(current, request.user)
     index = _find(document, section, item) if _model is not None else None
     if index is None:
         messages.error(request, _("There is no %(part)s %(id)s.") % {"part": part.singular, "id": item})

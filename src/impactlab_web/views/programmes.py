@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from impactlab_web import permissions, programme_life, toc
+from impactlab_web import evidence, permissions, programme_life, toc
 from impactlab_web.forms import DeleteProgrammeForm, ProgrammeForm, ProgrammeSettingsForm
 from impactlab_web.models import Membership, Programme, Role
 from impactlab_web.permissions import Action, any_user, requires
@@ -47,7 +47,7 @@ def detail(request: HttpRequest, programme: int) -> HttpResponse:
     current = request.programme
     return render(request, "impactlab_web/programme_detail.html", {
         "programme": current,
-        "version": current.latest_version(),
+        "version": evidence.version_for(request.user, current),
         "roles": sorted(Role(r).label for r in permissions.roles_in(request.user, current)),
         "disputed": _disputed(request.user, current),
         "may_archive": permissions.can(request.user, Action.PROGRAMME_ARCHIVE, current),
@@ -69,7 +69,7 @@ def _disputed(user, programme) -> int:
 def theory_of_change(request: HttpRequest, programme: int) -> HttpResponse:
     """Per stakeholder its own inputs, activities, outputs and outcomes (impactlab_web.toc)."""
     current = request.programme
-    version = current.latest_version()
+    version = evidence.version_for(request.user, current)
     lanes = []
     if version is not None:
         from impactlab.model import ImpactModel
