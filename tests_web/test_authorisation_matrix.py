@@ -162,6 +162,12 @@ EXPECT: dict[tuple[str, str], Rule] = {
     ("notifications:read_all", "POST"): everyone(302),
     ("accounts:profile", "GET"): everyone(200),
     ("accounts:profile", "POST"): everyone(422),  # no e-mail address
+    ("accounts:email_resend", "GET"): everyone(405),
+    ("accounts:email_resend", "POST"): everyone(302),  # none waiting: back to the profile with a message
+    ("accounts:email_cancel", "GET"): everyone(405),
+    ("accounts:email_cancel", "POST"): everyone(302),
+    ("accounts:email_confirm", "GET"): everyone(200),  # "this link does not work"
+    ("accounts:email_confirm", "POST"): everyone(302),  # refused: back to the profile with a message
     ("accounts:password_change", "GET"): everyone(200),
     ("accounts:password_change", "POST"): everyone(422),
     ("accounts:password_reset", "GET"): lambda role, scope: 200,

@@ -54,4 +54,5 @@ ARGUMENTS: dict[str, Callable[[Any], object]] = {
     "notification": lambda world: 999_999,  # notifications: no one's
     "partnership": lambda world: _invited(world).pk,  # partners: an open invitation of the programme
     "uidb64": lambda world: "MQ",  # accounts: a password-reset link (with a token that is not one: invalid)
+    "email_token": lambda world: "c0ffee-0123456789abcdef",  # accounts: a change-of-address link (invalid)
 }

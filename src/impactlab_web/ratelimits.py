@@ -38,6 +38,8 @@ RATES: dict[str, tuple[int, int]] = {
     "dashboard.compute": (20, 60),  # dashboard figures computed afresh (cached figures are never counted)
     "password-reset-ip": (10, 3600),  # "forgot password" requests per address
     "password-reset-email": (3, 3600),  # and per e-mail address
+    "email-change": (5, 3600),  # links sent to confirm a new e-mail address, per person
+    "email-change-address": (3, 3600),  # and per new address (whoever asks)
 }
 
 

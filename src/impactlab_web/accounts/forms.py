@@ -32,7 +32,8 @@ class DisableTwoFactorForm(TokenForm):
 
 
 class ProfileForm(forms.Form):
-    """Name, e-mail address and language; a new e-mail address needs the password (resets go there)."""
+    """Name, e-mail address and language. A new e-mail address needs the password and is only asked for here:
+    it takes effect once the link sent to it is opened (``email_change``); ``save`` keeps the address."""
 
     first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
     last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
@@ -48,22 +49,24 @@ class ProfileForm(forms.Form):
         super().__init__(data, initial=initial)
         self.user = user
 
+    @property
+    def new_email(self) -> str | None:
+        """The address asked for, when it is not the one in force (case aside)."""
+        email = self.cleaned_data.get("email") or ""
+        return email if email and email.lower() != (self.user.email or "").lower() else None
+
     def clean_email(self) -> str:
-        email = self.cleaned_data["email"].strip()
-        if User.objects.filter(email__iexact=email).exclude(pk=self.user.pk).exists():
-            raise forms.ValidationError(_("Another account uses this e-mail address."))
-        return email
+        return self.cleaned_data["email"].strip()  # whether another account has it: email_change.request
 
     def clean(self) -> dict:
         data = super().clean()
-        changed = data.get("email") and data["email"].lower() != (self.user.email or "").lower()
-        if changed and not self.user.check_password(data.get("password") or ""):
+        if self.new_email and not self.user.check_password(data.get("password") or ""):
             self.add_error("password", _("Give your password to change your e-mail address."))
         return data
 
     def save(self) -> None:
+        """Name and language; the address changes only through the e-mailed link."""
         data = self.cleaned_data
         self.user.first_name, self.user.last_name = data["first_name"], data["last_name"]
-        self.user.email = data["email"]
-        self.user.save(update_fields=["first_name", "last_name", "email"])
+        self.user.save(update_fields=["first_name", "last_name"])
         Profile.objects.update_or_create(user=self.user, defaults={"language": data["language"]})

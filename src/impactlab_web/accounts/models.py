@@ -40,3 +40,15 @@ class TwoFactorRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organisation}: {'required' if self.required else 'optional'}"
+
+
+class EmailChange(models.Model):
+    """A person's requested new e-mail address, waiting for the link sent to it (one per person: a new request
+    replaces the old one, whose links stop working). Until confirmed, the account's own address stays in force."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="email_change")
+    email = models.EmailField(_("new e-mail address"))
+    requested = models.DateTimeField(_("requested"))
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.email}"

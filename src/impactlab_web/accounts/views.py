@@ -22,7 +22,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 
-from impactlab_web.accounts import sessions, twofactor
+from impactlab_web.accounts import email_change, sessions, twofactor
 from impactlab_web.accounts.forms import DisableTwoFactorForm, ProfileForm, TokenForm
 from impactlab_web.accounts.throttle import throttled
 from impactlab_web.client import client_ip
@@ -188,23 +188,73 @@ def two_factor_disable(request: HttpRequest) -> HttpResponse:
 @any_user
 @never_cache
 def profile(request: HttpRequest) -> HttpResponse:
-    """Name, e-mail address (the password confirms a change of address) and language."""
+    """Name, e-mail address and language; a new address (with the password) waits for the link sent to it."""
     form = ProfileForm(request.POST or None, user=request.user)
     status = 200
     if request.method == "POST":
         if form.is_valid():
-            form.save()
-            translation.activate(form.cleaned_data["language"])
-            messages.success(request, _("Your profile is saved."))
-            response = redirect("accounts:profile")
-            response.set_cookie(settings.LANGUAGE_COOKIE_NAME, form.cleaned_data["language"], samesite="Lax",
-                                secure=settings.SESSION_COOKIE_SECURE, httponly=True)
-            return response
-        status = 422
+            try:
+                if form.new_email:
+                    email_change.request(request.user, form.new_email, request.build_absolute_uri)
+            except email_change.EmailChangeError as error:
+                form.add_error("email", str(error))
+                status = 429 if isinstance(error, email_change.Throttled) else 422
+            else:
+                form.save()
+                translation.activate(form.cleaned_data["language"])
+                messages.success(request, _("Your profile is saved."))
+                if form.new_email:
+                    messages.info(request, _("We sent a link to %(email)s. Your e-mail address changes when you "
+                                             "open it.") % {"email": form.new_email})
+                response = redirect("accounts:profile")
+                response.set_cookie(settings.LANGUAGE_COOKIE_NAME, form.cleaned_data["language"], samesite="Lax",
+                                    secure=settings.SESSION_COOKIE_SECURE, httponly=True)
+                return response
+        else:
+            status = 422
     return render(request, "accounts/profile.html", {
         "form": form, "enrolled": twofactor.enrolled(request.user),
-        "required": twofactor.required_for(request.user),
+        "required": twofactor.required_for(request.user), "pending": email_change.pending(request.user),
     }, status=status)
+
+
+@any_user
+@require_POST
+def email_resend(request: HttpRequest) -> HttpResponse:
+    """A new link for the pending change of e-mail address (throttled)."""
+    try:
+        change = email_change.resend(request.user, request.build_absolute_uri)
+    except email_change.EmailChangeError as error:  # none waiting, or throttled
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("We sent a new link to %(email)s.") % {"email": change.email})
+    return redirect("accounts:profile")
+
+
+@any_user
+@require_POST
+def email_cancel(request: HttpRequest) -> HttpResponse:
+    """Drop the pending change of e-mail address; its links stop working."""
+    if email_change.cancel(request.user):
+        messages.success(request, _("The change of e-mail address is cancelled; your address stays as it is."))
+    return redirect("accounts:profile")
+
+
+@any_user
+@never_cache
+def email_confirm(request: HttpRequest, email_token: str) -> HttpResponse:
+    """The link sent to a new address: a button (GET changes nothing, so mail scanners opening links do no
+    harm); the POST puts the address in force, for the person logged in only."""
+    if request.method != "POST":
+        return render(request, "accounts/email_confirm.html",
+                      {"change": email_change.linked(request.user, email_token)})
+    try:
+        email = email_change.confirm(request.user, email_token)
+    except email_change.EmailChangeError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Your e-mail address is now %(email)s.") % {"email": email})
+    return redirect("accounts:profile")
 
 
 class Unprocessable:

@@ -97,6 +97,7 @@ class AuditEvent(models.Model):
         PROGRAMME_UNARCHIVE = "programme.unarchive", _("programme taken out of the archive")
         PROGRAMME_DELETE = "programme.delete", _("programme deleted")
         MODEL_PUBLISH = "model.publish", _("model version published")
+        ACCOUNT_EMAIL = "account.email", _("own e-mail address changed (confirmed by link)")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     username = models.CharField(_("user"), max_length=150, blank=True)

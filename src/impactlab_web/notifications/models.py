@@ -17,6 +17,7 @@ class Notification(models.Model):
         JOB_FAILED = "job_failed", _("job failed")
         PARTNERSHIP = "partnership", _("partnership invitation")
         AGREEMENT_ENDED = "agreement_ended", _("data-sharing agreement ended")
+        ACCOUNT = "account", _("change to your account")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=16, choices=Kind.choices)

@@ -49,6 +49,15 @@ def notify(users: Iterable[AbstractBaseUser | None], kind: str, title: Callable[
     return made
 
 
+def mail(user: AbstractBaseUser, to: str, subject: Callable[[], str], template: str, context: dict) -> None:
+    """An e-mail about `user` to the address `to` (not necessarily theirs yet: a new address to confirm), made in
+    the person's language and sent after the transaction commits; never kept in the app (it may hold a link)."""
+    with translation.override(language_of(user)):
+        text = f"impactlab: {subject()}"[:150]
+        body = render_to_string(template, {"user": user, **context})
+    transaction.on_commit(lambda: _mail(text, body, to))
+
+
 def _mail(subject: str, body: str, to: str) -> None:
     try:
         send_mail(subject, body, None, [to])
