@@ -165,3 +165,18 @@ def test_quarantined_rows_are_erased_too(tmp_path_factory, kept: list[int], asid
     assert info.rows.imported == len(kept) - kept.count(target)
     assert info.rows.quarantined == len(aside) - aside.count(target)
     assert matching_rows(store, code, [new]) == {}
+
+
+def test_a_registration_snapshot_loses_the_rows_of_that_client(tmp_path: Path) -> None:
+    """Support registrations name the respondent as `client` (a provider code is no respondent and stays)."""
+    store = DatasetStore(tmp_path / "store")
+    key = b"r" * 32
+    client, other = pseudonym_of("C-0042", key), pseudonym_of("C-0043", key)
+    frame = pl.DataFrame({"client": [client, other, client], "provider": [other, client, other], "hours": [1, 2, 3]})
+    info, _ = store.write("registrations", frame, None,
+                          source={"name": "r", "sha256": "0" * 64, "size": 1, "format": "database"},
+                          rows={"read": 3, "imported": 3, "quarantined": 0}, columns=[], mapping={},
+                          mapping_sha256="0" * 64, key_version="v")
+    assert matching_rows(store, client, [info.snapshot_id]) == {info.snapshot_id: 2}
+    result = erase_respondent(store, client, [info.snapshot_id])
+    assert result.rows_removed == 2 and store.read(result.replaced[info.snapshot_id])["hours"].to_list() == [2]

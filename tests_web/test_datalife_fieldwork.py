@@ -117,10 +117,14 @@ def test_answers_not_exported_yet_and_registrations_are_erased_by_key_or_client_
     kept = Registration.objects.create(programme=world.programme, recorded_by=world.user(Role.PROFESSIONAL, "own"),
                                        date=dt.date(2025, 3, 1), client="C-0043", support="formal", kind="social",
                                        hours=1)
+    _info, exported, _frame = service.export_registrations(world.programme, world.user(Role.RESEARCHER, "own"),
+                                                           Workspace(settings.WORKSPACE_DIR))
     search = datalife.find_respondent(admin, world.programme, " c-0042 ")  # normalised like an import
-    assert search.fieldwork.registrations == 2
-    datalife.erase_respondent(admin, world.programme, search.pseudonym)
+    assert search.fieldwork.registrations == 2 and [m.rows for m in search.matches] == [2]
+    receipt = datalife.erase_respondent(admin, world.programme, search.pseudonym)
     assert list(Registration.objects.filter(programme=world.programme)) == [kept]
+    exported.refresh_from_db()  # the registrations snapshot was rewritten without that client's rows
+    assert receipt.rows == 2 and exported.n == 1
     with pytest.raises(UserError):
         datalife.erase_respondent(admin, world.programme, search.pseudonym)
 

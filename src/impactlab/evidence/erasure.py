@@ -23,6 +23,8 @@ from impactlab.evidence.datasets import DatasetStore, SnapshotInfo
 from impactlab.io.pseudonymise import normalise_id, pseudonym_series, pseudonyms
 
 RESPONDENT = "respondent"
+# the columns that name the respondent: `respondent` (imports, questionnaire exports), `client` (support registrations)
+RESPONDENT_COLUMNS = (RESPONDENT, "client")
 DERIVATION = "erasure of one respondent (GDPR art. 17)"
 DERIVED_FROM = "impactlab.derived_from"  # Parquet metadata of a rewritten data file: the old snapshot id
 
@@ -58,8 +60,9 @@ def delete_snapshot(store: DatasetStore, snapshot_id: str) -> SnapshotInfo:
 
 
 def _without(rows: pl.DataFrame, pseudonym: str) -> pl.DataFrame:
-    """These rows without those holding `pseudonym` (all of them without a respondent column)."""
-    return rows.filter(pl.col(RESPONDENT).ne_missing(pseudonym)) if RESPONDENT in rows.columns else rows
+    """These rows without those holding `pseudonym` in a respondent column (all of them without one)."""
+    columns = [c for c in RESPONDENT_COLUMNS if c in rows.columns]
+    return rows.filter(*[pl.col(c).ne_missing(pseudonym) for c in columns]) if columns else rows
 
 
 def _height(rows: pl.DataFrame | None) -> int:
@@ -79,10 +82,12 @@ class Erasure:
 
 
 def _count(path: Path, pseudonym: str) -> int:
-    """Rows of this Parquet file that hold `pseudonym` (0 without a respondent column); reads that column only."""
-    if RESPONDENT not in pl.read_parquet_schema(path):
+    """Rows of this Parquet file that hold `pseudonym` (0 without a respondent column); reads those columns only."""
+    columns = [c for c in RESPONDENT_COLUMNS if c in pl.read_parquet_schema(path)]
+    if not columns:
         return 0
-    return int(pl.scan_parquet(path).filter(pl.col(RESPONDENT).eq_missing(pseudonym)).select(pl.len()).collect().item())
+    held = pl.any_horizontal(*[pl.col(c).eq_missing(pseudonym) for c in columns])
+    return int(pl.scan_parquet(path).filter(held).select(pl.len()).collect().item())
 
 
 def matching_rows(store: DatasetStore, pseudonym: str, snapshot_ids: Iterable[str]) -> dict[str, int]:
