@@ -74,8 +74,8 @@ def _url(name: str, world: World, **kwargs: object) -> str:
 
 def _finished_cycle(world: World, records: list[DatasetRecord]) -> tuple[Cycle, ReportVersion]:
     """Cycle 1, frozen on the evidence model, with these snapshots and a report made from them; finished."""
-    version = modelling.save_version(world.programme, json.dumps(MODEL), world.user(Role.RESEARCHER, "own"),
-                                     "evidence")
+    version = modelling.publish(modelling.save_version(world.programme, json.dumps(MODEL),
+                                                       world.user(Role.RESEARCHER, "own"), "evidence"), None)
     cycle = cycles.create_cycle(world.programme, "first year", None)
     cycles.freeze(cycle, version)
     cycle.datasets.set(records)
