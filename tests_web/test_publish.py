@@ -195,3 +195,24 @@ def test_reports_follow_the_version_their_maker_may_see(world: World, drafted) -
     assert cycle.model_version == published
     with pytest.raises(cycles.CycleLocked):
         cycles.freeze(cycle, draft)
+
+
+def _with_min_cell(text: str, n: int) -> str:
+    return text.replace("valuation:\n", f"valuation:\n  min_cell: {n}\n", 1)
+
+
+def test_the_disclosure_rule_is_the_strictest_of_draft_and_published(world: World, settings) -> None:
+    """A draft that raises min_cell protects at once; one that lowers it waits until it is published."""
+    settings.IMPACTLAB_MIN_CELL = 5
+    editor = world.user(Role.RESEARCHER, "own")
+    text = world.programme.latest_version().text
+    modelling.publish(modelling.save_version(world.programme, _with_min_cell(text, 20), editor, "strict"), editor)
+    assert evidence.policy_for(world.programme).min_cell == 20
+    lower = modelling.save_version(world.programme, _with_min_cell(text, 8), editor, "lower")
+    assert evidence.policy_for(world.programme).min_cell == 20
+    assert evidence.policy_for(world.programme, lower).min_cell == 20
+    modelling.publish(lower, editor)
+    assert evidence.policy_for(world.programme).min_cell == 8
+    modelling.save_version(world.programme, _with_min_cell(text, 30), editor, "stricter draft")
+    assert evidence.policy_for(world.programme).min_cell == 30
+    assert evidence.policy_for(world.programme, lower).min_cell == 30

@@ -10,7 +10,7 @@ in the core (``impactlab.evidence.rows.dataset_rows``, ``impactlab.evidence.disc
 * ``usable_snapshots(user, programme)``: the snapshot ids the user may use under the data-sharing rules
   (``permissions.usable_datasets``); ``scope_for`` wraps them with the workspace for the core;
 * ``policy_for(programme, version)``: the programme's disclosure rule (``IMPACTLAB_MIN_CELL``, raised by the
-  model's ``valuation.min_cell``, never lowered).
+  model's ``valuation.min_cell``, never lowered; the strictest of the version shown, the latest and the published).
 """
 
 from __future__ import annotations
@@ -56,9 +56,13 @@ def may_see(user: Any, version: ImpactModelVersion) -> bool:
 
 
 def policy_for(programme: Programme, version: ImpactModelVersion | None = None) -> DisclosurePolicy:
-    """The programme's disclosure rule, from the model version shown (default: the latest)."""
-    version = version if version is not None else programme.latest_version()
-    return programme_policy(version.document if version is not None else None, installation_min_cell())
+    """The programme's disclosure rule: the strictest of the version shown, the latest version and the one
+    published. Fails closed: a draft that raises ``min_cell`` protects at once; a lower one waits until it is
+    published and the latest version."""
+    versions = {v.pk: v for v in (version, programme.latest_version(), programme.published_version()) if v}
+    installation = installation_min_cell()
+    policies = [programme_policy(v.document, installation) for v in versions.values()]
+    return max(policies, key=lambda p: p.min_cell, default=programme_policy(None, installation))
 
 
 def usable_snapshots(user: Any, programme: Programme) -> frozenset[str]:
