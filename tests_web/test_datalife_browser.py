@@ -40,7 +40,7 @@ def test_delete_a_snapshot_then_erase_a_respondent(page, live_server, var_dir, t
         paths[wave] = tmp_path / f"enquete_{wave}.csv"
         survey.filter(pl.col("wave") == wave).write_csv(paths[wave])
     t0, wrong = _record(programme, welfare, paths["T0"]), _record(programme, welfare, paths["T1"])
-    version = modelling.save_version(programme, json.dumps(MODEL), anna, "evidence")
+    version = modelling.publish(modelling.save_version(programme, json.dumps(MODEL), anna, "evidence"), anna)
     cycle = cycles.create_cycle(programme, "2025", anna)
     cycles.freeze(cycle, version)
     cycle.datasets.set([t0, wrong])

@@ -40,9 +40,11 @@ def client_for(world: World, role: Role = Role.RESEARCHER, language: str = "en")
 
 
 def fresh_version(world: World) -> None:
-    """A version no other test valued (figures are cached per model text, also in process memory)."""
+    """A published version no other test valued (figures are cached per model text, also in process memory);
+    published, so the viewers of these tests see its figures."""
     amount = 150_000 + secrets.randbelow(30_000)
-    modelling.save_version(world.programme, TEXT.replace("amount: 186000", f"amount: {amount}"), None, "fresh")
+    text = TEXT.replace("amount: 186000", f"amount: {amount}")
+    modelling.publish(modelling.save_version(world.programme, text, None, "fresh"), None)
 
 
 @pytest.fixture

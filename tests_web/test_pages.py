@@ -80,7 +80,7 @@ def test_theory_of_change_shows_each_stakeholders_own_parts(client, world: World
         document["outcomes"][4]["outputs"] = ["trained", "meetings"]
 
     text = edit_text(world.programme.latest_version().text, chain)
-    modelling.save_version(world.programme, text, None, "chain")
+    modelling.publish(modelling.save_version(world.programme, text, None, "chain"), None)  # viewers: published only
     client.force_login(world.user("viewer", "own"))
     page = client.get(f"/programmes/{world.programme.pk}/theory-of-change/").content.decode()
     lanes = dict(re.findall(r'data-stakeholder="([^"]*)">(.*?)</section>', page, re.S))

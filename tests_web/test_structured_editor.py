@@ -8,6 +8,7 @@ import re
 from impactlab.model import check_text, parse_model
 from impactlab.model.edit import diff_lines
 from impactlab.model.examples import example_text
+from impactlab_web import modelling
 from tests_web.conftest import World
 
 
@@ -197,6 +198,7 @@ def test_structured_edit_round_trips_with_the_yaml(client, world: World) -> None
 
 
 def test_viewer_sees_parts_but_cannot_edit(client, world: World) -> None:
+    modelling.publish(world.programme.latest_version(), None)  # viewers see the published version only
     client.force_login(world.user("viewer", "own"))
     page = client.get(url(world, "parts/outcomes/")).content.decode()
     assert "less_lonely" in page and "/remove/" not in page
