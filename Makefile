@@ -11,7 +11,10 @@ MANAGE := $(DEV) $(BIN)/python manage.py
 # A database name of its own per run, so that runs side by side (developers, CI) never share a test database.
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/impactlab_test_$(shell date +%s%N | tail -c 9)
 COMPILE_MESSAGES := cd src/impactlab_web && ../../$(BIN)/python ../../manage.py compilemessages -v0
-WEB_TESTS := $(DEV) $(BIN)/python -m pytest tests_web --ds=impactlab_web.settings
+# Tests run on two workers (pytest-xdist; CI has 2 cores): `make test XDIST=` runs them in one process. Web test
+# files stay whole on one worker (--dist loadfile): a file's fixtures, live server and browser share a process.
+XDIST ?= -n 2
+WEB_TESTS := $(DEV) $(BIN)/python -m pytest tests_web --ds=impactlab_web.settings $(XDIST) $(if $(XDIST),--dist loadfile)
 
 .PHONY: setup web run test test-web chromium lint bench clean
 
@@ -41,7 +44,7 @@ lint: setup
 	$(BIN)/ruff check .
 
 test: setup lint chromium
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(XDIST)
 	$(MAKE) --no-print-directory test-web
 
 # The web tests run twice: on SQLite, then on PostgreSQL (PG_TEST_URL; the test database is made and dropped).
