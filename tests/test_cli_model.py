@@ -97,6 +97,9 @@ def test_proxies_commands() -> None:
     assert shown.exit_code == 0 and "source" in shown.stdout
     missing = invoke("proxies", "show", "no_such_proxy")
     assert missing.exit_code == 2 and "unknown proxy" in missing.stderr
+    version = json.loads(invoke("proxies", "version", "--format", "json").stdout)
+    assert version["version"] == version["changelog"][0]["version"]
+    assert version["version"] in invoke("proxies", "version").stdout
 
 
 def test_new_example_round_trips(tmp_path: Path) -> None:

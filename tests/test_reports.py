@@ -154,6 +154,13 @@ def test_limitations_from_the_model(doc_en) -> None:
     assert any("No outcome is backed by respondent data" in i for i in items)
 
 
+def test_report_names_the_proxy_library_version(doc_en) -> None:
+    from impactlab.model.library import library_version
+
+    texts = [getattr(b, "text", "") for b in doc_en.section("assumptions").blocks]
+    assert any(f"impactlab proxy library version {library_version()}" in t and "wellby" in t for t in texts)
+
+
 # -------------------------------------------------------------------------------------- disclosure
 def _survey(min_small: int) -> pl.DataFrame:
     """Long data for djg-6: 60 respondents in district Noord, ``min_small`` in district Zuid, two waves."""

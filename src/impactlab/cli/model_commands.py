@@ -14,7 +14,7 @@ from impactlab.errors import UserError
 from impactlab.messages import LANGUAGES, default_language
 from impactlab.model.document import check_model
 from impactlab.model.examples import example_names, example_text
-from impactlab.model.library import proxy_library, search_proxies
+from impactlab.model.library import library_info, proxy_library, search_proxies
 from impactlab.model.schema import ImpactModel
 from impactlab.valuation import ValuationResult, sensitivity, simulate, value
 
@@ -199,7 +199,7 @@ app.add_typer(proxies_app, name="proxies")
 
 
 def _proxy_table(rows: list) -> Table:
-    table = Table()
+    table = Table(caption=f"impactlab proxy library {library_info().version}")
     for column in ("id", "name", "value", "unit", "price year", "range"):
         table.add_column(column, justify="right" if column in ("value", "price year") else "left")
     for p in rows:
@@ -229,6 +229,20 @@ def proxies_search(words: list[str] = typer.Argument(..., help="words that must 
         console.print(_proxy_table(rows))
     else:
         raise UserError(f"no proxy matches {' '.join(words)!r}; try one word, or `impactlab proxies list`")
+
+
+@proxies_app.command("version")
+def proxies_version(format: OutputFormat = FORMAT) -> None:
+    """The library's version (reports name it) and its changelog."""
+    info = library_info()
+    if format is OutputFormat.json:
+        print_json(info.model_dump())
+        return
+    console.print(f"impactlab proxy library {info.version}", highlight=False)
+    for entry in info.changelog:
+        console.print(f"{entry.version} ({entry.date})", highlight=False)
+        for change in entry.changes:
+            console.print(f"  - {change}", highlight=False, markup=False)
 
 
 @proxies_app.command("show")

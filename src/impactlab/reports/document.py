@@ -10,7 +10,7 @@ from pathlib import Path
 from impactlab.evidence.disclosure import DisclosurePolicy, programme_policy
 from impactlab.evidence.rows import EvidenceScope
 from impactlab.model.document import available_proxies
-from impactlab.model.library import builtin_indices
+from impactlab.model.library import builtin_indices, library_version, proxy_library
 from impactlab.model.schema import ImpactModel
 from impactlab.reports import charts
 from impactlab.reports.blocks import Bullets, Chart, Figure, Paragraph, Picture, Quote, ReportDocument, Section, Table
@@ -285,6 +285,9 @@ def _assumptions(c: _Context) -> Section:
     blocks: list = [Table([t("proxy"), t("value"), "", t("price_year"), t("index_factor"),
                            f"{t('value')} {model.programme.price_year}", t("source")], rows,
                           [False, True, False, True, True, True, False], caption=t("proxy"))]
+    from_library = [pid for pid in used if pid in proxy_library() and pid not in {p.id for p in model.proxies}]
+    if from_library:
+        blocks.append(Paragraph(t("library_version", ids=", ".join(from_library), version=library_version())))
     index = builtin_indices().get(model.valuation.index or "")
     if model.valuation.index is None:
         blocks.append(Paragraph(t("no_index")))

@@ -160,6 +160,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "index_text": ("Bedragen uit andere prijsjaren zijn omgerekend naar {year} met index {name} ({source}).",
                    "Amounts from other price years were converted to {year} with the index {name} ({source})."),
     "no_index": ("Er is geen prijsindex gebruikt.", "No price index was used."),
+    "library_version": ("Proxy's uit de bibliotheek ({ids}) komen uit de impactlab-proxybibliotheek versie {version}.",
+                        "Proxies from the library ({ids}) come from the impactlab proxy library version {version}."),
     "discount_text": ("Discontovoet {rate}; het eerste jaar wordt {how} verdisconteerd.",
                       "Discount rate {rate}; the first year is {how} discounted."),
     "also": ("wel", ""),
