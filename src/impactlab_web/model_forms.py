@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from impactlab.model import CheckReport, ImpactModel
 from impactlab.model.edit import apply_document, plain_document
+from impactlab.model.units import KINDS
 from impactlab_web import modelling
 
 DISTS = [("triangular", _("triangular")), ("uniform", _("uniform")), ("normal", _("normal"))]
@@ -32,6 +33,8 @@ def show(value: Any) -> str | None:
     """A number or range as short text for the part lists: ``0.25 (0.15–0.4)``."""
     if isinstance(value, dict) and "base" in value:
         return f"{_plain(value['base']):g} ({_plain(value['low']):g}–{_plain(value['high']):g})"
+    if isinstance(value, dict) and "factor" in value:  # a conversion: ``× 0.3 wellby-point-year``
+        return f"× {show(value['factor'])} {value.get('to') or ''}".strip()
     if isinstance(value, float | int) and not isinstance(value, bool):
         return f"{_plain(value):g}" if abs(value) < 1e15 else str(value)
     if isinstance(value, list):
@@ -43,9 +46,15 @@ class PartForm(forms.Form):
     """A form for one part. `ranges` name the numbers that may be a range {base, low, high, dist}; `choices`
     name the fields that refer to other parts (field -> section), offered as the model's ids of that section
     (`references`: section -> [(id, label)]). An id the model holds but that does not exist stays offered,
-    so that the core's check names it (never a silent drop)."""
+    so that the core's check names it (never a silent drop). `groups` name the small mappings edited as one
+    fieldset (key -> its keys, each a field ``KEY__PART``: an outcome's ``conversion: {factor, to, source}``);
+    all parts empty: the key is left out.
+    Unit kinds are offered as the core's ``units.KINDS`` (a saved version never holds another: the check refuses it)."""
 
     ranges: tuple[str, ...] = ()
+    groups: dict[str, tuple[str, ...]] = {}
+    group_labels: dict[str, Any] = {}
+    group_help: dict[str, Any] = {}
     whole: tuple[str, ...] = ()
     lists: tuple[str, ...] = ()
     choices: dict[str, str] = {}
@@ -73,11 +82,20 @@ class PartForm(forms.Form):
                                                           widget=forms.NumberInput(attrs={"step": "any"}))
 
     def layout(self) -> list[dict[str, Any]]:
-        """The fields in order; a range field comes with its low, high, distribution and sd."""
-        return [{"field": self[name], "parts": [self[f"{name}__{p}"] for p in RANGE_PARTS] if name in self.ranges
-                 else [], "picker": name == "proxy",
-                 "checkboxes": isinstance(self.fields[name].widget, forms.CheckboxSelectMultiple)}
-                for name in self.fields if "__" not in name]
+        """The fields in order; a range field comes with its low, high, distribution and sd; a group (see
+        `groups`) is one row with its parts, where its first part stands."""
+        rows: list[dict[str, Any]] = []
+        for name in self.fields:
+            key, _sep, part = name.partition("__")
+            if key in self.groups and part == self.groups[key][0]:
+                rows.append({"group": key, "legend": self.group_labels.get(key, key),
+                             "help": self.group_help.get(key, ""),
+                             "parts": [self[f"{key}__{p}"] for p in self.groups[key]]})
+            elif not part:
+                rows.append({"field": self[name], "parts": [self[f"{name}__{p}"] for p in RANGE_PARTS]
+                             if name in self.ranges else [], "picker": name == "proxy",
+                             "checkboxes": isinstance(self.fields[name].widget, forms.CheckboxSelectMultiple)})
+        return rows
 
     # --- document <-> form -------------------------------------------------------------------------------
 
@@ -92,6 +110,10 @@ class PartForm(forms.Form):
                         initial[f"{key}__{part}"] = _plain(value[part])
             elif key in cls.choices:
                 initial[key] = list(value) if isinstance(value, list) else value
+            elif key in cls.groups and isinstance(value, dict):
+                for part in cls.groups[key]:
+                    if value.get(part) is not None and not isinstance(value[part], dict | list):
+                        initial[f"{key}__{part}"] = _plain(value[part])
             elif key == "sources" and isinstance(value, dict):
                 initial[key] = "\n".join(f"{k}: {v}" for k, v in value.items())
             elif key in cls.lists and isinstance(value, list):
@@ -120,6 +142,17 @@ class PartForm(forms.Form):
     def to_item(self, old: dict[str, Any]) -> dict[str, Any]:
         """The part as a document mapping: the old part's other keys kept, the form's keys replaced."""
         item = dict(old)
+        for key, parts in self.groups.items():
+            group = {k: v for k, v in (old.get(key) or {}).items() if k not in parts} if isinstance(
+                old.get(key), dict) else {}
+            for part in parts:
+                value = self.cleaned_data.get(f"{key}__{part}")
+                if value not in (None, ""):
+                    group[part] = _plain(value) if isinstance(value, float) else value
+            if any(part in group for part in parts):
+                item[key] = group
+            else:
+                item.pop(key, None)
         for name in self.base_fields:
             if "__" in name:
                 continue
@@ -213,6 +246,10 @@ class OutputForm(PartForm):
 class OutcomeForm(PartForm):
     ranges = ("quantity", "value", "deadweight", "attribution", "displacement", "drop_off", "duration")
     choices = {"outputs": "outputs"}
+    groups = {"conversion": ("factor", "to", "source")}
+    group_labels = {"conversion": _("Conversion (when the quantity counts another unit than the proxy values)")}
+    group_help = {"conversion": _("E.g. 0.3 WELLBY (wellby-point-year) per person: factor 0.3. Leave empty when "
+                                  "the quantity counts what the proxy values.")}
     id = _text(_("Id"), True, autocomplete="off")
     stakeholder = _text(_("Stakeholder"), True, list="stakeholder-ids", autocomplete="off")
     description = _text(_("Description"), True)
@@ -220,6 +257,10 @@ class OutcomeForm(PartForm):
     quantity = _num(_("Quantity"), True)
     unit = _text(_("Unit"))
     proxy = _text(_("Proxy"), list="proxy-ids", autocomplete="off")
+    conversion__factor = _num(_("Proxy units per unit of quantity"))
+    conversion__to = forms.ChoiceField(label=_("Proxy's unit kind"), required=False,
+                                       choices=[("", "—"), *((k, k) for k in KINDS)])
+    conversion__source = _text(_("Source of the factor"))
     value = _num(_("Value per unit (instead of a proxy)"))
     deadweight = _num(_("Deadweight"))
     attribution = _num(_("Attribution"))
@@ -238,6 +279,10 @@ class ProxyForm(PartForm):
     name = _text(_("Name"), True)
     value = _num(_("Value per unit"), True)
     unit = _text(_("Unit"))
+    unit_kind = forms.ChoiceField(label=_("Unit kind"), required=False,
+                                  choices=[("", _("— (read from the unit)")), *((k, k) for k in KINDS)],
+                                  help_text=_("What one unit is, for the check that an outcome's quantity counts "
+                                              "what its proxy values."))
     price_year = forms.IntegerField(label=_("Price year"))
     source = _text(_("Source"), True)
     currency = _text(_("Currency"))
@@ -362,8 +407,11 @@ def attach_problems(form: forms.Form, report: CheckReport, where: list[tuple]) -
         target = None
         for prefix in where if problem is not None else ():
             loc = tuple(problem.loc)
-            if loc[:len(prefix)] == prefix and len(loc) > len(prefix) and str(loc[len(prefix)]) in form.fields:
-                target = str(loc[len(prefix)])
+            if loc[:len(prefix)] != prefix or len(loc) <= len(prefix):
+                continue
+            inner = "__".join(str(x) for x in loc[len(prefix):len(prefix) + 2])  # a group's part: conversion__to
+            if inner in form.fields or str(loc[len(prefix)]) in form.fields:
+                target = inner if inner in form.fields else str(loc[len(prefix)])
                 break
         if target is not None:
             form.add_error(target, problem.text(report.lang))

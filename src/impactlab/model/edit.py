@@ -45,6 +45,7 @@ _ORDER: dict[tuple, tuple[str, ...]] = {
     ("activities", "*"): tuple(schema.Activity.model_fields),
     ("outputs", "*"): tuple(schema.Output.model_fields),
     ("outcomes", "*"): tuple(schema.Outcome.model_fields),
+    ("outcomes", "*", "conversion"): tuple(schema.Conversion.model_fields),
 }
 _RANGE_ORDER = tuple(schema.Range.model_fields)
 
