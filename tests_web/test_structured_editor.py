@@ -8,7 +8,9 @@ import re
 from impactlab.model import check_text, parse_model
 from impactlab.model.edit import diff_lines
 from impactlab.model.examples import example_text
+from impactlab.model.library import search_proxies
 from impactlab_web import modelling
+from impactlab_web.models import Profile
 from tests_web.conftest import World
 
 
@@ -178,6 +180,13 @@ def test_proxy_search(client, world: World) -> None:
     assert 'data-proxy-id="volunteer_hour_minimum_wage"' in page and "prices of" in page
     assert "No library proxy matches" in client.get(url(world, "proxy-search/"), {"q": "zzzqqq"}).content.decode()
     assert client.get(url(world, "proxy-search/")).content.decode().strip() == ""
+    # the same search as `impactlab proxies search`: Dutch word forms, ranked, the name in the user's language
+    Profile.objects.update_or_create(user=world.user("viewer", "own"), defaults={"language": "nl"})
+    page = html.unescape(client.get(url(world, "proxy-search/"), {"q": "mantelzorgers"}).content.decode())
+    shown = [part.split('"')[0] for part in page.split('data-proxy-id="')[1:]]
+    assert shown == [p.id for p in search_proxies(["mantelzorgers"])] and len(shown) >= 3
+    assert "Uur mantelzorg, gemiddelde opportuniteitskosten" in page and "niet nagelezen" in page
+    assert 'data-proxy-id="wellby"' in client.get(url(world, "proxy-search/"), {"q": "eenzaamheid"}).content.decode()
 
 
 def test_structured_edit_round_trips_with_the_yaml(client, world: World) -> None:

@@ -14,7 +14,7 @@ from impactlab.errors import UserError
 from impactlab.messages import LANGUAGES, default_language
 from impactlab.model.document import check_model
 from impactlab.model.examples import example_names, example_text
-from impactlab.model.library import library_info, proxy_library, search_proxies
+from impactlab.model.library import library_info, proxy_library, search_scored
 from impactlab.model.schema import ImpactModel
 from impactlab.valuation import ValuationResult, sensitivity, simulate, value
 
@@ -219,12 +219,14 @@ def proxies_list(format: OutputFormat = FORMAT) -> None:
 
 
 @proxies_app.command("search")
-def proxies_search(words: list[str] = typer.Argument(..., help="words that must all occur"),
+def proxies_search(words: list[str] = typer.Argument(..., help="words that must all match (Dutch or English)"),
                    format: OutputFormat = FORMAT) -> None:
-    """Proxies whose id, names, keywords or source contain every word."""
-    rows = search_proxies(words)
+    """Proxies matching every word, in Dutch or English, any accents and word forms (eenzaam, eenzaamheid,
+    loneliness), best first; JSON adds each entry's score."""
+    found = search_scored(words)
+    rows = [p for p, _score in found]
     if format is OutputFormat.json:
-        print_json([p.model_dump() for p in rows])
+        print_json([{**p.model_dump(), "score": score} for p, score in found])
     elif rows:
         console.print(_proxy_table(rows))
     else:

@@ -17,6 +17,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, model_validator
 
+from impactlab.model.proxy_search import Index
 from impactlab.model.schema import Number, Proxy, Range
 from impactlab.model.units import KINDS
 
@@ -81,12 +82,8 @@ class LibraryProxy(BaseModel):
                      price_year=self.price_year, source=self.source, currency=self.currency, notes=self.notes)
 
     def matches(self, words: list[str]) -> bool:
-        """True when every word occurs in the id, names, keywords, category, unit or source."""
-        text = " ".join(
-            str(part) for part in (self.id, self.name, self.name_nl, self.category, self.unit, self.source,
-                                   self.notes, *self.keywords, *self.keywords_nl) if part
-        ).lower()
-        return all(word.lower() in text for word in words)
+        """True when search finds this proxy for ``words`` (every word matches, in any language and form)."""
+        return bool(Index([(self.id, search_fields(self))]).search(words))
 
 
 class ChangelogEntry(BaseModel):
@@ -208,6 +205,25 @@ def builtin_indices() -> dict[str, PriceIndex]:
     return {index.id: index}
 
 
+def search_fields(proxy: LibraryProxy) -> dict[str, list[str]]:
+    """The texts of a proxy that search reads, by field (see impactlab.model.proxy_search.WEIGHTS)."""
+    return {"id": [proxy.id.replace("_", " ")], "name": [proxy.name, proxy.name_nl],
+            "keywords": [*proxy.keywords, *proxy.keywords_nl], "category": [proxy.category.replace("_", " ")],
+            "unit": [proxy.unit], "source": [proxy.source], "notes": [proxy.notes or ""]}
+
+
+@functools.cache
+def _search_index() -> Index:
+    return Index((p.id, search_fields(p)) for p in proxy_library().values())
+
+
+def search_scored(words: list[str]) -> list[tuple[LibraryProxy, float]]:
+    """Library proxies matching every word (Dutch or English, any accents and word forms), best first, with
+    their score (see :mod:`impactlab.model.proxy_search`)."""
+    library = proxy_library()
+    return [(library[hit.id], hit.score) for hit in _search_index().search(words)]
+
+
 def search_proxies(words: list[str]) -> list[LibraryProxy]:
-    """Library proxies matching every word (case-insensitive), by id."""
-    return sorted((p for p in proxy_library().values() if p.matches(words)), key=lambda p: p.id)
+    """Library proxies matching every word (Dutch or English, any accents and word forms), best first."""
+    return [proxy for proxy, _score in search_scored(words)]
