@@ -15,7 +15,8 @@ digit), so "cliënt", "Client" and "CLIENT" are one word. A query word then matc
 
 Every query word except common Dutch and English stop words must match somewhere in the entry; an entry's score
 is the sum over the query words of the best quality times the weight of the field it matched in (names and
-keywords weigh most, the source and notes least). Results are ordered by score, then id.
+keywords weigh most, the source and notes least), plus a tenth for each further field it matched in.
+Results are ordered by score, then id.
 
 Snowball stemmers (``snowballstemmer``, pure Python, the algorithms of snowballstem.org) were chosen over a
 hand-written suffix list because Dutch inflection (-heid, -en, -e, -ing, -s) is exactly what they are made for
@@ -111,15 +112,13 @@ class Index:
 
     def __init__(self, entries: Iterable[tuple[str, dict[str, Iterable[str]]]]):
         self.ids: list[str] = []
-        self.vocabulary: dict[str, dict[str, float]] = {}
+        self.vocabulary: dict[str, dict[str, dict[str, float]]] = {}  # word -> entry -> field -> weight
         for entry_id, fields in entries:
             self.ids.append(entry_id)
             for field, texts in fields.items():
-                weight = WEIGHTS[field]
                 for text in texts:
                     for word in words(text or ""):
-                        best = self.vocabulary.setdefault(word, {})
-                        best[entry_id] = max(best.get(entry_id, 0.0), weight)
+                        self.vocabulary.setdefault(word, {}).setdefault(entry_id, {})[field] = WEIGHTS[field]
 
     def search(self, query: Iterable[str]) -> list[Hit]:
         """Entries matching every query word that is not a stop word, best first."""
@@ -129,12 +128,16 @@ class Index:
             return []
         total: dict[str, float] | None = None
         for query_word in dict.fromkeys(meaningful):
-            scores: dict[str, float] = {}
+            found: dict[str, dict[str, float]] = {}  # entry -> field -> best quality x weight
             for word, entries in self.vocabulary.items():
                 q = quality(query_word, word)
                 if q:
-                    for entry_id, weight in entries.items():
-                        scores[entry_id] = max(scores.get(entry_id, 0.0), q * weight)
+                    for entry_id, fields in entries.items():
+                        best = found.setdefault(entry_id, {})
+                        for field, weight in fields.items():
+                            best[field] = max(best.get(field, 0.0), q * weight)
+            # the best field counts whole, each further field that matches a tenth of its value
+            scores = {k: max(v.values()) + 0.1 * (sum(v.values()) - max(v.values())) for k, v in found.items()}
             total = scores if total is None else {k: v + scores[k] for k, v in total.items() if k in scores}
             if not total:
                 return []
