@@ -236,6 +236,7 @@ def test_every_view_and_export_of_personal_data_writes_one_event(world: World, v
     # partnerships and a programme's life: tests_web/test_partners.py
     access |= {a for a in Action.values if a.startswith(("partner.", "programme."))}
     access.add(Action.ACCOUNT_EMAIL)  # one's own e-mail address: tests_web/test_email_change.py
+    access |= {Action.TOKEN_CREATE, Action.TOKEN_REVOKE}  # personal access tokens: tests_web/test_api.py
     assert set(Action.values) - step.seen - access == set(), "every audited action has its step here"
     # no detail names a file, a client, a reviewer or a purpose typed by a user
     for event in AuditEvent.objects.all():

@@ -14,6 +14,8 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from impactlab_web import modelling
+from impactlab_web.api import tokens
+from impactlab_web.api.models import Scope
 from impactlab_web.models import AuditEvent, Role
 from impactlab_web.permissions import CREATOR, JOB_KINDS, POLICY, Action, can, requires
 from tests_web import dashboards_matrix as dash
@@ -35,6 +37,12 @@ def in_programme(allowed: frozenset[Role], ok: int = 200) -> Rule:
             return 404
         return ok if role in allowed else 403
     return rule
+
+
+def api_in(allowed: frozenset[Role], ok: int = 200) -> Rule:
+    """The JSON API: a token, not a session (401 without one); otherwise the programme pages' own rule."""
+    pages = in_programme(allowed, ok)
+    return lambda role, scope: 401 if role is None else pages(role, scope)
 
 
 def everyone(ok: int) -> Rule:
@@ -364,6 +372,25 @@ EXPECT: dict[tuple[str, str], Rule] = {
     ("review:shared_comment", "GET"): lambda role, scope: 405,
     ("review:shared_comment", "POST"): lambda role, scope: 422,
     ("review:shared_file", "GET"): lambda role, scope: 404,  # the test report has no files
+    ("tokens:list", "GET"): everyone(200),
+    ("tokens:list", "POST"): everyone(422),  # no name, no scope
+    ("tokens:revoke", "GET"): everyone(405),
+    ("tokens:revoke", "POST"): everyone(404),  # the test token is nobody's in the world
+    ("api_not_found", "GET"): lambda role, scope: 404,  # any other /api/ address: a JSON 404
+    ("api:openapi-json", "GET"): lambda role, scope: 200,  # the schema holds no data
+    ("api:api-root", "GET"): lambda role, scope: 404,
+    ("api:programmes", "GET"): lambda role, scope: 401 if role is None else 200,  # only one's own
+    ("api:programme", "GET"): api_in(ALL),
+    ("api:versions", "GET"): api_in(ALL),
+    ("api:model", "GET"): api_in(ALL),
+    ("api:version", "GET"): api_in(ALL),
+    ("api:version_yaml", "GET"): api_in(ALL),
+    ("api:valuation", "GET"): api_in(dash.RESULTS),
+    ("api:datasets", "GET"): api_in(DATA),
+    ("api:dataset", "GET"): lambda role, scope: 401 if role is None else dataset_detail(role, scope),
+    ("api:aggregates", "GET"): api_in(dash.RESULTS),
+    ("api:questionnaires", "GET"): api_in(DATA),
+    ("api:responses", "GET"): api_in(EDITORS),  # those who may export responses (questionnaire.manage)
 }
 
 
@@ -490,10 +517,14 @@ def test_matrix(name: str, method: str, published: World) -> None:
     cases = [(None, "own")] + [(role, scope) for role in Role for scope in SCOPES]
     for role, scope in cases:
         client = Client()
-        if role is not None:
+        headers = {}
+        if role is not None and name.startswith("api:"):  # the JSON API: a token with every scope, no session
+            secret = tokens.make(world.user(role, scope), "matrix", list(Scope.values))[1]
+            headers = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
+        elif role is not None:
             client.force_login(world.user(role, scope))
         events = AuditEvent.objects.count()
-        response = client.get(url) if method == "GET" else client.post(url, {})
+        response = client.get(url, **headers) if method == "GET" else client.post(url, {}, **headers)
         if response.status_code == 200 and "attachment" in response.get("Content-Disposition", ""):
             assert name in NOT_PERSONAL or AuditEvent.objects.count() == events + 1, (
                 f"{name} sent a file without an audit event: record one, or say in NOT_PERSONAL why not")

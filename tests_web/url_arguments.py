@@ -24,6 +24,16 @@ def _invited(world: Any) -> Any:
     return partnerships.invite(world.programme, "someone@elsewhere.example", lead_admin)
 
 
+def _access_token(world: Any) -> int:
+    """A personal access token of someone outside the world (nobody there may revoke it)."""
+    from django.contrib.auth.models import User
+
+    from impactlab_web.api import tokens
+
+    owner, _ = User.objects.get_or_create(username="token-owner")
+    return tokens.make(owner, "someone's", ["programmes:read"])[0].pk
+
+
 ARGUMENTS: dict[str, Callable[[Any], object]] = {
     "programme": lambda world: world.programme.pk,
     "number": lambda world: 1,
@@ -55,4 +65,5 @@ ARGUMENTS: dict[str, Callable[[Any], object]] = {
     "partnership": lambda world: _invited(world).pk,  # partners: an open invitation of the programme
     "uidb64": lambda world: "MQ",  # accounts: a password-reset link (with a token that is not one: invalid)
     "email_token": lambda world: "c0ffee-0123456789abcdef",  # accounts: a change-of-address link (invalid)
+    "access_token": _access_token,  # api: a personal access token of someone else
 }

@@ -60,6 +60,7 @@ OBJECT_TYPES = {
     "auth.user": "person",
     "organisations.invitation": "invitation",
     "impactlab_web.partnership": "partnership",
+    "api.accesstoken": "access_token",
 }
 
 

@@ -40,6 +40,7 @@ RATES: dict[str, tuple[int, int]] = {
     "password-reset-email": (3, 3600),  # and per e-mail address
     "email-change": (5, 3600),  # links sent to confirm a new e-mail address, per person
     "email-change-address": (3, 3600),  # and per new address (whoever asks)
+    "api": (120, 60),  # JSON API calls per person (every token of theirs together)
 }
 
 

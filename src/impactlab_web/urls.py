@@ -76,6 +76,7 @@ urlpatterns = [
     path("", include("impactlab_web.review.urls")),
     path("", include("impactlab_web.organisations.urls")),
     path("", include("impactlab_web.notifications.urls")),
+    path("", include("impactlab_web.api.urls")),
 ]
 
 handler400 = "impactlab_web.views.errors.bad_request"

@@ -373,10 +373,10 @@ def _write(programme: Programme, user: Any, dataset: str, frame: pl.DataFrame, s
     return info, record
 
 
-def export_responses(questionnaire: Questionnaire, wave: Wave | None, user: Any = None,
-                     workspace: Workspace | None = None) -> tuple[SnapshotInfo, DatasetRecord]:
-    """A wave's (or every wave's) responses as a pseudonymised, scored snapshot, like an import."""
-    workspace = workspace or Workspace(settings.WORKSPACE_DIR)
+def responses_frame(questionnaire: Questionnaire, wave: Wave | None,
+                    workspace: Workspace) -> tuple[pl.DataFrame, set[str], int]:
+    """A wave's (or every wave's) responses, pseudonymised (the workspace's keyed pseudonym) and scored: the
+    frame, its answer columns and the number of responses. The snapshot export and the API read it."""
     core = questionnaire.core
     responses = questionnaire.responses.select_related("wave").order_by("wave__name", "pk")
     if wave is not None:
@@ -388,7 +388,15 @@ def export_responses(questionnaire: Questionnaire, wave: Wave | None, user: Any 
     frame = frame.with_columns(pseudonym_series(frame, "respondent", workspace.key()).alias("respondent"))
     frame = frame.select(["respondent", "wave", *[c for c in frame.columns if c not in ("respondent", "wave")]])
     items = set(frame.columns)
-    frame = score_responses(core, frame)
+    return score_responses(core, frame), items, len(rows)
+
+
+def export_responses(questionnaire: Questionnaire, wave: Wave | None, user: Any = None,
+                     workspace: Workspace | None = None) -> tuple[SnapshotInfo, DatasetRecord]:
+    """A wave's (or every wave's) responses as a pseudonymised, scored snapshot, like an import."""
+    workspace = workspace or Workspace(settings.WORKSPACE_DIR)
+    core = questionnaire.core
+    frame, items, count = responses_frame(questionnaire, wave, workspace)
     labels = {c: (q, localise(q.text, "nl")) for q in core.questions for c in q.columns}
     columns = []
     for name, dtype in frame.schema.items():
@@ -403,7 +411,7 @@ def export_responses(questionnaire: Questionnaire, wave: Wave | None, user: Any 
                "respondent_id": "respondent", "wave": "wave", "waves": sorted(set(frame["wave"].to_list())),
                **({"instrument": blocks[0]} if blocks else {}), "instruments": blocks}
     name = f"p{questionnaire.programme_id}-{core.id}"[:64]
-    source = f"questionnaire {core.id}, wave {wave.name if wave else 'all'} ({len(rows)} responses)"
+    source = f"questionnaire {core.id}, wave {wave.name if wave else 'all'} ({count} responses)"
     return _write(questionnaire.programme, user, name, frame, source, columns, mapping, workspace)
 
 

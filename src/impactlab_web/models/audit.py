@@ -98,6 +98,8 @@ class AuditEvent(models.Model):
         PROGRAMME_DELETE = "programme.delete", _("programme deleted")
         MODEL_PUBLISH = "model.publish", _("model version published")
         ACCOUNT_EMAIL = "account.email", _("own e-mail address changed (confirmed by link)")
+        TOKEN_CREATE = "token.create", _("personal access token created (API)")
+        TOKEN_REVOKE = "token.revoke", _("personal access token revoked (API)")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     username = models.CharField(_("user"), max_length=150, blank=True)

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "impactlab_web.organisations",
     "impactlab_web.accounts",
     "impactlab_web.notifications",
+    "impactlab_web.api",
 ]
 # Background jobs: the task queue is django-q2 with its ORM broker, in this same database (no server to run);
 # `manage.py run_jobs` starts a worker cluster (several may run, on several machines). See jobs/runner.py.
