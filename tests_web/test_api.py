@@ -269,4 +269,4 @@ def test_nothing_answers_html_or_500(world: World, researcher: str) -> None:
         status, body = get(researcher, path)
         assert status == 404 and body["error"] == "not_found", path
     response = Client().post("/api/v1/programmes", **bearer(researcher))
-    assert response.status_code == 405
+    assert response.status_code == 405 and response.json()["error"] == "method" and response["Allow"] == "GET"

@@ -3,10 +3,32 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import URLPattern, include, path, re_path
+from django.utils.translation import gettext as _
 
 from impactlab_web.api import views
 from impactlab_web.api.api import PERMISSIONS, api
+
+
+def _json_405(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """django-ninja answers a method an operation lacks with an empty 405: the API's JSON error instead."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        if response.status_code == 405 and not response.get("Content-Type", "").startswith("application/json"):
+            allowed = response.get("Allow", "GET")
+            response = JsonResponse({"error": "method", "message": _("Only %(methods)s is allowed here.")
+                                     % {"methods": allowed}}, status=405)
+            response["Allow"] = allowed
+        return response
+
+    return wrapper
 
 
 def _stamped(patterns: list[URLPattern]) -> list[URLPattern]:
@@ -14,6 +36,7 @@ def _stamped(patterns: list[URLPattern]) -> list[URLPattern]:
     is exempt from the login redirect: a token, not a session, signs an API call in (401 without one)."""
     for pattern in patterns:
         assert pattern.name in PERMISSIONS, f"API operation {pattern.name!r} does not declare its permission"
+        pattern.callback = _json_405(pattern.callback)
         pattern.callback.permission = PERMISSIONS[pattern.name]
         pattern.callback.login_required = False
     return patterns
