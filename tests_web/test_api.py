@@ -3,7 +3,9 @@ account page, kept as a hash, audited; the web app's permissions, one version ru
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 
 import pytest
 from django.test import Client
@@ -210,6 +212,17 @@ def test_aggregates_pass_disclosure_control_and_equal_the_dashboards(world: Worl
     assert change["result"]["change"]["n_pairs"] == expected["change"]["n_pairs"]
     small = next(g for g in change["result"]["change"]["groups"] if g["group"] == "Klein")
     assert small["suppressed"] and small["n_pairs"] is None and small["mean_change"] is None
+    # the same as one table for Excel and Power BI: the suppressed group's figures are empty cells
+    response = Client().get(f"/api/v1/programmes/{p}/aggregates.csv", **bearer(tokens.make(researcher, "x",
+                                                                                          [Scope.DATA])[1]))
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    text = response.content.decode("utf-8")
+    assert text.startswith("\ufeff")
+    table = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
+    overall = next(r for r in table if r["kind"] == "change" and not r["group"])
+    assert int(overall["n_pairs"]) == expected["change"]["n_pairs"]
+    klein = next(r for r in table if r["group"] == "Klein")
+    assert klein["suppressed"] == "True" and klein["n_pairs"] == "" and klein["mean_change"] == ""
     # a partner's researcher without an agreement gets no aggregate of the dataset
     partner = tokens.make(world.user(Role.RESEARCHER, "partner"), "x", [Scope.DATA])[1]
     modelling.publish(world.programme.latest_version(), None)

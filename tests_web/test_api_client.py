@@ -37,6 +37,7 @@ def test_a_notebook_pulls_the_published_model_and_its_figures(live_server, live_
     outcomes = lab.outcomes(p)
     assert list(outcomes["outcome"]) == [o.id for o in model.outcomes]
     assert lab.aggregates(p)["min_cell"] == 10
+    assert list(lab.aggregates_table(p).columns[:4]) == ["kind", "dataset", "instrument", "group"]
     with pytest.raises(ApiError) as refused:
         lab.valuation(world.other.pk)
     assert refused.value.status == 404 and refused.value.code == "not_found"

@@ -389,6 +389,7 @@ EXPECT: dict[tuple[str, str], Rule] = {
     ("api:datasets", "GET"): api_in(DATA),
     ("api:dataset", "GET"): lambda role, scope: 401 if role is None else dataset_detail(role, scope),
     ("api:aggregates", "GET"): api_in(dash.RESULTS),
+    ("api:aggregates_csv", "GET"): api_in(dash.RESULTS),
     ("api:questionnaires", "GET"): api_in(DATA),
     ("api:responses", "GET"): api_in(EDITORS),  # those who may export responses (questionnaire.manage)
 }

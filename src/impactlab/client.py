@@ -130,6 +130,14 @@ class Connection:
         """Change per instrument and support balances, through the programme's disclosure rule."""
         return self.get(f"programmes/{int(programme)}/aggregates")
 
+    def aggregates_table(self, programme: int) -> Any:
+        """The aggregates as one flat table (``aggregates.csv``: what Excel and Power BI read), a DataFrame."""
+        import io
+
+        import pandas as pd
+
+        return pd.read_csv(io.StringIO(self.get(f"programmes/{int(programme)}/aggregates.csv").lstrip("\ufeff")))
+
     def questionnaires(self, programme: int) -> list[dict[str, Any]]:
         return self.get(f"programmes/{int(programme)}/questionnaires")
 

@@ -417,13 +417,7 @@ class AggregatesOut(Schema):
     balance: list[dict[str, Any]]
 
 
-@api.get("/programmes/{int:programme}/aggregates", response={200: AggregatesOut, 202: ErrorOut, **ERRORS},
-         url_name="aggregates", tags=["data"])
-@guarded(Action.RESULTS_VIEW, Scope.DATA)
-def aggregates(request: HttpRequest, programme: int) -> dict[str, Any]:
-    """The dashboard's aggregates from the datasets you may use, through the programme's disclosure rule
-    (groups smaller than ``min_cell`` are suppressed): change of each instrument's score between waves, and
-    the formal/informal support balance of registrations."""
+def _aggregates(request: HttpRequest, programme: int) -> dict[str, Any]:
     from impactlab_web.dashboards import figures
 
     found = _programme(request, programme, Action.RESULTS_VIEW, Scope.DATA)
@@ -441,6 +435,64 @@ def aggregates(request: HttpRequest, programme: int) -> dict[str, Any]:
                for r, info in sorted(registrations, key=lambda p: (p[0].name, p[0].created_at))]
     return {"programme": found.pk, "version": chosen.number, "min_cell": rule.min_cell, "change": change,
             "balance": balance}
+
+
+@api.get("/programmes/{int:programme}/aggregates", response={200: AggregatesOut, 202: ErrorOut, **ERRORS},
+         url_name="aggregates", tags=["data"])
+@guarded(Action.RESULTS_VIEW, Scope.DATA)
+def aggregates(request: HttpRequest, programme: int) -> dict[str, Any]:
+    """The dashboard's aggregates from the datasets you may use, through the programme's disclosure rule
+    (groups smaller than ``min_cell`` are suppressed): change of each instrument's score between waves, and
+    the formal/informal support balance of registrations."""
+    return _aggregates(request, programme)
+
+
+def _flat(value: Any) -> bool:
+    return not isinstance(value, dict | list | tuple)
+
+
+def aggregate_rows(found: dict[str, Any]) -> list[dict[str, Any]]:
+    """The aggregates as one flat table (a spreadsheet's): per change, its overall row and one row per group,
+    and every balance row; only plain values (nested figures stay in the JSON)."""
+    rows: list[dict[str, Any]] = []
+    for entry in found["change"]:
+        result = entry["result"] or {}
+        stats = result.get("change") or {}
+        base = {"kind": "change", "dataset": entry["dataset"], "instrument": entry["instrument"],
+                "by": result.get("by"), "group": None, "min_cell": found["min_cell"]}
+        if not stats:
+            rows.append(base | {"error": result.get("error")})
+            continue
+        rows.append(base | {k: v for k, v in stats.items() if _flat(v)})
+        rows += [base | {k: v for k, v in group.items() if _flat(v)} for group in stats.get("groups") or []]
+    for entry in found["balance"]:
+        result = entry["result"] or {}
+        rows += [{"kind": "balance", "dataset": entry["dataset"], "min_cell": found["min_cell"],
+                  **{k: v for k, v in row.items() if _flat(v)}} for row in result.get("rows", [])]
+    return rows
+
+
+@api.get("/programmes/{int:programme}/aggregates.csv", url_name="aggregates_csv", tags=["data"],
+         response={200: str, 202: ErrorOut, **ERRORS},
+         openapi_extra={"responses": {200: {"content": {"text/csv": {}}}}})
+@guarded(Action.RESULTS_VIEW, Scope.DATA)
+def aggregates_csv(request: HttpRequest, programme: int) -> HttpResponse:
+    """The same aggregates as one table for Excel and Power BI: CSV, UTF-8 with a byte-order mark, one row per
+    change (overall and per group) and per balance row; suppressed cells are empty; formula-safe cells."""
+    import csv
+    import io
+
+    from impactlab.exports import SafeCsvWriter
+
+    rows = aggregate_rows(_aggregates(request, programme))
+    header = list(dict.fromkeys(key for row in rows for key in row)) or ["kind", "dataset", "instrument", "group"]
+    buffer = io.StringIO()
+    writer = SafeCsvWriter(buffer, header, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    writer.writeheader()
+    writer.writerows(rows)
+    response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="aggregates-{programme}.csv"'
+    return response
 
 
 # ------------------------------------------------------------------------------------------- questionnaires
