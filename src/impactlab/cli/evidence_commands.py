@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.table import Table
 
 from impactlab.cli.app import FORMAT, OutputFormat, app, console, fail, print_json
 from impactlab.errors import UserError
-from impactlab.evidence.datasets import SnapshotInfo
 from impactlab.evidence.workspace import Workspace
+
+if TYPE_CHECKING:  # the snapshot store (Polars) is imported when a command opens it
+    from impactlab.evidence.datasets import SnapshotInfo
 
 WORKSPACE = typer.Option(None, "--workspace", "-w", help="workspace folder (default: $IMPACTLAB_HOME or ./.impactlab)")
 
@@ -66,6 +67,8 @@ def import_command(
 @datasets_app.command("list")
 def list_command(workspace: Path | None = WORKSPACE, output: OutputFormat = FORMAT) -> None:
     """All snapshots: dataset, id, source, rows, created."""
+    from rich.table import Table
+
     try:
         infos = Workspace(workspace).store().list()
     except UserError as error:
@@ -93,6 +96,8 @@ def show_command(
     output: OutputFormat = FORMAT,
 ) -> None:
     """One snapshot: hashes, columns with types and labels, row counts."""
+    from rich.table import Table
+
     try:
         info = Workspace(workspace).store().get(name)
     except UserError as error:

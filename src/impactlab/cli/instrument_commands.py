@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from rich.table import Table
 
 from impactlab.cli.app import FORMAT, OutputFormat, app, console, print_json
-from impactlab.evidence.instruments import AnswerFormat, Instrument, list_instruments, load_instrument
-from impactlab.evidence.scored import write_scored
 from impactlab.evidence.workspace import Workspace
+
+if TYPE_CHECKING:  # the instrument library (Polars, pydantic models) is imported by the commands that use it
+    from impactlab.evidence.instruments import AnswerFormat, Instrument
 
 instruments_app = typer.Typer(help="The library of validated outcome instruments.", no_args_is_help=True)
 app.add_typer(instruments_app, name="instruments")
@@ -36,6 +37,10 @@ def _codes(fmt: AnswerFormat) -> str:
 @instruments_app.command("list")
 def instruments_list(extra: Path | None = EXTRA, format: OutputFormat = FORMAT) -> None:
     """Every instrument: id, name, items, scores and source."""
+    from rich.table import Table
+
+    from impactlab.evidence.instruments import list_instruments
+
     rows = [_summary(i) for i in list_instruments(_dirs(extra))]
     if format is OutputFormat.json:
         print_json(rows)
@@ -52,6 +57,10 @@ def instruments_list(extra: Path | None = EXTRA, format: OutputFormat = FORMAT) 
 def instruments_show(instrument_id: str = typer.Argument(..., metavar="ID"), extra: Path | None = EXTRA,
                      format: OutputFormat = FORMAT) -> None:
     """One instrument: items, scoring rule, range, reliability, norms and source."""
+    from rich.table import Table
+
+    from impactlab.evidence.instruments import load_instrument
+
     instrument = load_instrument(instrument_id, _dirs(extra))
     if format is OutputFormat.json:
         print_json(instrument.model_dump(mode="json", exclude_none=True))
@@ -95,6 +104,8 @@ def score_command(
     workspace: Path | None = typer.Option(None, "--workspace", "-w", help="workspace folder"),
 ) -> None:
     """Add the instrument's scores per respondent and wave, as a new snapshot of the dataset."""
+    from impactlab.evidence.scored import write_scored
+
     with console.status(f"scoring {dataset} with {instrument}"):
         info, created = write_scored(Workspace(workspace).store(), dataset, instrument)
     added = [c.name for c in info.columns if c.role == "score"]

@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
-from rich.table import Table
 
 from impactlab.cli.app import FORMAT, OutputFormat, app, console, err_console, fail, print_json
 from impactlab.cli.format import money, number, percent
 from impactlab.errors import UserError
 from impactlab.messages import LANGUAGES, default_language
-from impactlab.model.document import check_model
 from impactlab.model.examples import example_names, example_text
-from impactlab.model.library import library_info, proxy_library, search_scored
-from impactlab.model.schema import ImpactModel
-from impactlab.valuation import ValuationResult, sensitivity, simulate, value
+
+if TYPE_CHECKING:  # the model, its validation and the valuation are imported by the commands that use them
+    from rich.table import Table
+
+    from impactlab.model.schema import ImpactModel
+    from impactlab.valuation.results import ValuationResult
 
 MODEL = typer.Argument(..., help="the impact model YAML file", show_default=False)
 WORKSPACE = typer.Option(None, "--workspace", "-w", help="workspace with the datasets that evidence quantities use")
@@ -35,6 +36,8 @@ def _language(lang: str | None) -> str:
 
 
 def _load(path: Path, quiet: bool = False) -> ImpactModel:
+    from impactlab.model.document import check_model
+
     report = check_model(path, default_language())
     if report.model is None:
         fail(report.errors)
@@ -48,6 +51,8 @@ def _load(path: Path, quiet: bool = False) -> ImpactModel:
 @app.command("check")
 def check_command(model: Path = MODEL, lang: str | None = LANG) -> None:
     """Validate a model file: every problem with its place in the file and a hint, in English or Dutch."""
+    from impactlab.model.document import check_model
+
     language = _language(lang)
     report = check_model(model, language)
     for message in report.errors + report.warnings:
@@ -74,6 +79,8 @@ def new_command(
 
 
 def _value_table(result: ValuationResult) -> None:
+    from rich.table import Table
+
     cur = result.currency
     console.rule(f"[bold]{result.programme}[/] - prices {result.price_year}, discount rate "
                  f"{percent(result.discount_rate, 2)}")
@@ -125,6 +132,8 @@ def _value_table(result: ValuationResult) -> None:
 @app.command("value")
 def value_command(model: Path = MODEL, format: OutputFormat = FORMAT, workspace: Path | None = WORKSPACE) -> None:
     """The SROI value map and the MKBA view (who pays, who benefits)."""
+    from impactlab.valuation.engine import value
+
     result = value(_load(model, quiet=format is OutputFormat.json), workspace)
     if format is OutputFormat.json:
         print_json(result.to_dict())
@@ -136,6 +145,10 @@ def value_command(model: Path = MODEL, format: OutputFormat = FORMAT, workspace:
 def sensitivity_command(model: Path = MODEL, format: OutputFormat = FORMAT,
                         workspace: Path | None = WORKSPACE) -> None:
     """One-way sensitivity (tornado) of every ranged assumption and break-even values."""
+    from rich.table import Table
+
+    from impactlab.valuation.sensitivity import sensitivity
+
     result = sensitivity(_load(model, quiet=format is OutputFormat.json), workspace)
     if format is OutputFormat.json:
         print_json(result.to_dict())
@@ -168,6 +181,11 @@ def simulate_command(
     workspace: Path | None = WORKSPACE,
 ) -> None:
     """Monte Carlo interval of the SROI ratio and NPV (all ranged assumptions drawn together)."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+    from rich.table import Table
+
+    from impactlab.valuation.montecarlo import simulate
+
     loaded = _load(model, quiet=format is OutputFormat.json)
     with Progress(TextColumn("simulating"), BarColumn(), TextColumn("{task.completed:,}/{task.total:,} draws"),
                   TimeElapsedColumn(), TimeRemainingColumn(), console=err_console,
@@ -199,6 +217,10 @@ app.add_typer(proxies_app, name="proxies")
 
 
 def _proxy_table(rows: list) -> Table:
+    from rich.table import Table
+
+    from impactlab.model.library import library_info
+
     table = Table(caption=f"impactlab proxy library {library_info().version}")
     for column in ("id", "name", "value", "unit", "price year", "range"):
         table.add_column(column, justify="right" if column in ("value", "price year") else "left")
@@ -211,6 +233,8 @@ def _proxy_table(rows: list) -> Table:
 @proxies_app.command("list")
 def proxies_list(format: OutputFormat = FORMAT) -> None:
     """Every proxy in the library."""
+    from impactlab.model.library import proxy_library
+
     rows = sorted(proxy_library().values(), key=lambda p: p.id)
     if format is OutputFormat.json:
         print_json([p.model_dump() for p in rows])
@@ -223,6 +247,8 @@ def proxies_search(words: list[str] = typer.Argument(..., help="words that must 
                    format: OutputFormat = FORMAT) -> None:
     """Proxies matching every word, in Dutch or English, any accents and word forms (eenzaam, eenzaamheid,
     loneliness), best first; JSON adds each entry's score."""
+    from impactlab.model.library import search_scored
+
     found = search_scored(words)
     rows = [p for p, _score in found]
     if format is OutputFormat.json:
@@ -236,6 +262,8 @@ def proxies_search(words: list[str] = typer.Argument(..., help="words that must 
 @proxies_app.command("version")
 def proxies_version(format: OutputFormat = FORMAT) -> None:
     """The library's version (reports name it) and its changelog."""
+    from impactlab.model.library import library_info
+
     info = library_info()
     if format is OutputFormat.json:
         print_json(info.model_dump())
@@ -250,6 +278,10 @@ def proxies_version(format: OutputFormat = FORMAT) -> None:
 @proxies_app.command("show")
 def proxies_show(proxy_id: str = typer.Argument(..., metavar="ID"), format: OutputFormat = FORMAT) -> None:
     """One proxy with its source, range and notes."""
+    from rich.table import Table
+
+    from impactlab.model.library import proxy_library
+
     library = proxy_library()
     if proxy_id not in library:
         import difflib

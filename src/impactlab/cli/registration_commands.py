@@ -5,14 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.table import Table
 
 from impactlab.cli.app import FORMAT, OutputFormat, app, console, print_json
 from impactlab.cli.format import number, percent
 from impactlab.errors import UserError
-from impactlab.evidence.disclosure import programme_policy
 from impactlab.evidence.workspace import Workspace
-from impactlab.fieldwork.registrations import balance
 
 registrations_app = typer.Typer(help="Registrations of formal and informal support.", no_args_is_help=True)
 app.add_typer(registrations_app, name="registrations")
@@ -44,6 +41,11 @@ def registrations_balance(
     format: OutputFormat = FORMAT,
 ) -> None:
     """Formal and informal hours, share informal, clients reached and volunteers active, over time."""
+    from rich.table import Table
+
+    from impactlab.evidence.disclosure import programme_policy
+    from impactlab.fieldwork.registrations import balance
+
     if period not in ("week", "month", "quarter", "year"):
         raise UserError(f"--period must be week, month, quarter or year, got {period!r}")
     frame = Workspace(workspace).store().read(dataset)

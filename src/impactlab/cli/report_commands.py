@@ -6,11 +6,9 @@ from enum import StrEnum
 from pathlib import Path
 
 import typer
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from impactlab.cli.app import app, console, err_console, fail
 from impactlab.errors import UserError
-from impactlab.model.document import check_model
 
 
 class ReportFormat(StrEnum):
@@ -39,7 +37,10 @@ def report_command(
     workspace: Path | None = typer.Option(None, "--workspace", "-w", help="workspace folder holding the datasets"),
 ) -> None:
     """Write the report of a programme: summary, theory of change, evidence, value map, sensitivity, limitations."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
     from impactlab.evidence.workspace import Workspace
+    from impactlab.model.document import check_model
     from impactlab.reports import build_report, render_appendix, render_html, render_pdf, render_xlsx
 
     checked = check_model(model)

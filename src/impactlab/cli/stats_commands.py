@@ -4,21 +4,19 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import polars as pl
 import typer
-from rich.table import Table
 
 from impactlab.cli.app import FORMAT, OutputFormat, app, console, fail, print_json
 from impactlab.cli.format import number, percent
 from impactlab.errors import UserError
-from impactlab.evidence.agreement import agreement_from_csv
-from impactlab.evidence.change import ChangeResult, WaveChange, change_from_long
-from impactlab.evidence.disclosure import programme_policy
-from impactlab.evidence.scored import RESPONDENT, WAVE, score_spec, scored_frame
-from impactlab.evidence.workspace import Workspace
-from impactlab.io.readers import read_text_table
+
+if TYPE_CHECKING:  # Polars, SciPy's statistics and the readers are imported by the commands that use them
+    import polars as pl
+    from rich.table import Table
+
+    from impactlab.evidence.change import ChangeResult, WaveChange
 
 MAX_ROW_ERRORS = 5
 
@@ -39,6 +37,8 @@ class LevelChoice(StrEnum):
 def _read_long_csv(path: Path) -> tuple[pl.DataFrame, int]:
     """The file as text columns, read by import's own reader (encodings, separators, missing markers), and the
     file's row number of its first data row."""
+    from impactlab.io.readers import read_text_table
+
     if not path.is_file():
         raise UserError(f"{path}: file not found (to analyse a dataset, name it and add --instrument ID)")
     table = read_text_table(path)
@@ -47,6 +47,8 @@ def _read_long_csv(path: Path) -> tuple[pl.DataFrame, int]:
 
 def _numeric_scores(path: Path, frame: pl.DataFrame, score: str, first_row: int = 2) -> pl.DataFrame:
     """The score column as numbers (decimal comma allowed); bad cells are named by row and column."""
+    import polars as pl
+
     if score not in frame.columns:
         raise UserError(f"{path}, row 1: column {score!r} not found (columns: {', '.join(frame.columns)})")
     text = frame[score].str.strip_chars()
@@ -65,6 +67,8 @@ def _numeric_scores(path: Path, frame: pl.DataFrame, score: str, first_row: int 
 
 def _change_from_csv(path: str | Path, **options: Any) -> WaveChange:
     """change_from_long on a long-format CSV; problems come back as UserError naming the file."""
+    from impactlab.evidence.change import change_from_long
+
     path = Path(path)
     frame, first_row = _read_long_csv(path)
     frame = _numeric_scores(path, frame, options["score"], first_row)
@@ -77,6 +81,10 @@ def _change_from_csv(path: str | Path, **options: Any) -> WaveChange:
 def _change_from_dataset(dataset: str, instrument: str, subscale: str | None, workspace: Path | None,
                          **options: Any) -> tuple[WaveChange, dict[str, Any]]:
     """change_from_long on a dataset snapshot scored with a library instrument; with what was read."""
+    from impactlab.evidence.change import change_from_long
+    from impactlab.evidence.scored import RESPONDENT, WAVE, score_spec, scored_frame
+    from impactlab.evidence.workspace import Workspace
+
     spec = score_spec(instrument, subscale)
     frame, rows = scored_frame(Workspace(workspace).store(), dataset, spec)
     if options["reliability"] is None:
@@ -111,6 +119,8 @@ def change_command(
     format: OutputFormat = FORMAT,
 ) -> None:
     """Change between two waves, linked per respondent, with disclosure control."""
+    from impactlab.evidence.disclosure import programme_policy
+
     common = {"pre": pre, "post": post, "by": by, "reliability": reliability, "policy": programme_policy(min_cell)}
     read: dict[str, Any] = {}
     try:
@@ -159,6 +169,8 @@ def _change_rows(r: ChangeResult) -> list[tuple[str, str, str]]:
 
 def _print_change(result: WaveChange) -> None:
     """Readable tables: overall, attrition and per group."""
+    from rich.table import Table
+
     title = f"Change in {result.score}: {result.pre_wave} → {result.post_wave}"
     table = Table("", "value", "95% CI / p", title=title, title_justify="left")
     table.add_row("Respondents at each wave", f"{number(result.n_pre)} → {number(result.n_post)}", "")
@@ -179,6 +191,8 @@ def _print_change(result: WaveChange) -> None:
 
 
 def _groups_table(result: WaveChange) -> Table:
+    from rich.table import Table
+
     table = Table(result.by, "n", "mean change", "95% CI", "p", "d_z", "improved", title="By group",
                   title_justify="left")
     for group in result.groups:
@@ -199,6 +213,10 @@ def agreement_command(
     format: OutputFormat = FORMAT,
 ) -> None:
     """Inter-rater agreement: Krippendorff's alpha (and Cohen's kappa for two coders)."""
+    from rich.table import Table
+
+    from impactlab.evidence.agreement import agreement_from_csv
+
     try:
         result = agreement_from_csv(source, level.value)
     except UserError as error:

@@ -4,14 +4,58 @@ Parameters are laid out as a block ``P[parameter, draw]`` so that every loop's i
 over draws, which the compiler turns into SIMD instructions. ``evaluate_block`` is the one place
 the method's whole-model arithmetic is written for the sensitivity analysis and the Monte Carlo
 simulation; ``simulate_block`` first turns uniform random numbers into parameter draws.
+
+The kernels are compiled once and kept on disk (``cache=True``), so that a new process (a command, a worker)
+loads them instead of compiling them again (issue 13). Numba keeps that cache next to this file when the
+folder is writable, else in a user's cache folder; an installed package is often read-only and a service
+account often has no home, so ``kernel_cache_dir`` chooses a folder that works and hands it to Numba
+(``NUMBA_CACHE_DIR``, unless it is set already).
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
 
 import numpy as np
-from numba import njit
+
+
+def kernel_cache_dir(environ: Mapping[str, str] = os.environ) -> Path | None:
+    """The folder for Numba's cache of compiled kernels: ``NUMBA_CACHE_DIR`` when set; else
+    ``$XDG_CACHE_HOME/impactlab/numba`` (``~/.cache/impactlab/numba``); else a folder of this user's own in the
+    temporary folder. A folder is used only when it belongs to this user and nobody else may write to it (the
+    cache holds code that is loaded); None when no folder qualifies (then Numba chooses, or compiles again)."""
+    if environ.get("NUMBA_CACHE_DIR"):
+        return Path(environ["NUMBA_CACHE_DIR"])
+    uid = os.getuid() if hasattr(os, "getuid") else None
+    candidates = []
+    with contextlib.suppress(RuntimeError):  # no home folder
+        candidates.append(Path(environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "impactlab" / "numba")
+    candidates.append(Path(tempfile.gettempdir()) / f"impactlab-numba-{uid if uid is not None else 'user'}")
+    for folder in candidates:
+        try:
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            status = folder.stat()
+        except OSError:
+            continue
+        if (uid is None or status.st_uid == uid) and not status.st_mode & 0o022 and os.access(folder, os.W_OK):
+            return folder
+    return None
+
+
+_CACHE_DIR = kernel_cache_dir()
+if _CACHE_DIR is not None:
+    os.environ.setdefault("NUMBA_CACHE_DIR", str(_CACHE_DIR))
+
+import numba  # noqa: E402  (after its cache folder is chosen)
+from numba import njit  # noqa: E402
+
+if _CACHE_DIR is not None and not numba.config.CACHE_DIR:  # Numba was imported before: tell it directly
+    numba.config.CACHE_DIR = str(_CACHE_DIR)
 
 TRIANGULAR, UNIFORM = 1, 2
 

@@ -14,16 +14,18 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
-from scipy import special
 
 from impactlab.errors import UserError
 from impactlab.model.schema import ImpactModel
 from impactlab.valuation.compiled import NORMAL, CompiledModel, compile_model
 from impactlab.valuation.evidence_hook import with_evidence
 from impactlab.valuation.kernel import draw_parameters, evaluate_block
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 CHUNK = 8_192
 Progress = Callable[[int, int], None]
@@ -63,6 +65,8 @@ class SimulationResult:
 
     def summary_frame(self) -> pd.DataFrame:
         """One row per figure (SROI ratio, NPV, MKBA NPV): mean, percentiles and their standard errors."""
+        import pandas as pd
+
         return pd.DataFrame({"sroi_ratio": asdict(self.sroi_ratio), "net_present_value": asdict(self.net_present_value),
                              "society_npv": asdict(self.society_npv)}).T
 
@@ -132,6 +136,8 @@ def _normal_rows(u: np.ndarray, rows: np.ndarray, mean: np.ndarray, sd: np.ndarr
     """Turn the uniforms in ``rows`` into normal draws truncated to [lower, upper], in place."""
     if rows.size == 0:
         return
+    from scipy import special  # only normal draws need it (issue 13: the command line pays for what it uses)
+
     cdf_lo = special.ndtr((lower - mean) / sd)[:, None]
     cdf_hi = special.ndtr((upper - mean) / sd)[:, None]
     block = cdf_lo + u[rows] * (cdf_hi - cdf_lo)

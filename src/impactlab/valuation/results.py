@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass
@@ -99,21 +100,31 @@ class ValuationResult:
 
     def outcomes_frame(self) -> pd.DataFrame:
         """One row per outcome: the value map."""
+        import pandas as pd  # only the DataFrame views need pandas (issue 13)
+
         rows = [{k: v for k, v in asdict(o).items() if k not in ("impact_by_year", "waterfall", "trail")}
                 for o in self.outcomes]
         return pd.DataFrame(rows).set_index("id") if rows else pd.DataFrame()
 
     def impact_frame(self) -> pd.DataFrame:
         """Impact per outcome (rows) and year (columns), undiscounted."""
+        import pandas as pd
+
         return pd.DataFrame({o.id: o.impact_by_year for o in self.outcomes}, index=self.years).T
 
     def inputs_frame(self) -> pd.DataFrame:
+        import pandas as pd
+
         return pd.DataFrame([asdict(i) for i in self.inputs]).set_index("id") if self.inputs else pd.DataFrame()
 
     def stakeholders_frame(self) -> pd.DataFrame:
         """Who pays and who benefits, per stakeholder."""
+        import pandas as pd
+
         return pd.DataFrame([asdict(s) for s in self.stakeholders]).set_index("id")
 
     def waterfall_frame(self) -> pd.DataFrame:
         """Per outcome: gross value and what each deduction and discounting takes off."""
+        import pandas as pd
+
         return pd.DataFrame({o.id: o.waterfall for o in self.outcomes}).T

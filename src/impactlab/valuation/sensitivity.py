@@ -5,15 +5,17 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
-from scipy import optimize
 
 from impactlab.model.schema import ImpactModel
 from impactlab.valuation.compiled import CompiledModel, Parameter, compile_model
 from impactlab.valuation.evidence_hook import with_evidence
 from impactlab.valuation.kernel import evaluate_block
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 GRID = 257
 UNBOUNDED_SPAN = 1_000.0
@@ -55,9 +57,13 @@ class SensitivityResult:
         return asdict(self)
 
     def tornado_frame(self) -> pd.DataFrame:
+        import pandas as pd
+
         return pd.DataFrame([asdict(b) for b in self.tornado])
 
     def break_even_frame(self) -> pd.DataFrame:
+        import pandas as pd
+
         return pd.DataFrame([asdict(b) for b in self.break_even])
 
 
@@ -156,6 +162,8 @@ def break_even(evaluator: Evaluator, index: int) -> BreakEven:
         if param.integer:
             candidates.append(float(grid[k + 1]))
             continue
+        from scipy import optimize  # only a root between grid points needs it (issue 13)
+
         root = optimize.brentq(lambda x: float(evaluator.vary(index, np.array([x]))[0][0]) - 1.0,
                                grid[k], grid[k + 1], xtol=1e-12, rtol=1e-12)
         candidates.append(float(root))
