@@ -33,9 +33,10 @@ atexit.register(report)
 
 def loaded_by(body: str, env: dict[str, str] | None = None) -> set[str]:
     """The libraries (of HEAVY, numpy and pydantic) in sys.modules when a fresh interpreter that ran ``body``
-    exits, also when it exits through SystemExit (as a command does)."""
+    exits, also when it exits through SystemExit (as a command does); it must succeed."""
     done = subprocess.run([sys.executable, "-c", PROBE.format(heavy=HEAVY, body=body)], capture_output=True,
                           text=True, cwd=ROOT, env={**os.environ, **(env or {})}, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
     lines = [line for line in done.stderr.splitlines() if line.startswith("LOADED ")]
     assert lines, done.stderr[-3000:]
     return set(json.loads(lines[-1].removeprefix("LOADED ")))
@@ -136,3 +137,11 @@ def test_kernel_cache_dir_is_a_private_folder(tmp_path: Path):
     (shared / "impactlab" / "numba").mkdir(mode=0o777)
     (shared / "impactlab" / "numba").chmod(0o777)
     assert kernel_cache_dir({"XDG_CACHE_HOME": str(shared)}) != shared / "impactlab" / "numba"
+
+
+def test_a_name_that_is_also_a_submodule_stays_the_function():
+    body = ("import types\nimport impactlab.valuation.sensitivity\nfrom impactlab.valuation import sensitivity\n"
+            "import impactlab\nassert not isinstance(sensitivity, types.ModuleType)\n"
+            "assert impactlab.sensitivity is sensitivity\n"
+            "from impactlab.valuation.sensitivity import SensitivityResult\nprint(SensitivityResult)")
+    assert "numba" in loaded_by(body)

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from impactlab._lazy import lazy_names
+from impactlab._lazy import make_lazy
 
 __version__ = "0.1.0"
 
@@ -48,4 +48,4 @@ if TYPE_CHECKING:  # for type checkers and editors: the same names, eagerly
     from impactlab.valuation import sensitivity, simulate, value
 
 
-__getattr__, __dir__ = lazy_names(__name__, _LAZY)
+make_lazy(__name__, _LAZY)

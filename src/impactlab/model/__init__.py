@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from impactlab._lazy import lazy_names
+from impactlab._lazy import make_lazy
 
 _LAZY = {
     "CheckReport": "impactlab.model.document",
@@ -34,4 +34,4 @@ if TYPE_CHECKING:
     from impactlab.model.schema import ImpactModel
 
 
-__getattr__, __dir__ = lazy_names(__name__, _LAZY)
+make_lazy(__name__, _LAZY)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from impactlab._lazy import lazy_names
+from impactlab._lazy import make_lazy
 
 _LAZY = {
     "SensitivityResult": "impactlab.valuation.sensitivity",
@@ -28,4 +28,4 @@ if TYPE_CHECKING:
     from impactlab.valuation.sensitivity import SensitivityResult, sensitivity
 
 
-__getattr__, __dir__ = lazy_names(__name__, _LAZY)
+make_lazy(__name__, _LAZY)
