@@ -8,7 +8,7 @@ from typing import Any
 import yaml
 
 from impactlab.errors import UserError
-from impactlab.limits import BoundedLoaderMixin, load_yaml
+from impactlab.limits import BoundedLoaderMixin, SafeLoaderBase, load_yaml
 
 
 class LineDict(dict):
@@ -25,7 +25,7 @@ class LineList(list):
     item_lines: list[int]
 
 
-class _LineLoader(BoundedLoaderMixin, yaml.SafeLoader):
+class _LineLoader(BoundedLoaderMixin, SafeLoaderBase):
     """SafeLoader building LineDict/LineList and refusing duplicate keys, within the YAML limits."""
 
     def construct_yaml_map(self, node: yaml.MappingNode):  # type: ignore[override]
