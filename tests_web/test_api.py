@@ -230,7 +230,8 @@ def test_aggregates_pass_disclosure_control_and_equal_the_dashboards(world: Worl
 
 
 def test_the_valuation_is_the_dashboards(world: World, var_dir) -> None:
-    from impactlab import parse_model, value
+    from impactlab import parse_model, simulate, value
+    from impactlab_web.jobs.runner import run_pending
 
     viewer = tokens.make(world.user(Role.VIEWER, "own"), "x", [Scope.PROGRAMMES])[1]
     p = world.programme.pk
@@ -242,6 +243,12 @@ def test_the_valuation_is_the_dashboards(world: World, var_dir) -> None:
     expected = value(parse_model(first.text))
     assert body["valuation"]["sroi_ratio"] == pytest.approx(expected.sroi_ratio)
     assert [s["id"] for s in body["valuation"]["stakeholders"]] == [s.id for s in expected.stakeholders]
+    assert body["simulation"]["status"] == "running" and body["simulation"]["summary"] is None
+    run_pending()  # the dashboard's simulation job, queued by the first call
+    simulation = get(viewer, f"/api/v1/programmes/{p}/valuation")[1]["simulation"]
+    assert simulation["status"] == "done"
+    summary = simulate(parse_model(first.text), draws=simulation["draws"], seed=simulation["seed"]).sroi_ratio
+    assert simulation["summary"]["sroi_ratio"]["p5"] == pytest.approx(summary.p5)
 
 
 # ------------------------------------------------------------------------------------------- responses

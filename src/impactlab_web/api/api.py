@@ -355,6 +355,7 @@ class ValuationOut(Schema):
     version: int
     draft: bool
     valuation: dict[str, Any]
+    simulation: dict[str, Any]
 
 
 @api.get("/programmes/{int:programme}/valuation", response={200: ValuationOut, 202: ErrorOut, **ERRORS},
@@ -363,14 +364,23 @@ class ValuationOut(Schema):
 def valuation(request: HttpRequest, programme: int) -> dict[str, Any]:
     """The valuation (SROI ratio, present values, per stakeholder and per outcome with its waterfall, and the
     evidence trail) of the model version whose figures you see, with the evidence you may use: the dashboard's
-    figures. ``valuation.error`` holds the core's messages when the model cannot be valued with that evidence."""
+    figures. ``valuation.error`` holds the core's messages when the model cannot be valued with that evidence.
+    ``simulation`` is the dashboard's Monte Carlo (``summary``: intervals such as ``sroi_ratio.p5`` / ``p95``)
+    once its background job is done (``status``: running, done; none when the model cannot be valued)."""
     from impactlab_web.dashboards import figures
 
     found = _programme(request, programme, Action.RESULTS_VIEW, Scope.PROGRAMMES)
     chosen = _seen_version(request, found, None)
     _figures_ready(request, chosen, list(permissions.usable_datasets(request.user, found)))
-    result = figures.valuation(chosen, evidence.scope_for(request.user, found))
-    return {"programme": found.pk, "version": chosen.number, "draft": chosen.is_draft, "valuation": _finite(result)}
+    scope = evidence.scope_for(request.user, found)
+    result = figures.valuation(chosen, scope)
+    simulation: dict[str, Any] = {"status": "none"}
+    if not result.get("error"):  # the dashboard's Monte Carlo: queued once per model and evidence, then read
+        sim = figures.ensure_simulation(chosen, request.user, scope=scope)
+        simulation = {"status": "done" if sim.done else "running", "draws": sim.draws, "seed": sim.seed,
+                      "summary": _finite(sim.result.get("summary")) if sim.done else None}
+    return {"programme": found.pk, "version": chosen.number, "draft": chosen.is_draft, "valuation": _finite(result),
+            "simulation": simulation}
 
 
 def _dataset_out(record: Any) -> dict[str, Any]:
