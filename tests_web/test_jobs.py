@@ -6,6 +6,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from impactlab_web import modelling
 from impactlab_web.jobs.models import Job
 from impactlab_web.jobs.registry import register
 from impactlab_web.jobs.runner import claim_next, enqueue, run_pending
@@ -60,6 +61,7 @@ def test_user_errors_and_crashes_become_messages(world: World) -> None:
 
 
 def test_status_partial_polls_while_active(world: World) -> None:
+    modelling.publish(world.programme.versions.get(number=1), None)  # a viewer sees the jobs of published versions
     job = enqueue("simulate", {"programme": world.programme.pk, "version": 1, "draws": 10}, None, world.programme)
     client = Client()
     client.force_login(world.user(Role.VIEWER, "own"))
@@ -128,6 +130,7 @@ def test_a_job_whose_worker_died_is_tried_again_then_given_up(world: World, sett
 
 def test_the_status_partial_recovers_and_stops_polling_in_dutch(world: World, settings) -> None:
     settings.IMPACTLAB_JOB_ATTEMPTS = 1
+    modelling.publish(world.programme.versions.get(number=1), None)  # a viewer sees the jobs of published versions
     user = world.user(Role.VIEWER, "own")
     user.profile.language = "nl"
     user.profile.save()

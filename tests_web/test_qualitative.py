@@ -88,6 +88,7 @@ def _job(response) -> Job:
 
 
 def test_upload_text_docx_and_pdf_keep_only_scrubbed_text(world: World, tmp_path: Path, var_dir: Path) -> None:
+    modelling.publish(world.programme.latest_version(), None)  # a professional's groups: the published model's
     client = client_for(world, Role.PROFESSIONAL)
     text = b"Ik ben blij met de cirkel. Bel me op 06-12345678."
     response = _upload(client, world, "interview-mevrouw-jansen.txt", text, label="R-07")
@@ -349,20 +350,22 @@ def test_quotes_linked_to_outcomes_are_shown_under_the_outcome(world: World) -> 
     assert client.post(url("link", world), {"outcome": "no_such_outcome", "code": eenzaam.pk}).status_code == 422
     assert client.post(url("link", world), {"outcome": "less_lonely"}).status_code == 422
 
-    quotes = bridge.quotes_for(world.programme)
+    quotes = bridge.quotes_for(world.programme, world.programme.latest_version())
     assert quotes["less_lonely"] == [
         Quote("Ik voel me minder alleen. Ik ken nu de buren.", "R-01, Participating residents"),
         Quote("Ik voel me minder alleen.", "V-01, Volunteers and neighbours"),
     ]  # the second coder's overlapping passage of R-01 once
     assert quotes["self_reliance"] == [Quote("Ik ken nu de buren.", "R-01, Participating residents")]
 
+    assert 'id="outcome-less_lonely"' not in client_for(world, Role.VIEWER).get(url("quotes", world)).content.decode()
+    modelling.publish(world.programme.latest_version(), None)  # a viewer sees the outcomes of the published model
     page = client_for(world, Role.VIEWER).get(url("quotes", world)).content.decode()
     section = page[page.index('id="outcome-less_lonely"'):]
     section = section[:section.index("</section>")]
     assert "Ik voel me minder alleen. Ik ken nu de buren." in section and "R-01, Participating residents" in section
     link = OutcomeLink.objects.get(outcome="self_reliance")
     assert client.post(url("unlink", world), {"link": link.pk}).status_code == 302
-    assert "self_reliance" not in bridge.quotes_for(world.programme)
+    assert "self_reliance" not in bridge.quotes_for(world.programme, world.programme.latest_version())
 
 
 # ---------------------------------------------------------------------------------------------- export
@@ -402,7 +405,7 @@ def test_demo_part_is_idempotent(world: World, tmp_path: Path) -> None:
                       OutcomeLink.objects.count())
     assert counts[0] == 4 and counts[3] >= 5
     assert bridge.agreement(world.programme).documents[0].label == "R-01"
-    quotes = bridge.quotes_for(world.programme)
+    quotes = bridge.quotes_for(world.programme, world.programme.latest_version())
     assert any("minder alleen" in q.text for q in quotes["less_lonely"])
     assert all(q.source and q.source.startswith(("R-", "V-", "P-")) for items in quotes.values() for q in items)
 

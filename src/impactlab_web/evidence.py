@@ -7,6 +7,8 @@ in the core (``impactlab.evidence.rows.dataset_rows``, ``impactlab.evidence.disc
   included, for those who may see drafts (``permissions.Action.MODEL_DRAFTS``: those who may edit the model),
   the version published last for everyone else (None before anything is published), every version for the
   system itself; ``versions_for`` lists the versions a user may open, ``may_see`` asks about one;
+  ``job_version`` names the version a background job computes figures of (the policy hides a job of a draft
+  from those who may not see drafts: ``permissions.Policy.may_see_job``);
 * ``usable_snapshots(user, programme)``: the snapshot ids the user may use under the data-sharing rules
   (``permissions.usable_datasets``); ``scope_for`` wraps them with the workspace for the core;
 * ``policy_for(programme, version)``: the programme's disclosure rule (``IMPACTLAB_MIN_CELL``, raised by the
@@ -53,6 +55,27 @@ def versions_for(user: Any, programme: Programme) -> QuerySet[ImpactModelVersion
 def may_see(user: Any, version: ImpactModelVersion) -> bool:
     """May ``user`` see this version's figures (a published one, or a draft for those who see drafts)?"""
     return not version.is_draft or sees_drafts(user, version.programme)
+
+
+def job_version(job: Any) -> ImpactModelVersion | None:
+    """The model version whose figures a job computes (a simulation, dashboard figures, a report), or None for a
+    job of no saved version (an import, an export, a check of unsaved text)."""
+    params = job.params or {}
+    if job.kind == "simulate" and params.get("version") is not None:
+        return ImpactModelVersion.objects.filter(programme_id=job.programme_id, number=params["version"]).first()
+    if job.kind == "dashboard.figures" and params.get("version") is not None:
+        return ImpactModelVersion.objects.filter(pk=params["version"]).first()
+    if job.kind == "dashboard.simulate" and params.get("simulation") is not None:
+        from impactlab_web.dashboards.models import Simulation
+
+        found = Simulation.objects.filter(pk=params["simulation"]).select_related("version").first()
+        return found.version if found is not None else None
+    if job.kind == "report" and params.get("report") is not None:
+        from impactlab_web.review.models import ReportVersion
+
+        report = ReportVersion.objects.filter(pk=params["report"]).select_related("model_version").first()
+        return report.model_version if report is not None else None
+    return None
 
 
 def policy_for(programme: Programme, version: ImpactModelVersion | None = None) -> DisclosurePolicy:

@@ -411,7 +411,8 @@ class Policy:
         return JOB_KINDS.get(kind)
 
     def may_see_job(self, user: User, job: Any) -> bool:
-        """May `user` see this job of its programme? Jobs of an unknown kind are shown to nobody."""
+        """May `user` see this job of its programme? Jobs of an unknown kind are shown to nobody; a job that
+        computes figures of a draft model version only to those who may see drafts (``MODEL_DRAFTS``)."""
         if job is None or not user.is_authenticated or job.programme_id is None:
             return False
         needed = self.job_action(job.kind)
@@ -419,9 +420,17 @@ class Policy:
             log.error("job kind %r has no entry in permissions.JOB_KINDS: hidden", job.kind)
             return False
         if needed == CREATOR:
-            return job.created_by_id is not None and job.created_by_id == user.pk and bool(
+            allowed = job.created_by_id is not None and job.created_by_id == user.pk and bool(
                 self.roles(user, job.programme))
-        return self.allows(user, needed, job.programme)
+        else:
+            allowed = self.allows(user, needed, job.programme)
+        if not allowed:
+            return False
+        # the figures of a draft are its editors' only (``evidence.version_for``), in a job's result too
+        from impactlab_web.evidence import job_version, may_see
+
+        version = job_version(job)
+        return version is None or may_see(user, version)
 
     # ------------------------------------------------------------------------------------- in a request
     def programme_for(self, request: HttpRequest, programme_id: int, action: str) -> Programme:

@@ -16,7 +16,7 @@ from impactlab.errors import UserError
 from impactlab.evidence.disclosure import DisclosurePolicy
 from impactlab.fieldwork.registrations import balance as core_balance
 from impactlab.model.library import proxy_library
-from impactlab_web import audit, modelling, permissions
+from impactlab_web import audit, evidence, modelling, permissions
 from impactlab_web.fieldwork import service
 from impactlab_web.fieldwork.forms import FeedForm, RegistrationForm
 from impactlab_web.fieldwork.models import Registration
@@ -145,7 +145,7 @@ def balance(request: HttpRequest, programme: int) -> HttpResponse:
 
 
 def _feed_form(request: HttpRequest, data: Any = None) -> FeedForm:
-    latest = request.programme.latest_version()
+    latest = evidence.version_for(request.user, request.programme)
     stakeholders = [(s["id"], s.get("name", s["id"])) for s in (latest.document.get("stakeholders", []) if latest
                                                                  else [])]
     informal = [s for s in (latest.document.get("stakeholders", []) if latest else []) if s.get("category") ==
@@ -171,7 +171,7 @@ def feed(request: HttpRequest, programme: int) -> HttpResponse:
     return render(request, "fieldwork/feed.html", {
         "programme": request.programme, "form": form,
         "count": Registration.objects.filter(programme=request.programme).count(),
-        "has_model": request.programme.latest_version() is not None},
+        "has_model": evidence.version_for(request.user, request.programme) is not None},
         status=422 if request.method == "POST" else 200)
 
 
@@ -182,7 +182,7 @@ def proposal(request: HttpRequest, programme: int, job: str) -> HttpResponse:
     proposed = found.result.get("proposal") if found.status == Job.Status.DONE else None
     problems: list[str] = []
     if request.method == "POST":
-        latest = request.programme.latest_version()
+        latest = evidence.version_for(request.user, request.programme)  # an editor's: the latest, draft or not
         if proposed is None or latest is None:
             raise Http404("nothing to apply")
         text = service.apply_proposal(latest.text, proposed)

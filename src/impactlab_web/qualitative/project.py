@@ -13,26 +13,31 @@ from typing import Any
 from impactlab.evidence.disclosure import DisclosurePolicy
 from impactlab.qualitative import codebook as core
 from impactlab.reports.blocks import Quote
-from impactlab_web.models import Programme
+from impactlab_web.models import ImpactModelVersion, Programme
 from impactlab_web.qualitative.models import Code, Coding, Document, OutcomeLink
 
 
 # ------------------------------------------------------------------------------------ the model's parts
-def model_document(programme: Programme) -> dict[str, Any]:
-    """The latest impact-model version as a JSON document ({} before the first version)."""
-    latest = programme.latest_version()
-    return latest.document if latest else {}
+def model_document(programme: Programme, user: Any, version: ImpactModelVersion | None = None) -> dict[str, Any]:
+    """The impact model as a JSON document: `version`, else the one `user` sees (``evidence.version_for``: the
+    latest draft for its editors, the published version for everyone else; ``None``: the system itself);
+    {} when there is none."""
+    from impactlab_web.evidence import version_for
+
+    shown = version if version is not None else version_for(user, programme)
+    return shown.document if shown else {}
 
 
-def outcomes(programme: Programme) -> list[dict[str, Any]]:
-    """Outcomes of the latest model version: id, description, stakeholder."""
+def outcomes(programme: Programme, user: Any, version: ImpactModelVersion | None = None) -> list[dict[str, Any]]:
+    """Outcomes of the model version `user` sees (or `version`): id, description, stakeholder."""
     return [{"id": o["id"], "description": o.get("description") or o["id"], "stakeholder": o.get("stakeholder")}
-            for o in model_document(programme).get("outcomes", [])]
+            for o in model_document(programme, user, version).get("outcomes", [])]
 
 
-def stakeholders(programme: Programme) -> dict[str, str]:
-    """Stakeholder id -> name, from the latest model version."""
-    return {s["id"]: s.get("name") or s["id"] for s in model_document(programme).get("stakeholders", [])}
+def stakeholders(programme: Programme, user: Any, version: ImpactModelVersion | None = None) -> dict[str, str]:
+    """Stakeholder id -> name, from the model version `user` sees (or `version`)."""
+    document = model_document(programme, user, version)
+    return {s["id"]: s.get("name") or s["id"] for s in document.get("stakeholders", [])}
 
 
 def policy(programme: Programme) -> DisclosurePolicy:
@@ -105,11 +110,12 @@ class Analysis:
     groups: dict[str, int] = field(default_factory=dict)  # group -> documents (people interviewed)
 
 
-def analyse(programme: Programme) -> Analysis:
-    """Code frequencies and co-occurrence (overall and per stakeholder group) through the core."""
+def analyse(programme: Programme, user: Any) -> Analysis:
+    """Code frequencies and co-occurrence (overall and per stakeholder group) through the core; groups named
+    as the model version `user` sees names them."""
     proj = project(programme)
     names = {c.id: proj.codebook.path(c.id) for c in proj.codebook.codes}
-    group_names = stakeholders(programme)
+    group_names = stakeholders(programme, user)
     rule = policy(programme)
     result = Analysis(min_cell=rule.min_cell)
     for document in proj.documents:
@@ -194,15 +200,16 @@ def source_of(document: Document, group_names: dict[str, str]) -> str:
     return f"{document.label}, {group}" if group else document.label
 
 
-def linked_quotes(programme: Programme) -> dict[str, list[LinkedQuote]]:
+def linked_quotes(programme: Programme, user: Any,
+                  version: ImpactModelVersion | None = None) -> dict[str, list[LinkedQuote]]:
     """Outcome id -> the quotes linked to it (through a code and its sub-codes, or one coding), each passage
-    once, in document order. Outcomes no longer in the latest model are left out."""
-    known = {o["id"] for o in outcomes(programme)}
+    once, in document order. Outcomes not in the model version `user` sees (or `version`) are left out."""
+    known = {o["id"] for o in outcomes(programme, user, version)}
     proj = project(programme)
     codings = {(f"d{c.document_id}", c.start, c.end, f"c{c.code_id}", c.coder.get_username()): c
                for c in Coding.objects.filter(document__programme=programme).select_related("document", "coder",
                                                                                               "code")}
-    group_names = stakeholders(programme)
+    group_names = stakeholders(programme, user, version)
     candidates: dict[str, list[tuple[Coding, OutcomeLink]]] = {}
     links = OutcomeLink.objects.filter(programme=programme, outcome__in=known).select_related(
         "code", "coding__document", "coding__coder", "coding__code")
@@ -229,7 +236,8 @@ def linked_quotes(programme: Programme) -> dict[str, list[LinkedQuote]]:
     return out
 
 
-def quotes_for(programme: Programme) -> dict[str, list[Quote]]:
-    """For the report builder: outcome id -> coded quotes (text and pseudonymised source) that support it,
-    e.g. ``build_report(..., quotes=quotes_for(programme))``."""
-    return {outcome: [q.quote for q in items] for outcome, items in linked_quotes(programme).items()}
+def quotes_for(programme: Programme, version: ImpactModelVersion) -> dict[str, list[Quote]]:
+    """For the report builder: outcome id -> coded quotes (text and pseudonymised source) that support an
+    outcome of the reported model `version`, e.g. ``build_report(..., quotes=quotes_for(programme, version))``."""
+    return {outcome: [q.quote for q in items]
+            for outcome, items in linked_quotes(programme, None, version).items()}

@@ -74,7 +74,7 @@ def index(request: HttpRequest, programme: int) -> HttpResponse:
         counts = {}
         for row in Coding.objects.filter(document__programme=current).values("document", "coder__username"):
             counts.setdefault(row["document"], set()).add(row["coder__username"])
-        groups = bridge.stakeholders(current)
+        groups = bridge.stakeholders(current, request.user)
         for d in documents:
             d.coders = sorted(counts.get(d.pk, ()))
             d.group_name = groups.get(d.group, d.group)
@@ -112,7 +112,7 @@ def upload(request: HttpRequest, programme: int) -> HttpResponse:
     """Upload a transcript or story: the file is stored privately and read in a job (``qualitative.extract``:
     type by content, text extracted and scrubbed, the file deleted); this page then follows that job."""
     current = request.programme
-    groups = bridge.stakeholders(current)
+    groups = bridge.stakeholders(current, request.user)
     form = UploadForm(request.POST or None, request.FILES or None, groups=groups)
     status = 200
     if request.method == "POST":
@@ -202,7 +202,7 @@ def _document_context(request: HttpRequest, document: Document, form: CodingForm
         codings = codings.filter(coder__username=show)
     codings = list(codings)
     tree = bridge.tree(current)
-    outcomes = bridge.outcomes(current)
+    outcomes = bridge.outcomes(current, request.user)
     links: dict[int, list[str]] = {}
     for link in OutcomeLink.objects.filter(coding__document=document):
         links.setdefault(link.coding_id, []).append(link.outcome)
@@ -214,7 +214,7 @@ def _document_context(request: HttpRequest, document: Document, form: CodingForm
     return _base(
         request, document=document, codings=codings, show=show, coders=coders, me=me,
         text=highlighted(document.text, codings), length=len(document.text),
-        group_name=bridge.stakeholders(current).get(document.group, document.group),
+        group_name=bridge.stakeholders(current, request.user).get(document.group, document.group),
         form=form or CodingForm(tree=tree, passages=passages(document.text)),
         memo_form=MemoForm(initial={"memo": document.memo}), outcomes=outcomes, tree=tree,
         editable=show == me and _may(request, "qualitative.code"))
@@ -465,7 +465,8 @@ def code_merge(request: HttpRequest, programme: int, qcode: int) -> HttpResponse
 @requires("qualitative.analyse")
 def analysis(request: HttpRequest, programme: int) -> HttpResponse:
     """Code frequencies and co-occurrence, overall and per stakeholder group (disclosure-controlled)."""
-    return render(request, "qualitative/analysis.html", _base(request, result=bridge.analyse(request.programme)))
+    result = bridge.analyse(request.programme, request.user)
+    return render(request, "qualitative/analysis.html", _base(request, result=result))
 
 
 @requires("qualitative.analyse")
@@ -481,9 +482,9 @@ def agreement(request: HttpRequest, programme: int) -> HttpResponse:
 # ---------------------------------------------------------------------------------------------- quotes
 def _quotes_page(request: HttpRequest, form: LinkForm | None = None, status: int = 200) -> HttpResponse:
     current = request.programme
-    outcomes = bridge.outcomes(current)
-    quotes = bridge.linked_quotes(current)
-    stakeholders = bridge.stakeholders(current)
+    outcomes = bridge.outcomes(current, request.user)
+    quotes = bridge.linked_quotes(current, request.user)
+    stakeholders = bridge.stakeholders(current, request.user)
     rows = [{**o, "stakeholder_name": stakeholders.get(o["stakeholder"], o["stakeholder"]),
              "quotes": quotes.get(o["id"], []),
              "code_links": OutcomeLink.objects.filter(programme=current, outcome=o["id"], code__isnull=False)
@@ -498,7 +499,8 @@ def _quotes_page(request: HttpRequest, form: LinkForm | None = None, status: int
 
 @requires("qualitative.analyse")
 def quotes(request: HttpRequest, programme: int) -> HttpResponse:
-    """Each outcome of the latest model version with the coded quotes that support it."""
+    """Each outcome of the model version this user sees (``evidence.version_for``) with the coded quotes that
+    support it."""
     return _quotes_page(request)
 
 
@@ -507,7 +509,7 @@ def quotes(request: HttpRequest, programme: int) -> HttpResponse:
 def link(request: HttpRequest, programme: int) -> HttpResponse:
     """Link a code (all its quotes, sub-codes included) or a single coding to an outcome."""
     current = request.programme
-    form = LinkForm(request.POST, outcomes=bridge.outcomes(current), tree=bridge.tree(current))
+    form = LinkForm(request.POST, outcomes=bridge.outcomes(current, request.user), tree=bridge.tree(current))
     if not form.is_valid():
         return _quotes_page(request, form, status=422)
     data = form.cleaned_data

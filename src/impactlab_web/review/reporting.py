@@ -123,8 +123,9 @@ def generate(report: ReportVersion, progress: Progress | None = None) -> ReportV
     say(0.02, "evidence")
     scope = scope_of(report)
     sources, used = sources_for(scope, model, policy)
+    quotes = quotes_for(cycle.programme, report.model_version)
     doc = build_report(model, lang=report.lang, sources=sources, cycle=_label(report), draws=report.draws,
-                       seed=report.seed, workspace=scope, policy=policy, quotes=quotes_for(cycle.programme),
+                       seed=report.seed, workspace=scope, policy=policy, quotes=quotes,
                        progress=lambda done, total: say(0.05 + 0.55 * done / total, f"{done:,} / {total:,} draws"))
     folder = report.folder
     if folder.exists():
