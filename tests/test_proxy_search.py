@@ -70,6 +70,25 @@ def test_shipped_library_finds_what_a_dutch_user_types(query, expected):
     assert expected in [p.id for p in search_proxies(query.split())[:5]]
 
 
+@pytest.mark.parametrize(("dutch", "english", "category"), [
+    ("huishoudelijke hulp", "household help", "wmo"), ("beschermd wonen", "supported living", "wmo"),
+    ("dagbesteding", "day activities", "wmo"), ("jeugdzorg", "youth care", "youth_care"),
+    ("bijstand", "social assistance", "participation"), ("re-integratie", "re-integration", "participation"),
+    ("huisarts", "GP", "health"), ("ggz", "mental health", "health"),
+    ("spoedeisende hulp", "emergency department", "health"), ("verpleeghuis", "nursing home", "health"),
+    ("ziekenhuisopname", "hospital", "health"), ("ambulancerit", "ambulance", "health"),
+    ("mantelzorg", "informal care", "informal_care"), ("vrijwilligerswerk", "volunteering", "volunteering"),
+    ("welzijn", "wellbeing", "wellbeing"), ("eenzaamheid", "loneliness", "wellbeing"),
+    ("gezond levensjaar", "QALY", "wellbeing"), ("schuldhulpverlening", "debt", "debt"),
+    ("dakloosheid", "homelessness", "housing"), ("huisuitzetting", "eviction", "housing"),
+    ("politie", "police", "justice"), ("detentie", "detention", "justice"),
+    ("voortijdig schoolverlaten", "early school leaving", "education"), ("baan", "job", "employment"),
+])
+def test_every_category_is_found_in_dutch_and_english(dutch, english, category):
+    for query in (dutch, english):
+        assert category in {p.category for p in search_proxies(query.split())[:5]}, query
+
+
 def test_cli_search_is_ranked_json_with_scores():
     runner = CliRunner()
     found = json.loads(runner.invoke(app, ["proxies", "search", "volunteer", "minimum", "--format", "json"]).stdout)

@@ -185,7 +185,8 @@ def test_proxy_search(client, world: World) -> None:
     page = html.unescape(client.get(url(world, "proxy-search/"), {"q": "mantelzorgers"}).content.decode())
     shown = [part.split('"')[0] for part in page.split('data-proxy-id="')[1:]]
     assert shown == [p.id for p in search_proxies(["mantelzorgers"])] and len(shown) >= 3
-    assert "Uur mantelzorg, gemiddelde opportuniteitskosten" in page and "niet nagelezen" in page
+    assert "Uur mantelzorg, gemiddelde opportuniteitskosten" in page and "in de bron nagelezen" in page
+    assert "berekend uit nagelezen cijfers" in page  # the replacement-cost hour is derived
     assert 'data-proxy-id="wellby"' in client.get(url(world, "proxy-search/"), {"q": "eenzaamheid"}).content.decode()
 
 
