@@ -13,12 +13,12 @@ from impactlab.model.document import available_proxies
 from impactlab.model.library import builtin_indices, library_version, proxy_library
 from impactlab.model.schema import ImpactModel
 from impactlab.reports import charts
-from impactlab.reports.blocks import Bullets, Chart, Figure, Paragraph, Picture, Quote, ReportDocument, Section, Table
+from impactlab.reports.blocks import Bullets, Chart, Figure, Paragraph, Quote, ReportDocument, Section, Table
 from impactlab.reports.evidence import DataSource
 from impactlab.reports.labels import FIELDS, parameter_labels
 from impactlab.reports.limitations import limitations
 from impactlab.reports.texts import Texts
-from impactlab.reports.theory import theory_svg
+from impactlab.reports.theory import theory_pictures
 from impactlab.valuation import SensitivityResult, SimulationResult, ValuationResult, sensitivity, simulate, value
 from impactlab.valuation.compiled import CompiledModel, compile_model
 from impactlab.valuation.evidence_hook import with_evidence
@@ -87,7 +87,7 @@ def _summary(c: _Context) -> Section:
 def _theory(c: _Context) -> Section:
     t, p = c.texts, c.model.programme
     blocks: list = [Paragraph(p.description)] if p.description else []
-    blocks += [Picture("theory", t("theory_text"), theory_svg(c.model, t))]
+    blocks += [Paragraph(t("theory_text")), *theory_pictures(c.model, t)]
     return Section("theory", t("theory"), blocks)
 
 

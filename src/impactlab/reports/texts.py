@@ -58,8 +58,14 @@ TEXTS: dict[str, tuple[str, str]] = {
     "activities": ("Activiteiten", "Activities"),
     "outputs": ("Prestaties", "Outputs"),
     "outcomes_short": ("Uitkomsten", "Outcomes"),
-    "theory_text": ("Van inzet via activiteiten en prestaties naar uitkomsten per belanghebbende.",
-                    "From inputs through activities and outputs to outcomes for each stakeholder."),
+    "theory_text": ("Van inzet via activiteiten en prestaties naar uitkomsten, per belanghebbende: zijn eigen inzet, "
+                    "activiteiten, prestaties en uitkomsten. Gestippeld: onderdelen van een andere belanghebbende "
+                    "die naar de zijne leiden.",
+                    "From inputs through activities and outputs to outcomes, per stakeholder: its own inputs, "
+                    "activities, outputs and outcomes. Dashed: another stakeholder's parts that lead to its own."),
+    "theory_of": ("van", "of"),
+    "theory_whole": ("Het programma als geheel", "The programme as a whole"),
+    "theory_empty": ("{name}: nog niets beschreven.", "{name}: nothing described yet."),
     # stakeholders
     "stakeholder": ("Belanghebbende", "Stakeholder"),
     "category": ("Soort", "Category"),

@@ -1,4 +1,4 @@
-"""The theory-of-change picture: inputs → activities → outputs → outcomes per stakeholder, as SVG."""
+"""The theory-of-change pictures: inputs → activities → outputs → outcomes, one SVG per stakeholder."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from html import escape
 
 from impactlab.model.schema import ImpactModel
+from impactlab.model.theory import COLUMNS, Lane, lanes
+from impactlab.reports.blocks import Paragraph, Picture
 from impactlab.reports.texts import Texts
 
 COLUMN_WIDTH, GAP, PAD, LINE, TOP = 180, 44, 7, 12.5, 34
@@ -20,7 +22,7 @@ class _Box:
     key: str
     lines: list[str]
     heading: str | None = None
-    y: float = 0.0
+    linked: bool = False
 
     @property
     def height(self) -> float:
@@ -32,30 +34,22 @@ def _lines(text: str) -> list[str]:
     return wrapped[:4] if len(wrapped) <= 4 else [*wrapped[:3], wrapped[3][: CHARS - 1] + "…"]
 
 
-def _columns(model: ImpactModel) -> list[list[_Box]]:
-    """Boxes per column; without activities the programme itself is the one activity."""
-    names = {s.id: s.name for s in model.stakeholders}
-    inputs = [_Box(f"i:{i.id}", _lines(i.description or i.id), names.get(i.stakeholder)) for i in model.inputs]
-    activities = [_Box(f"a:{a.id}", _lines(a.name)) for a in model.activities] or [
-        _Box("a:programme", _lines(model.programme.name))]
-    outputs = [_Box(f"o:{o.id}", _lines(o.description)) for o in model.outputs]
-    outcomes = []
-    for stakeholder in model.stakeholders:
-        for o in (o for o in model.outcomes if o.stakeholder == stakeholder.id):
-            outcomes.append(_Box(f"u:{o.id}", _lines(o.description), stakeholder.name))
-    return [inputs, activities, outputs, outcomes]
+def _columns(lane: Lane, texts: Texts) -> list[list[_Box]]:
+    """The lane's boxes per column; another stakeholder's part (linked to this one's) names whose it is."""
+    return [[_Box(f"{column}:{item.id}", _lines(item.label),
+                  f"{texts('theory_of')}: {', '.join(item.of)}" if item.of else None, linked=bool(item.of))
+             for item in lane.columns[column]] for column in COLUMNS]
 
 
-def _links(model: ImpactModel) -> list[tuple[str, str]]:
-    links = [(f"i:{i}", f"a:{a.id}") for a in model.activities for i in a.inputs]
-    links += [(f"a:{o.activity}", f"o:{o.id}") for o in model.outputs]
-    links += [(f"o:{out}", f"u:{o.id}") for o in model.outcomes for out in o.outputs]
-    return links
+def _links(lane: Lane) -> list[tuple[str, str]]:
+    """Arrows from the items of the previous column that lead to each item."""
+    return [(f"{COLUMNS[c - 1]}:{source}", f"{column}:{item.id}") for c, column in enumerate(COLUMNS) if c
+            for item in lane.columns[column] for source in item.sources]
 
 
-def theory_svg(model: ImpactModel, texts: Texts) -> str:
-    """An SVG drawing of the model's chain; columns without items show a dash, arrows follow the links."""
-    columns = _columns(model)
+def lane_svg(lane: Lane, texts: Texts) -> str:
+    """An SVG drawing of one stakeholder's chain; columns without items show a dash, arrows follow the links."""
+    columns = _columns(lane, texts)
     titles = [texts("inputs"), texts("activities"), texts("outputs"), texts("outcomes_short")]
     parts: list[str] = []
     place: dict[str, tuple[float, float, float]] = {}  # key -> (x, y, height)
@@ -66,8 +60,9 @@ def theory_svg(model: ImpactModel, texts: Texts) -> str:
                      f'font-size="12">{escape(titles[c])}</text>')
         y = TOP
         for box in boxes or [_Box(f"empty:{c}", ["–"])]:
+            dashes = ' stroke-dasharray="4 3"' if box.linked else ""
             parts.append(f'<rect x="{x}" y="{y}" width="{COLUMN_WIDTH}" height="{box.height}" rx="5" '
-                         f'fill="{FILLS[c]}" stroke="{STROKES[c]}"/>')
+                         f'fill="{"#ffffff" if box.linked else FILLS[c]}" stroke="{STROKES[c]}"{dashes}/>')
             ty = y + PAD + 9.5
             if box.heading:
                 parts.append(f'<text x="{x + PAD}" y="{ty}" font-size="9" font-style="italic" '
@@ -79,7 +74,7 @@ def theory_svg(model: ImpactModel, texts: Texts) -> str:
             place[box.key] = (x, y, box.height)
             y += box.height + 8
         height = max(height, y)
-    links = [(a, b) for a, b in _links(model) if a in place and b in place]
+    links = [(a, b) for a, b in _links(lane) if a in place and b in place]
     arrows = links or [(f"col:{c}", f"col:{c + 1}") for c in range(3)]
     for a, b in arrows:
         if a.startswith("col:"):
@@ -98,3 +93,19 @@ def theory_svg(model: ImpactModel, texts: Texts) -> str:
             '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
             'orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#666"/></marker></defs>'
             + "".join(parts) + "</svg>")
+
+
+def theory_pictures(model: ImpactModel, texts: Texts) -> list[Picture | Paragraph]:
+    """The theory of change per stakeholder (``impactlab.model.theory.lanes``, as the web app shows it): one
+    picture per stakeholder of its own inputs, activities, outputs and outcomes (and what links to them), then
+    the programme as a whole when something belongs to no stakeholder; a stakeholder with nothing described
+    yet is a sentence."""
+    blocks: list[Picture | Paragraph] = []
+    for n, lane in enumerate(lanes(model), start=1):
+        name = lane.name if lane.stakeholder is not None else texts("theory_whole")
+        if lane.empty:
+            blocks.append(Paragraph(texts("theory_empty", name=name)))
+        else:
+            title = f"{name} ({lane.category})" if lane.category else name
+            blocks.append(Picture(f"theory-{n}", title, lane_svg(lane, texts)))
+    return blocks
