@@ -105,7 +105,7 @@ from impactlab.model.document import load_model
 from impactlab.valuation import kernel
 from impactlab.valuation.montecarlo import simulate
 simulate(load_model({model!r}), draws=500, seed=1)
-stats = [kernel.draw_parameters.stats, kernel.evaluate_block.stats]
+stats = [kernel.draw_in_place.stats, kernel.evaluate_block.stats]
 print(json.dumps({{"hits": sum(sum(s.cache_hits.values()) for s in stats),
                   "misses": sum(sum(s.cache_misses.values()) for s in stats)}}))
 """

@@ -3,7 +3,7 @@
 Parameters are laid out as a block ``P[parameter, draw]`` so that every loop's innermost level runs
 over draws, which the compiler turns into SIMD instructions. ``evaluate_block`` is the one place
 the method's whole-model arithmetic is written for the sensitivity analysis and the Monte Carlo
-simulation; ``simulate_block`` first turns uniform random numbers into parameter draws.
+simulation; ``draw_in_place`` first turns uniform random numbers into parameter draws.
 
 The kernels are compiled once and kept on disk (``cache=True``), so that a new process (a command, a worker)
 loads them instead of compiling them again (issue 13). Numba keeps that cache next to this file when the
@@ -143,19 +143,18 @@ def evaluate_block(P, q_idx, v_idx, v_factor, dw_idx, ds_idx, at_idx, do_idx, du
 
 
 @njit(cache=True, nogil=True)
-def draw_parameters(u, base, unc_idx, unc_dist, low, mode, high):  # pragma: no cover
-    """A block ``P[parameter, draw]``: base values, with uncertain rows drawn from uniforms ``u``.
+def draw_in_place(P, unc_dist, low, mode, high):  # pragma: no cover
+    """Turn the uniforms in the first rows of ``P`` (one row per uncertain parameter) into parameter draws, in
+    place. A row whose distribution is neither triangular nor uniform already holds drawn values (normal draws
+    are transformed by the caller with SciPy).
 
-    ``u`` is (uncertain parameters x draws). A row whose distribution is neither triangular nor
-    uniform already holds drawn values (normal draws are transformed by the caller with SciPy).
+    In place, in a block the caller keeps for every chunk of draws, instead of a new block per chunk filled
+    with base values and then overwritten: the random numbers are written once and the block stays in memory
+    that is already mapped (issue 13: the drawing cost more than generating the random numbers).
     """
-    n = u.shape[1]
-    P = np.empty((base.shape[0], n))
-    for p in range(base.shape[0]):
-        P[p, :] = base[p]
-    for j in range(unc_idx.shape[0]):
-        row = P[unc_idx[j]]
-        x = u[j]
+    n = P.shape[1]
+    for j in range(unc_dist.shape[0]):
+        row = P[j]
         a = low[j]
         b = high[j]
         if unc_dist[j] == TRIANGULAR:
@@ -164,15 +163,11 @@ def draw_parameters(u, base, unc_idx, unc_dist, low, mode, high):  # pragma: no 
             split = (c - a) / width
             left = width * (c - a)
             right = width * (b - c)
-            for i in range(n):
-                if x[i] < split:
-                    row[i] = a + math.sqrt(x[i] * left)
-                else:
-                    row[i] = b - math.sqrt((1.0 - x[i]) * right)
+            for i in range(n):  # both branches computed, one kept: no branch to mispredict, and SIMD
+                x = row[i]
+                below = a + math.sqrt(x * left)
+                above = b - math.sqrt((1.0 - x) * right)
+                row[i] = below if x < split else above
         elif unc_dist[j] == UNIFORM:
             for i in range(n):
-                row[i] = a + x[i] * (b - a)
-        else:
-            for i in range(n):
-                row[i] = x[i]
-    return P
+                row[i] = a + row[i] * (b - a)

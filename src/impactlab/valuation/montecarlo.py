@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import os
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
@@ -22,7 +23,7 @@ from impactlab.errors import UserError
 from impactlab.model.schema import ImpactModel
 from impactlab.valuation.compiled import NORMAL, CompiledModel, compile_model
 from impactlab.valuation.evidence_hook import with_evidence
-from impactlab.valuation.kernel import draw_parameters, evaluate_block
+from impactlab.valuation.kernel import draw_in_place, evaluate_block
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -144,6 +145,16 @@ def _normal_rows(u: np.ndarray, rows: np.ndarray, mean: np.ndarray, sd: np.ndarr
     u[rows] = np.clip(mean[:, None] + sd[:, None] * special.ndtri(block), lower[:, None], upper[:, None])
 
 
+# the positions in CompiledModel.arrays() that hold parameter indices (-1: none)
+_PARAMETER_INDICES = (0, 1, 3, 4, 5, 6, 7, 10, 11, 12)
+
+
+def _renumbered(arrays: tuple[np.ndarray, ...], row_of: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The kernels' arrays with every parameter index replaced by its row in the block (``row_of``)."""
+    return tuple(np.where(a >= 0, row_of[np.maximum(a, 0)], a).astype(np.int64) if k in _PARAMETER_INDICES else a
+                 for k, a in enumerate(arrays))
+
+
 def simulate(model: ImpactModel | CompiledModel, draws: int = 100_000, seed: int | None = None,
              progress: Progress | None = None, keep_draws: bool = False,
              workers: int | None = None, workspace: Path | str | None = None) -> SimulationResult:
@@ -154,20 +165,40 @@ def simulate(model: ImpactModel | CompiledModel, draws: int = 100_000, seed: int
     seed = int(np.random.SeedSequence().entropy % 2**63) if seed is None else seed
     index, dist, low, mode, high, sd, lower, upper = _uncertain(compiled)
     normal = np.flatnonzero(dist == NORMAL)
+    # The block of parameter draws has the uncertain parameters first (rows 0..n-1, in the order of `index`) and
+    # the fixed ones after them, so that the random numbers of a chunk are written straight into its first rows
+    # (the same numbers, in the same places, as a separate (n, size) array) and the fixed rows are filled once
+    # per thread. The kernels' parameter indices are renumbered to match.
     base = compiled.base_vector()
-    arrays = compiled.arrays()
+    order = np.concatenate([index, np.setdiff1d(np.arange(base.size), index)])
+    row_of = np.empty(base.size, dtype=np.int64)
+    row_of[order] = np.arange(base.size)
+    arrays = _renumbered(compiled.arrays(), row_of)
+    rate_row = int(row_of[compiled.rate_index])
     out = np.empty((3, draws), dtype=np.float64)
     n_chunks = math.ceil(draws / CHUNK)
     streams = np.random.SeedSequence(seed).spawn(n_chunks)
+    blocks = threading.local()
     done = 0
+
+    def block_of(size: int) -> np.ndarray:
+        """This thread's block for a chunk of ``size`` draws (the last chunk may be smaller: a block of its own)."""
+        block = getattr(blocks, "block", None)
+        if block is None or block.shape[1] != size:
+            block = np.empty((base.size, size), dtype=np.float64)
+            block[index.size:] = base[order[index.size:], None]
+            blocks.block = block
+        return block
 
     def run_chunk(k: int) -> int:
         start = k * CHUNK
         size = min(CHUNK, draws - start)
-        u = np.random.Generator(np.random.PCG64(streams[k])).random((index.size, size))
+        block = block_of(size)
+        u = block[:index.size]
+        np.random.Generator(np.random.PCG64(streams[k])).random(out=u)
         _normal_rows(u, normal, mode[normal], sd[normal], lower[normal], upper[normal])
-        block = draw_parameters(u, base, index, dist, low, mode, high)
-        evaluate_block(block, *arrays, compiled.first_year, compiled.rate_index, out, start)
+        draw_in_place(block, dist, low, mode, high)
+        evaluate_block(block, *arrays, compiled.first_year, rate_row, out, start)
         return size
 
     with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
