@@ -145,3 +145,10 @@ def test_a_name_that_is_also_a_submodule_stays_the_function():
             "assert impactlab.sensitivity is sensitivity\n"
             "from impactlab.valuation.sensitivity import SensitivityResult\nprint(SensitivityResult)")
     assert "numba" in loaded_by(body)
+
+
+def test_a_model_check_does_not_load_the_proxy_search():
+    loaded = loaded_by("import sys\nfrom impactlab.model.document import check_model\n"
+                       f"assert check_model({str(EXAMPLE)!r}).ok\n"
+                       "assert 'rapidfuzz' not in sys.modules and 'impactlab.model.proxy_search' not in sys.modules")
+    assert loaded == {"pydantic"}

@@ -12,14 +12,16 @@ import re
 from importlib import resources
 from importlib.abc import Traversable
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, model_validator
 
-from impactlab.model.proxy_search import Index
 from impactlab.model.schema import Number, Proxy, Range
 from impactlab.model.units import KINDS
+
+if TYPE_CHECKING:  # search (rapidfuzz, Snowball) is imported when a search runs, not by every model check
+    from impactlab.model.proxy_search import Index
 
 LIBRARY_FILE = "library.yaml"
 CONFIDENCE = ("verified", "derived", "unverified")
@@ -216,6 +218,8 @@ def search_fields(proxy: LibraryProxy) -> dict[str, list[str]]:
 
 @functools.cache
 def _search_index() -> Index:
+    from impactlab.model.proxy_search import Index
+
     return Index((p.id, search_fields(p)) for p in proxy_library().values())
 
 
