@@ -73,6 +73,7 @@ def test_shipped_library_finds_what_a_dutch_user_types(query, expected):
 @pytest.mark.parametrize(("dutch", "english", "category"), [
     ("huishoudelijke hulp", "household help", "wmo"), ("beschermd wonen", "supported living", "wmo"),
     ("dagbesteding", "day activities", "wmo"), ("jeugdzorg", "youth care", "youth_care"),
+    ("pleegzorg", "foster care", "youth_care"), ("logopedie", "speech therapy", "health"),
     ("bijstand", "social assistance", "participation"), ("re-integratie", "re-integration", "participation"),
     ("huisarts", "GP", "health"), ("ggz", "mental health", "health"),
     ("spoedeisende hulp", "emergency department", "health"), ("verpleeghuis", "nursing home", "health"),
