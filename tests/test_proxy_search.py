@@ -53,6 +53,12 @@ def test_every_word_must_match_stop_words_are_ignored_typos_tolerated():
     assert ids("zzzqqq") == [] and INDEX.search([]) == [] and ids("   ") == []
 
 
+def test_a_library_proxy_matches_like_the_search():
+    wellby = proxy_library()["wellby"]
+    assert wellby.matches(["eenzaamheid"]) and wellby.matches(["levenstevredenheid"])
+    assert not wellby.matches(["huisarts"])
+
+
 def test_normaliser():
     assert normalise("Cliënt-ondersteuning, één  keer!") == "client ondersteuning een keer"
     assert normalise("A&E") == "a e"

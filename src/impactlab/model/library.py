@@ -85,6 +85,8 @@ class LibraryProxy(BaseModel):
 
     def matches(self, words: list[str]) -> bool:
         """True when search finds this proxy for ``words`` (every word matches, in any language and form)."""
+        from impactlab.model.proxy_search import Index
+
         return bool(Index([(self.id, search_fields(self))]).search(words))
 
 
