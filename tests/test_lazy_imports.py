@@ -152,3 +152,34 @@ def test_a_model_check_does_not_load_the_proxy_search():
                        f"assert check_model({str(EXAMPLE)!r}).ok\n"
                        "assert 'rapidfuzz' not in sys.modules and 'impactlab.model.proxy_search' not in sys.modules")
     assert loaded == {"pydantic"}
+
+
+def test_the_cache_keeps_only_what_json_gives_back_exactly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    from impactlab import cache
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    cache._folder.cache_clear()
+    try:
+        cache.save_json("yaml", "a", {"proxies": [{"id": "x", "value": 1.5, "keywords": ["a"]}]})
+        assert cache.load_json("yaml", "a") == {"proxies": [{"id": "x", "value": 1.5, "keywords": ["a"]}]}
+        cache.save_json("yaml", "b", {2015: 100.0})  # number keys come back as text: not kept
+        import datetime
+
+        cache.save_json("yaml", "c", {"date": datetime.date(2025, 1, 1)})  # not JSON: not kept
+        assert cache.load_json("yaml", "b") is None and cache.load_json("yaml", "c") is None
+        assert cache.load_json("yaml", "missing") is None
+        folder = tmp_path / "impactlab" / "yaml"
+        assert sorted(p.name for p in folder.iterdir()) == ["a.json"]
+        assert not folder.stat().st_mode & 0o077
+    finally:
+        cache._folder.cache_clear()
+
+
+def test_the_library_read_from_the_cache_is_the_library(tmp_path: Path):
+    body = ("from impactlab.model.library import proxy_library, library_info\n"
+            "import json\nprint(json.dumps({k: v.model_dump() for k, v in proxy_library().items()}, sort_keys=True))")
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
+    runs = [subprocess.run([sys.executable, "-c", body], capture_output=True, text=True, cwd=ROOT, env=env,
+                           check=True, timeout=120).stdout for _ in range(2)]
+    assert any((tmp_path / "impactlab" / "yaml").iterdir())  # the first run filled the cache, the second read it
+    assert runs[0] == runs[1] and len(json.loads(runs[0])) > 50

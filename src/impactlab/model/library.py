@@ -8,6 +8,7 @@ against :class:`LibraryProxy` on load and ids must be unique across the files; a
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 from importlib import resources
 from importlib.abc import Traversable
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, model_validator
 
+from impactlab import cache
 from impactlab.model.schema import Number, Proxy, Range
 from impactlab.model.units import KINDS
 
@@ -132,12 +134,20 @@ def _data_dir(*parts: str) -> Traversable:
 
 
 def _yaml(path: Directory) -> Any:
-    """A library file (our data, not a user's upload: no limits needed), parsed with libyaml's C loader where
-    PyYAML has it, ten times faster than the pure-Python one (issue 13: every model check reads the library)."""
+    """A library file (our data, not a user's upload: no limits needed). Parsing the library's YAML is most of a
+    model check's time (25 ms for 150 kB, even with libyaml's parser), so what a file parses to is kept in this
+    user's cache (impactlab.cache), by the SHA-256 of its text, and a later process reads it as JSON (issue 13)."""
+    text = path.read_text(encoding="utf-8")
+    key = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    cached = cache.load_json("yaml", key)
+    if cached is not None:
+        return cached
     try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as error:
         raise LibraryError(f"{path.name}: not valid YAML: {error}") from error
+    cache.save_json("yaml", key, data)
+    return data
 
 
 def _problem(error: ValidationError) -> str:

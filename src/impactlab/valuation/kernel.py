@@ -14,37 +14,23 @@ account often has no home, so ``kernel_cache_dir`` chooses a folder that works a
 
 from __future__ import annotations
 
-import contextlib
 import math
 import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
 
+from impactlab.cache import private_dir
+
 
 def kernel_cache_dir(environ: Mapping[str, str] = os.environ) -> Path | None:
-    """The folder for Numba's cache of compiled kernels: ``NUMBA_CACHE_DIR`` when set; else
-    ``$XDG_CACHE_HOME/impactlab/numba`` (``~/.cache/impactlab/numba``); else a folder of this user's own in the
-    temporary folder. A folder is used only when it belongs to this user and nobody else may write to it (the
-    cache holds code that is loaded); None when no folder qualifies (then Numba chooses, or compiles again)."""
+    """The folder for Numba's cache of compiled kernels: ``NUMBA_CACHE_DIR`` when set, else this user's private
+    cache folder ``numba`` (see :mod:`impactlab.cache`); None when no folder qualifies (then Numba chooses, or
+    compiles again)."""
     if environ.get("NUMBA_CACHE_DIR"):
         return Path(environ["NUMBA_CACHE_DIR"])
-    uid = os.getuid() if hasattr(os, "getuid") else None
-    candidates = []
-    with contextlib.suppress(RuntimeError):  # no home folder
-        candidates.append(Path(environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "impactlab" / "numba")
-    candidates.append(Path(tempfile.gettempdir()) / f"impactlab-numba-{uid if uid is not None else 'user'}")
-    for folder in candidates:
-        try:
-            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-            status = folder.stat()
-        except OSError:
-            continue
-        if (uid is None or status.st_uid == uid) and not status.st_mode & 0o022 and os.access(folder, os.W_OK):
-            return folder
-    return None
+    return private_dir("numba", environ)
 
 
 _CACHE_DIR = kernel_cache_dir()
