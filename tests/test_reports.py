@@ -148,7 +148,6 @@ def test_dutch_and_english_texts(model) -> None:
 
 def test_limitations_from_the_model(doc_en) -> None:
     items = doc_en.section("limitations").blocks[0].items
-    assert any("wellby" in i and "not verified" in i for i in items)
     assert any(i.startswith("Displacement is set to zero for 7 of 7") for i in items)
     assert any(i.startswith("No source given for") for i in items)
     assert any("No outcome is backed by respondent data" in i for i in items)
@@ -159,6 +158,17 @@ def test_report_names_the_proxy_library_version(doc_en) -> None:
 
     texts = [getattr(b, "text", "") for b in doc_en.section("assumptions").blocks]
     assert any(f"impactlab proxy library version {library_version()}" in t and "wellby" in t for t in texts)
+
+
+def test_limitations_name_unverified_library_proxies_not_derived_ones(model) -> None:
+    from impactlab.reports.limitations import _unverified_proxies
+
+    texts = Texts("en")
+    assert not any("wellby" in line for line in _unverified_proxies(model, texts))  # derived from verified figures
+    outcomes = [o.model_copy(update={"proxy": "qaly_reference_value_low_burden"}) if o.proxy == "wellby" else o
+                for o in model.outcomes]
+    lines = _unverified_proxies(model.model_copy(update={"outcomes": outcomes}), texts)
+    assert any("qaly_reference_value_low_burden" in line and "not verified" in line for line in lines)
 
 
 # -------------------------------------------------------------------------------------- disclosure

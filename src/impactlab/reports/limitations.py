@@ -22,7 +22,7 @@ def _unverified_proxies(model: ImpactModel, texts: Texts) -> list[str]:
     for pid in used:
         if pid in own:
             out.append(texts("lim_unverified", name=own[pid].name, id=pid, why=texts("lim_own_proxy")))
-        elif pid in library and library[pid].confidence != "verified":
+        elif pid in library and library[pid].confidence == "unverified":  # derived = arithmetic on verified figures
             out.append(texts("lim_unverified", name=library[pid].name, id=pid,
                              why=texts("lim_unverified_library")))
     return out
