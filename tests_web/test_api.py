@@ -290,3 +290,18 @@ def test_nothing_answers_html_or_500(world: World, researcher: str) -> None:
         assert status == 404 and body["error"] == "not_found", path
     response = Client().post("/api/v1/programmes", **bearer(researcher))
     assert response.status_code == 405 and response.json()["error"] == "method" and response["Allow"] == "GET"
+
+
+def test_an_unexpected_failure_is_a_logged_json_answer_not_an_error_page(world: World, researcher: str,
+                                                                          monkeypatch, caplog) -> None:
+    from impactlab_web.api import api as api_module
+
+    def broken(user):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(api_module.permissions, "visible_programmes", broken)
+    client = Client(raise_request_exception=False)
+    response = client.get("/api/v1/programmes", **bearer(researcher))
+    assert response.status_code == 500 and response["Content-Type"].startswith("application/json")
+    assert response.json()["error"] == "internal" and "a bug" not in response.content.decode()
+    assert "API GET /api/v1/programmes failed" in caplog.text
