@@ -105,32 +105,32 @@ def _error(path: Path) -> str:
 
 def test_missing_survey_sheet(tmp_path):
     message = _error(write_form(tmp_path / "f.xlsx", sheets=("choices",)))
-    assert "f.xlsx" in message and "sheet 'survey' is missing" in message
+    assert "f.xlsx" in message and "You must have a sheet named 'survey'" in message
 
 
 def test_missing_choices_sheet(tmp_path):
     message = _error(write_form(tmp_path / "f.xlsx", sheets=("survey",)))
-    assert "sheet 'survey', row 5, column 'type': list 'yesno' has no choices (there is no 'choices' sheet)" in message
+    assert "There should be a choices sheet in this xlsform" in message
 
 
 @pytest.mark.parametrize(
     ("row", "expected"),
     [
-        (["geopoint", "where", "Waar?"], "row 2, column 'type': type 'geopoint' is not supported"),
-        (["selectone yesno", "x", "X"], "row 2, column 'type': type 'selectone' is not an XLSForm question type"),
-        (["select_one nolist", "x", "X"], "row 2, column 'type': list 'nolist' has no choices"),
-        (["select_one yesno or_other", "x", "X"], "'or_other' is not supported"),
-        (["integer", "x", "X", None, "maybe"], "row 2, column 'required': expected yes or no"),
-        (["integer", "x", "X", None, None, "count-selected(${helpers}) > 1"],
-         "row 2, column 'relevant': cannot use 'count-selected(${helpers}) > 1'"),
-        (["integer", "x", "X", None, None, "${later} = 'yes'"], "row 2, column 'relevant': question 'x', show_if: "
-         "'later' is not an earlier question"),
+        (["geopoint", "where", "Waar?"], "row 2, column 'type': impactlab cannot run geopoint questions yet"),
+        (["selectone yesno", "x", "X"], "row 2, column 'type': 'selectone yesno' is not an XLSForm question type"),
+        (["select_one nolist", "x", "X"], "row 2: List name not in choices sheet: nolist (pyxform)"),
+        (["integer", "x", "X", None, "maybe"], "row 2, column 'required': impactlab cannot run required given as"),
+        (["integer", "x", "X", None, None, "count-selected(${x}) > 1"],
+         "row 2, column 'relevant': cannot use 'count-selected(${x}) > 1'"),
+        (["integer", "x", "X", None, None, "${later} = 'yes'"], "row 2, column 'relevant': On the 'survey' sheet, the "
+         "'relevant' value is invalid. Reference variables must contain a name from the 'survey' sheet. Could not "
+         "find the name 'later'. (pyxform)"),
         (["integer", "x", "X", None, None, None, ". > today()"], "row 2, column 'constraint': cannot use"),
         (["range", "x", "X", None, None, None, None, None, None, "start=0 end=10 step=0.5"],
          "row 2, column 'parameters': a range needs whole numbers"),
         (["integer", "1x", "X"], "row 2, column 'name'"),
-        (["begin_group", "g", "G"], "row 2, column 'type': begin_group without a matching end_group"),
-        (["end_group"], "row 2, column 'type': end_group without a begin_group"),
+        (["begin_group", "g", "G"], "row 2: Unmatched 'begin_group'"),
+        (["end_group"], "row 2: Unmatched 'end_group'"),
     ],
 )
 def test_broken_survey_rows(tmp_path, row, expected):
@@ -149,8 +149,9 @@ def test_duplicate_names_and_choices(tmp_path):
     survey = [["text", "why", "W"], ["text", "why", "W2"]]
     choices = [*CHOICES, ["yesno", "yes", "ja", "yes"]]
     message = _error(write_form(tmp_path / "f.xlsx", survey=survey, choices=choices))
-    assert "sheet 'survey', row 3, column 'name': name 'why' is also used on row 2" in message
-    assert "sheet 'choices', row 7, column 'name': choice 'yes' appears twice in list 'yesno' (also row 2)" in message
+    assert "sheet 'choices', row 7, column 'name': On the 'choices' sheet, the 'name' value is invalid." in message
+    message = _error(write_form(tmp_path / "g.xlsx", survey=survey))
+    assert "sheet 'survey', row 3, column 'name': " in message and "must be unique" in message
 
 
 def test_not_a_workbook(tmp_path):
@@ -158,3 +159,68 @@ def test_not_a_workbook(tmp_path):
     fake.write_bytes(b"PK\x03\x04 this is not really a zip")
     assert "not a readable .xlsx workbook" in _error(fake)
     assert "file not found" in _error(tmp_path / "absent.xlsx")
+
+
+# ------------------------------------------------------------------- pyxform: legacy names, or_other, features
+def test_legacy_names_list_name_with_a_space_or_other_and_metadata(tmp_path):
+    survey = [["imei", "imei"], ["uri:deviceid", "dev"], ["phonenumber", "phone"],
+              ["select one yesno", "alone", "Alleen?", "Alone?", "yes"],
+              ["select all that apply helpers or_other", "helpers", "Wie?", "Who?"],
+              ["acknowledge", "ok", "Gelezen", "Read"],
+              ["integer", "age", "Leeftijd", "Age", "yes", None, "${age} >= 18"]]
+    path = write_form(tmp_path / "legacy.xlsx", survey=survey,
+                      choices=[["yesno", "yes", "ja", "yes"], ["yesno", "no", "nee", "no"],
+                               ["helpers", 1, "familie", "family"], ["helpers", 2, "buren", "neighbours"]])
+    book = __import__("openpyxl").load_workbook(path)
+    book["choices"]["A1"] = "list name"  # valid XLSForm, half of the real forms spell it so
+    book.save(path)
+    from impactlab.fieldwork.xlsform import check_xlsform
+    report = check_xlsform(path)
+    assert report.ok, report.messages
+    form = report.questionnaire
+    assert [q.id for q in form.questions] == ["alone", "helpers", "helpers_other", "ok", "age"]
+    assert form.question("helpers").codes == ["1", "2", "other"]  # or_other: texts, 'other' added
+    assert form.question("helpers_other").show_if == "helpers == 'other'"
+    assert form.question("ok").codes == ["OK"]
+    assert form.question("age").constraint == ". >= 18"  # its own name in its constraint is '.'
+    assert report.features["or_other"] == 1 and report.features["metadata (collected by a device, not asked: left "
+                                                                    "out)"] == 3
+
+
+@pytest.mark.parametrize(("row", "column", "feature"), [
+    (["begin_repeat", "kids", "Kinderen"], "type", "repeats"),
+    (["time", "t", "Tijd"], "type", "time questions"),
+    (["calculate", "c", "C", None, None, None, None, None, None, None, "1 + 1"], "calculation", "calculate"),
+    (["select_one yesno", "x", "X", None, None, None, None, None, None, None, None, "name = 'yes'"],
+     "choice_filter", "choice filters"),
+    (["text", "x", "X", None, None, None, None, None, None, None, None, None, "ja"], "default", "default answers"),
+])
+def test_features_impactlab_cannot_run_yet_name_sheet_row_column(tmp_path, row, column, feature):
+    header = [*SURVEY_HEADER, "calculation", "choice_filter", "default"]
+    survey = [row] + ([["integer", "n", "N"], ["end_repeat"]] if row[0] == "begin_repeat" else [])
+    message = _error(write_form(tmp_path / "f.xlsx", survey=survey, survey_header=header))
+    assert f"f.xlsx, sheet 'survey', row 2, column '{column}': " in message and feature in message
+
+
+def test_required_message_and_cli(tmp_path):
+    from typer.testing import CliRunner
+
+    from impactlab.cli import app
+    header = [*SURVEY_HEADER, "required_message::Nederlands (nl)"]
+    path = write_form(tmp_path / "r.xlsx", survey_header=header,
+                      survey=[["integer", "n", "Aantal", "Number", "yes", *[None] * 5, "Vul een aantal in"]])
+    form = read_xlsform(path)
+    assert clean_answers(form, {})[1][0].text("nl") == "Vul een aantal in"
+    runner = CliRunner()
+    result = runner.invoke(app, ["forms", "check", str(path), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert '"ok": true' in result.output and '"required_message": 1' in result.output
+    out = tmp_path / "q.yaml"
+    result = runner.invoke(app, ["forms", "convert", str(path), "--out", str(out)])
+    assert result.exit_code == 0 and questionnaire_from_yaml(out.read_text()) == form
+    bad = write_form(tmp_path / "bad.xlsx", survey=[["geopoint", "where", "Waar?"]])
+    result = runner.invoke(app, ["forms", "check", str(bad)])
+    assert result.exit_code == 2
+    assert "row 2, column 'type': impactlab cannot run geopoint questions yet" in result.output
+    result = runner.invoke(app, ["forms", "convert", str(bad), "--out", str(out)])
+    assert result.exit_code == 2

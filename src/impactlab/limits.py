@@ -229,17 +229,20 @@ def worksheets(archive: zipfile.ZipFile) -> list[str]:
 
 def check_workbook(path: str | Path, name: str, sheets: str = "first", limits: Limits | None = None,
                    damaged: str = "{name}: the workbook is damaged ({reason}).") -> None:
-    """An .xlsx within the zip limits whose first (or every) worksheet stays within the cell limits."""
+    """An .xlsx within the zip limits whose first (or every) worksheet stays within the cell limits.
+
+    ``sheets="parts"``: every worksheet's XML within xml_part_bytes, cells not counted (for readers such as pyxform
+    that stop at the first run of empty rows and columns, whatever range a sheet declares)."""
     limits = limits or current()
     check_zip(path, name, limits=limits, damaged=damaged)
     try:
         with zipfile.ZipFile(path) as archive:
             parts = worksheets(archive)
-            if sheets == "all":
+            if sheets in {"all", "parts"}:
                 for part in parts:
                     if archive.getinfo(part).file_size > limits.xml_part_bytes:
                         raise _part(name, part, archive.getinfo(part).file_size, limits)
-            for part in parts[:1] if sheets == "first" else parts:
+            for part in {"first": parts[:1], "all": parts}.get(sheets, []):
                 sheet_extent(archive, part, name, limits)
     except UserError:
         raise

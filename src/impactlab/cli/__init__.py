@@ -4,6 +4,7 @@ import os
 
 from impactlab.cli import (
     evidence_commands,  # noqa: F401
+    form_commands,  # noqa: F401
     instrument_commands,  # noqa: F401
     model_commands,  # noqa: F401  (registers commands)
     registration_commands,  # noqa: F401

@@ -79,6 +79,7 @@ class Question(_Strict):
     text: LocalText
     hint: LocalText | None = None
     required: bool = False
+    required_message: LocalText | None = None
     choices: list[Choice] = Field(default_factory=list)
     min: int | float | None = None
     max: int | float | None = None
@@ -128,6 +129,8 @@ class Question(_Strict):
                 yield f"the lower bound {low} must be below the upper bound {high}"
         if self.type == "note" and self.required:
             yield "a note cannot be required"
+        if self.required_message is not None and not self.required:
+            yield "'required_message' needs 'required: true'"
 
     @property
     def codes(self) -> list[int | str]:
@@ -287,7 +290,7 @@ def _walk(questionnaire: Questionnaire, answers: Mapping[str, Any]) -> Iterator[
         raw = answers.get(question.id)
         if not visible or question.type == "note" or is_empty(raw):
             missing = visible and question.required and is_empty(raw)
-            yield question, visible, _required(question.id) if missing else None
+            yield question, visible, _required(question) if missing else None
             continue
         try:
             value = coerce(question, raw)
@@ -301,8 +304,10 @@ def _walk(questionnaire: Questionnaire, answers: Mapping[str, Any]) -> Iterator[
         yield question, visible, value
 
 
-def _required(question: str) -> AnswerError:
-    return AnswerError(question, "required", "this question needs an answer", "deze vraag moet beantwoord worden")
+def _required(question: Question) -> AnswerError:
+    custom = question.required_message or LocalText()
+    return AnswerError(question.id, "required", custom.en or custom.nl or "this question needs an answer",
+                       custom.nl or custom.en or "deze vraag moet beantwoord worden")
 
 
 def _constraint(question: Question) -> AnswerError:

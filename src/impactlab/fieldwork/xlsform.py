@@ -1,24 +1,27 @@
-"""Read an XLSForm (.xlsx with survey, choices and settings sheets, as used by KoboToolbox and ODK).
+"""Read an XLSForm (KoboToolbox, ODK) with pyxform, the reference converter, into impactlab's questionnaire.
 
-Supported: select_one / select_multiple (choices from the choices sheet), integer, decimal, date, text,
-note, range (``parameters`` ``start=… end=… step=1`` becomes a scale), groups (flattened; a group's
-``relevant`` is added to each question in it), ``required``, ``relevant`` and ``constraint`` in the simple
-forms of `impactlab.fieldwork.xpath`, ``constraint_message``, ``hint``, labels in Dutch and English
-(``label``, ``label::Nederlands (nl)``, ``label::English (en)``, ``label::nl``...). Metadata rows (start,
-end, today, deviceid, username...) are skipped: they are collected by a device, not asked, and several
-identify a person. Every problem raises one UserError naming file, sheet, row and column.
+pyxform reads the workbook (.xlsx, .xls; ``list name`` with a space, legacy type names such as ``select one x``,
+``imei``, ``uri:deviceid``, header aliases) and refuses what it does not accept; its messages are passed on with
+the sheet and row it names. Its survey JSON is then turned into a `Questionnaire` for every feature impactlab can
+run; every feature it cannot run yet is refused with a message naming file, sheet, row, column and feature
+(`check_xlsform` lists them all, `read_xlsform` raises them). Metadata rows (start, end, deviceid, username...) are
+left out: a device collects them, nobody answers them, and several identify a person. Expressions (relevant,
+constraint) are translated by `impactlab.fieldwork.xpath`. Format, features and the road chosen for the rest:
+docs/fieldwork.md.
 """
 
 from __future__ import annotations
 
 import re
+import warnings as python_warnings
 import zipfile
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from defusedxml import DefusedXmlException
-from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
 from pydantic import ValidationError
 
 from impactlab.errors import UserError
@@ -26,44 +29,81 @@ from impactlab.evidence.instruments import LocalText
 from impactlab.fieldwork.conditions import Condition, ConditionError, Value, all_of
 from impactlab.fieldwork.questionnaire import Question, Questionnaire, condition_problems
 from impactlab.fieldwork.xpath import translate
-from impactlab.limits import check_workbook
+from impactlab.limits import check_bytes, check_workbook, current
 
-SIMPLE_TYPES = {"integer": "integer", "decimal": "decimal", "date": "date", "text": "text", "note": "note"}
-METADATA_TYPES = {
-    "start", "end", "today", "deviceid", "subscriberid", "simserial", "phonenumber", "username", "email", "audit",
-    "start-geopoint", "background-geopoint",
-}
-UNSUPPORTED_TYPES = {
-    "calculate", "hidden", "geopoint", "geotrace", "geoshape", "image", "audio", "video", "file", "barcode",
-    "acknowledge", "time", "datetime", "rank", "begin_repeat", "end_repeat", "trigger", "background-audio",
-    "xml-external", "csv-external", "select_one_from_file", "select_multiple_from_file",
-}
+__all__ = ["FormReport", "Problem", "check_xlsform", "read_xlsform"]
+
+MAX_ERRORS = 30
 _LANGUAGE_NAMES = {"dutch": "nl", "nederlands": "nl", "nl": "nl", "english": "en", "engels": "en", "en": "en"}
 _TRUE = {"yes", "true", "true()", "1", "ja"}
 _FALSE = {"", "no", "false", "false()", "0", "nee"}
-MAX_ERRORS = 30
+# what each refused feature is called in messages (and in `forms check` output)
+NOT_YET = {
+    "time": "time questions", "datetime": "date-and-time questions", "geopoint": "geopoint questions",
+    "geotrace": "geotrace questions", "geoshape": "geoshape questions", "media": "file, photo, audio and video "
+    "questions", "barcode": "barcode questions", "rank": "rank questions", "calculate": "calculate and hidden "
+    "fields", "repeat": "repeats", "choice_filter": "choice filters (cascading selects)", "external_choices":
+    "choices from an attached file (select_one_from_file, select_one_external, search())", "default": "default "
+    "answers", "read_only": "read-only questions", "calculation": "calculations", "dynamic_required": "required "
+    "given as an expression", "trigger": "triggers", "label_media": "images, audio or video in labels",
+    "entities": "entities", "expression": "this expression", "languages": "labels only in languages other than "
+    "Dutch and English", "range": "ranges other than whole numbers in steps of 1", "osm": "OpenStreetMap "
+    "questions", "include": "included sections", "loop": "loops", "unknown_type": "this type",
+}
+_SKIPPED_METADATA = "metadata (collected by a device, not asked: left out)"
 
 
-class _Sheet:
-    """One sheet as header names (lower case) and non-empty rows with their spreadsheet row numbers."""
+@dataclass(frozen=True)
+class Problem:
+    """One thing that stops impactlab from running the form: where it is and which feature it is."""
 
-    def __init__(self, name: str, rows: list[tuple[Any, ...]]):
-        self.name = name
-        header = rows[0] if rows else ()
-        self.columns = [str(c).strip().lower() if c is not None else "" for c in header]
-        self.rows: list[tuple[int, dict[str, Any]]] = []
-        for number, values in enumerate(rows[1:], start=2):
-            cells = {col: _cell(v) for col, v in zip(self.columns, values, strict=False) if col}
-            if any(v != "" for v in cells.values()):
-                self.rows.append((number, cells))
+    feature: str
+    message: str
+    sheet: str = "survey"
+    row: int | None = None
+    column: str | None = None
+
+    def text(self, source: str) -> str:
+        where = [source] + ([f"sheet '{self.sheet}'"] if self.sheet else [])
+        where += [f"row {self.row}"] if self.row is not None else []
+        where += [f"column '{self.column}'"] if self.column else []
+        return f"{', '.join(where)}: {self.message}"
 
 
-def _cell(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value.strip() if isinstance(value, str) else value
+@dataclass
+class FormReport:
+    """What `check_xlsform` found: the questions, languages and features, and whatever stops the import."""
+
+    source: str
+    form_id: str = ""
+    title: str = ""
+    version: str = ""
+    languages: list[str] = field(default_factory=list)
+    questions: list[dict[str, Any]] = field(default_factory=list)
+    features: Counter[str] = field(default_factory=Counter)
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    questionnaire: Questionnaire | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and self.questionnaire is not None
+
+    @property
+    def messages(self) -> list[str]:
+        texts = [p.text(self.source) for p in self.problems]
+        extra = [f"... and {len(texts) - MAX_ERRORS} more"] if len(texts) > MAX_ERRORS else []
+        return texts[:MAX_ERRORS] + extra
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "file": self.source, "ok": self.ok, "form_id": self.form_id, "title": self.title,
+            "version": self.version, "languages": self.languages, "questions": self.questions,
+            "features": dict(sorted(self.features.items())),
+            "problems": [{"sheet": p.sheet, "row": p.row, "column": p.column, "feature": p.feature,
+                          "message": p.text(self.source)} for p in self.problems],
+            "warnings": self.warnings,
+        }
 
 
 def _language(suffix: str) -> str | None:
@@ -73,156 +113,358 @@ def _language(suffix: str) -> str | None:
     return _LANGUAGE_NAMES.get(key)
 
 
-class _Reader:
-    def __init__(self, path: Path):
-        self.path = path
-        self.errors: list[str] = []
-        self.survey = _Sheet("survey", [])
+def _form_id(value: str, path: Path) -> str:
+    text = re.sub(r"[^a-z0-9_-]+", "-", (value or path.stem).lower()).strip("-_")
+    return text or "questionnaire"
 
-    def error(self, sheet: str, row: int | None, column: str | None, message: str) -> None:
-        where = [str(self.path), f"sheet '{sheet}'"]
-        where += [f"row {row}"] if row is not None else []
-        where += [f"column '{column}'"] if column else []
-        self.errors.append(f"{', '.join(where)}: {message}")
 
-    def raise_errors(self) -> None:
-        if self.errors:
-            extra = [f"... and {len(self.errors) - MAX_ERRORS} more"] if len(self.errors) > MAX_ERRORS else []
-            raise UserError(self.errors[:MAX_ERRORS] + extra)
+# ------------------------------------------------------------------------------------------- pyxform
+def _pyxform_problem(error: Exception) -> Problem:
+    """A pyxform error as a Problem: '[row : 5] ...' names the row; the sheet is the one the message names."""
+    text = str(error).strip()
+    match = re.match(r"\[row\s*:\s*(\d+)\]\s*(.*)", text, re.S)
+    row, rest = (int(match.group(1)), match.group(2)) if match else (None, text)
+    sheet = re.search(r"On the '(\w+)' sheet", rest)
+    column = re.search(r"the '([\w:]+)' (?:value|column)", rest)
+    return Problem("pyxform", f"{rest} (pyxform)", sheet.group(1) if sheet else "survey", row,
+                   column.group(1) if column else None)
 
-    # ------------------------------------------------------------------------------------- workbook
-    def sheets(self) -> dict[str, _Sheet]:
-        if not self.path.is_file():
-            raise UserError(f"{self.path}: file not found")
-        # unpacked size and every sheet's cells within the limits before openpyxl reads anything; XML is parsed
-        # with defusedxml (openpyxl uses it when installed): a DOCTYPE or entity is refused, never expanded
-        check_workbook(self.path, str(self.path), sheets="all",
-                       damaged="{name}: not a readable .xlsx workbook ({reason})")
-        try:
-            workbook = load_workbook(self.path, read_only=True, data_only=True)
-        except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
-            raise UserError(f"{self.path}: not a readable .xlsx workbook ({error})") from None
-        except (DefusedXmlException, SyntaxError) as error:
-            raise UserError(f"{self.path}: not a readable .xlsx workbook ({type(error).__name__})") from None
-        try:
-            return {ws.title.strip().lower(): _Sheet(ws.title, list(ws.iter_rows(values_only=True)))
-                    for ws in workbook.worksheets}
-        except (DefusedXmlException, SyntaxError, KeyError, ValueError, TypeError) as error:
-            raise UserError(f"{self.path}: a sheet cannot be read ({type(error).__name__})") from None
-        finally:
-            workbook.close()
 
-    def text(self, sheet: _Sheet, cells: dict[str, Any], base: str, default: str) -> LocalText | None:
-        """A LocalText from `base` and `base::<language>` columns; plain `base` counts as `default`."""
+def _read_workbook(path: Path, source: str) -> tuple[Any, dict[str, Any], list[str]]:
+    """pyxform's raw sheets (DefinitionData), its survey JSON and its warnings; UserError if pyxform refuses."""
+    from pyxform.errors import PyXFormError
+    from pyxform.xls2json import workbook_to_json
+    from pyxform.xls2json_backends import get_xlsform
+
+    if not path.is_file():
+        raise UserError(f"{source}: file not found")
+    if zipfile.is_zipfile(path):
+        # unpacked size and every sheet's cells within the limits before anything parses it; XML is parsed with
+        # defusedxml (openpyxl uses it when installed): a DOCTYPE or entity is refused, never expanded
+        check_workbook(path, source, sheets="parts", damaged="{name}: not a readable .xlsx workbook ({reason})")
+    else:
+        check_bytes(source, path.stat().st_size, current().xml_part_bytes)
+    warnings: list[str] = []
+    try:
+        with python_warnings.catch_warnings():
+            python_warnings.simplefilter("ignore")  # openpyxl: "unknown extension", data validation...
+            try:
+                book = get_xlsform(str(path))
+            except (ValueError, TypeError, KeyError, IndexError, AttributeError, OSError) as error:
+                reason = type(error.__context__ or error).__name__
+                raise UserError(f"{source}: not a readable .xlsx workbook ({reason})") from None
+            raw = _raw_survey(book)
+            data = workbook_to_json(book, form_name="data", fallback_form_name=path.stem, warnings=warnings)
+    except PyXFormError as error:
+        message = str(error)
+        if "not recognized as a supported type" in message or "Error reading" in message:
+            raise UserError(f"{source}: not a readable .xlsx workbook (nor an .xls one)") from None
+        raise UserError(_pyxform_problem(error).text(source)) from None
+    except DefusedXmlException as error:
+        raise UserError(f"{source}: not a readable .xlsx workbook ({type(error).__name__})") from None
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, OSError) as error:
+        raise UserError(f"{source}: pyxform cannot read this form ({type(error).__name__}: {error})") from None
+    return raw, data, warnings
+
+
+def _raw_survey(book: Any) -> list[tuple[int, str, str]]:
+    """(spreadsheet row, name, type) of the survey sheet's rows, before pyxform rewrites them (row 1: header)."""
+    rows = []
+    for index, cells in enumerate(book.survey or [], start=2):
+        name = kind = ""
+        for key, value in cells.items():
+            header = str(key).strip().lower()
+            if header in {"name", "value", "tag"} and value not in (None, "") and not name:
+                name = str(value).strip()
+            elif header in {"type", "command"} and value not in (None, ""):
+                kind = str(value).strip()
+        rows.append((index, name, kind))
+    return rows
+
+
+# ---------------------------------------------------------------------------------------------- types
+def _kind(element: dict[str, Any]) -> str:
+    """The impactlab view of a pyxform element type (aliases resolved through pyxform's own dictionary)."""
+    from pyxform.question_type_dictionary import QUESTION_TYPE_DICT
+
+    kind = str(element.get("type", ""))
+    if kind in {"group", "repeat", "loop", "include", "entity", "attribute", "osm", "select one external"}:
+        return {"select one external": "external_choices"}.get(kind, kind)
+    spec = QUESTION_TYPE_DICT.get(kind)
+    if spec is None:
+        return "unknown_type"
+    bind, control = spec.get("bind", {}), spec.get("control", {})
+    tag, bind_type = control.get("tag"), bind.get("type")
+    if "jr:preload" in bind or kind in {"audit", "start-geopoint", "background-audio", "background-geopoint",
+                                        "xml-external", "csv-external"}:
+        return "metadata"
+    if tag in {"select1", "select"}:
+        itemset = str(element.get("itemset", ""))
+        if re.search(r"\.(csv|xml|geojson)$", itemset, re.I):
+            return "external_choices"
+        return "select_one" if tag == "select1" else "select_multiple"
+    if tag == "upload":
+        return "osm" if kind == "osm" else "media"
+    if tag == "trigger":
+        return "acknowledge"
+    if tag == "odk:rank":
+        return "rank"
+    if tag == "range":
+        return "range"
+    if tag is None:
+        return "calculate"
+    if bind.get("readonly") == "true()":
+        return "note"
+    return {"int": "integer", "decimal": "decimal", "date": "date", "time": "time", "dateTime": "datetime",
+            "geopoint": "geopoint", "geotrace": "geotrace", "geoshape": "geoshape", "barcode": "barcode",
+            "string": "text"}.get(str(bind_type), "unknown_type")
+
+
+_QUESTION_TYPES = {"select_one": "single_choice", "select_multiple": "multiple_choice", "integer": "integer",
+                   "decimal": "decimal", "date": "date", "text": "text", "note": "note", "range": "scale",
+                   "acknowledge": "single_choice"}
+
+
+# ------------------------------------------------------------------------------------------- converter
+class _Converter:
+    def __init__(self, source: str, raw: list[tuple[int, str, str]], data: dict[str, Any], report: FormReport):
+        self.source, self.data, self.report = source, data, report
+        self.rows: dict[str, list[int]] = {}
+        self.types = {row: kind for row, _name, kind in raw}
+        for row, name, _kind in raw:
+            if name:
+                self.rows.setdefault(name, []).append(row)
+        self.last_row: int | None = None
+        self.default = _language(str(data.get("default_language", ""))) or "nl"
+        self.dropped_languages: set[str] = set()
+        self.questions: dict[str, Question] = {}
+        self.refused: set[str] = set()
+        self.media_lists: set[str] = set()
+        self.question_rows: dict[str, int | None] = {}
+
+    # ------------------------------------------------------------------------------------ messages
+    def refuse(self, feature: str, row: int | None, column: str | None, detail: str = "",
+               sheet: str = "survey") -> None:
+        what = NOT_YET.get(feature, feature)
+        self.report.problems.append(
+            Problem(feature, detail or f"impactlab cannot run {what} yet", sheet, row, column))
+        self.report.features[feature] += 1
+
+    def error(self, row: int | None, column: str | None, message: str, feature: str = "form") -> None:
+        self.report.problems.append(Problem(feature, message, "survey", row, column))
+
+    def row_of(self, name: str, fallback: int | None) -> int | None:
+        rows = self.rows.get(name)
+        return rows.pop(0) if rows else fallback
+
+    # ---------------------------------------------------------------------------------------- texts
+    def text(self, value: Any) -> LocalText | None:
+        """A LocalText from pyxform's label (a text, or a dict language -> text); other languages noted."""
+        if value in (None, ""):
+            return None
+        items = value.items() if isinstance(value, dict) else [("default", value)]
         found: dict[str, str] = {}
-        for column in sheet.columns:
-            if column.startswith(f"{base}::"):
-                language = _language(column.split("::", 1)[1])
-                if language and cells.get(column, "") != "":
-                    found[language] = str(cells[column])
-        if cells.get(base, "") != "":
-            found.setdefault(default, str(cells[base]))
+        for language, text in items:
+            if text in (None, ""):
+                continue
+            code = self.default if language == "default" else _language(str(language))
+            if code is None:
+                self.dropped_languages.add(str(language))
+                continue
+            found.setdefault(code, str(text))
         return LocalText(**found) if found else None
 
-    # -------------------------------------------------------------------------------------- choices
-    def choices(self, sheet: _Sheet | None, default: str) -> dict[str, list[dict[str, Any]]]:
-        lists: dict[str, list[dict[str, Any]]] = {}
-        if sheet is None:
-            return lists
-        for column in ("list_name", "name"):
-            if column not in sheet.columns:
-                self.error("choices", 1, column, "this column is missing")
-                return lists
-        seen: dict[tuple[str, Any], int] = {}
-        for row, cells in sheet.rows:
-            list_name, name = str(cells.get("list_name", "")), cells.get("name", "")
-            if not list_name or name == "":
-                self.error("choices", row, "list_name" if not list_name else "name", "must not be empty")
-                continue
-            code = name if isinstance(name, int) else (int(name) if re.fullmatch(r"-?\d+", str(name)) else str(name))
-            if (list_name, code) in seen:
-                self.error("choices", row, "name",
-                           f"choice '{name}' appears twice in list '{list_name}' (also row {seen[list_name, code]})")
-                continue
-            seen[list_name, code] = row
-            label = self.text(sheet, cells, "label", default) or LocalText(**{default: str(name)})
-            lists.setdefault(list_name, []).append({"code": code, "label": label})
-        return lists
+    def languages(self, value: Any) -> Iterator[str]:
+        if isinstance(value, dict):
+            yield from (str(k) for k in value)
+        elif value not in (None, ""):
+            yield "default"
 
-    # --------------------------------------------------------------------------------------- survey
-    def questions(self, sheet: _Sheet, lists: dict[str, list[dict[str, Any]]], default: str,
-                  has_choices_sheet: bool) -> list[Question]:
-        missing = [column for column in ("type", "name") if column not in sheet.columns]
-        for column in missing:
-            self.error("survey", 1, column, "this column is missing")
-        if missing:
-            return []
-        self.survey = sheet
-        groups: list[tuple[int, Condition | None]] = []
-        questions: dict[str, Question] = {}
-        rows: dict[str, int] = {}
-        for row, cells in sheet.rows:
-            kind, argument = self.type_of(row, str(cells.get("type", "")))
-            if kind in {"skip", "invalid"}:
-                continue
-            if kind in {"begin_group", "end_group"}:
-                self.group(row, kind, cells, groups, questions)
-                continue
-            name = str(cells.get("name", ""))
-            if not name:
-                self.error("survey", row, "name", "a question needs a name")
-                continue
-            if name in rows:
-                self.error("survey", row, "name", f"name '{name}' is also used on row {rows[name]}")
-                continue
-            rows[name] = row
-            data = self.question_data(row, cells, kind, argument, lists, default, has_choices_sheet)
-            if data is None:
-                continue
-            question = self.build(row, cells, data, groups, questions)
-            if question is not None:
-                questions[name] = question
-        for row, _condition in groups:
-            self.error("survey", row, "type", "begin_group without a matching end_group")
-        return list(questions.values())
+    # ---------------------------------------------------------------------------------------- walk
+    def run(self) -> list[Question]:
+        self.walk(self.data.get("children", []), [], None, repeat=None)
+        return list(self.questions.values())
 
-    def type_of(self, row: int, text: str) -> tuple[str, str | None]:
-        parts = text.split()
-        if not parts:
-            self.error("survey", row, "type", "the type is empty")
-            return "invalid", None
-        head = parts[0].lower()
-        if head in {"begin", "end"} and len(parts) > 1:  # 'begin group' is the same as 'begin_group'
-            head, parts = f"{head}_{parts[1].lower()}", [f"{head}_{parts[1]}", *parts[2:]]
-        if head in {"begin_group", "end_group"}:
-            return head, None
-        if head in {"select_one", "select_multiple"}:
-            if len(parts) != 2:
-                extra = " ('or_other' is not supported)" if "or_other" in parts else ""
-                self.error("survey", row, "type", f"expected '{head} <list_name>', got {text!r}{extra}")
-                return "invalid", None
-            return head, parts[1]
-        if head in SIMPLE_TYPES or head == "range":
-            return head, None
-        if head in METADATA_TYPES:
-            return "skip", None
-        reason = "is not supported by impactlab" if head in UNSUPPORTED_TYPES else "is not an XLSForm question type"
-        self.error("survey", row, "type", f"type '{parts[0]}' {reason}")
-        return "invalid", None
+    def walk(self, children: list[dict[str, Any]], groups: list[Condition], parent_row: int | None,
+             repeat: str | None) -> None:
+        for element in children:
+            kind = _kind(element)
+            name = str(element.get("name", ""))
+            if kind == "group" and element.get("control", {}).get("bodyless") and name == "meta":
+                continue  # pyxform's own meta/instanceID
+            row = self.row_of(name, self.last_row if name.endswith("_other") else parent_row)
+            self.last_row = row
+            for language in self.languages(element.get("label")):
+                self.report.languages.append(language) if language not in self.report.languages else None
+            if kind in {"group", "repeat", "loop"}:
+                self.container(element, kind, name, row, groups, repeat)
+                continue
+            if kind == "metadata":
+                self.report.features[_SKIPPED_METADATA] += 1
+                continue
+            self.report.questions.append({"name": name, "type": str(element.get("type")), "row": row,
+                                          "label": self.label_text(element.get("label"))})
+            if kind not in _QUESTION_TYPES:
+                column = "type"
+                if kind == "unknown_type":
+                    self.error(row, "type", f"'{element.get('type')}' is not an XLSForm question type (pyxform "
+                               "does not know it)", "unknown_type")
+                    continue
+                if kind == "calculate" and element.get("bind", {}).get("calculate"):
+                    column = "calculation"
+                self.refuse(kind, row, column)
+                self.refused.add(name)
+                continue
+            self.report.features[kind] += 1
+            if repeat is not None:
+                continue  # the repeat is refused once, on its begin row
+            self.question(element, kind, name, row, groups)
 
-    def group(self, row: int, kind: str, cells: dict[str, Any], groups: list, known: dict[str, Question]) -> None:
-        if kind == "end_group":
-            if groups:
-                groups.pop()
-            else:
-                self.error("survey", row, "type", "end_group without a begin_group")
+    @staticmethod
+    def label_text(value: Any) -> str:
+        if isinstance(value, dict):
+            return str(next(iter(value.values()), ""))
+        return "" if value is None else str(value)
+
+    def container(self, element: dict[str, Any], kind: str, name: str, row: int | None, groups: list[Condition],
+                  repeat: str | None) -> None:
+        self.report.features[kind] += 1
+        if "field-list" in str(element.get("control", {}).get("appearance", "")):
+            self.report.features["field-list"] += 1
+        if kind != "group":
+            count = element.get("control", {}).get("jr:count")
+            detail = (f"impactlab cannot run repeats yet ('{name}'"
+                      + (f", repeat_count {count}" if count else "") + "); they are read, and will be stored as "
+                      "one row per repeat instance linked to the respondent")
+            if repeat is None:
+                self.refuse(kind, row, "type", detail if kind == "repeat" else "")
+            self.walk(element.get("children", []), groups, row, repeat=repeat or name)
             return
-        groups.append((row, self.condition(row, "relevant", cells.get("relevant", ""), None, known)))
+        relevant = element.get("bind", {}).get("relevant")
+        condition = self.condition(row, "relevant", relevant, None) if relevant else None
+        inner = [*groups, condition] if condition is not None else groups
+        if any(key in element.get("bind", {}) for key in ("calculate", "readonly")):
+            self.refuse("read_only", row, "read_only")
+        self.walk(element.get("children", []), inner, row, repeat)
 
-    def condition(self, row: int, column: str, text: Any, current: dict[str, Any] | None,
-                  known: dict[str, Question]) -> Condition | None:
-        if text == "":
+    # ------------------------------------------------------------------------------------ questions
+    def question(self, element: dict[str, Any], kind: str, name: str, row: int | None,
+                 groups: list[Condition]) -> None:
+        bind = dict(element.get("bind", {}))
+        data: dict[str, Any] = {"type": _QUESTION_TYPES[kind]}
+        refused = len(self.report.problems)
+        if kind in {"select_one", "select_multiple"}:
+            data["choices"] = self.choices(element, row)
+            if element.get("choice_filter"):
+                self.refuse("choice_filter", row, "choice_filter")
+            if re.search(r"\bor[_ ](other|specify other)\s*$", self.types.get(row or 0, "")):
+                self.report.features["or_other"] += 1
+            appearance = str(element.get("control", {}).get("appearance", ""))
+            if "search(" in appearance:
+                self.refuse("external_choices", row, "appearance")
+        elif kind == "acknowledge":
+            data["choices"] = [{"code": "OK", "label": LocalText(en="OK", nl="OK")}]
+        elif kind == "range":
+            data |= self.range(row, element.get("parameters", {}))
+        data["text"] = self.text(element.get("label")) or LocalText(**{self.default: name})
+        if self.text(element.get("label")) is None and element.get("label"):
+            self.refuse("languages", row, "label", "the label has no Dutch or English text (impactlab keeps "
+                        "texts in Dutch and English only, yet)")
+        for target, value in (("hint", element.get("hint")), ("constraint_message", bind.get("jr:constraintMsg")),
+                              ("required_message", bind.get("jr:requiredMsg"))):
+            text = self.text(value)
+            if text is not None:
+                data[target] = text
+                self.report.features[target] += 1
+        if element.get("media"):
+            self.refuse("label_media", row, "media::" + next(iter(element["media"]), "image"))
+        required = str(bind.get("required", "")).strip()
+        if required.lower() not in _TRUE | _FALSE:
+            self.refuse("dynamic_required", row, "required")
+        data["required"] = required.lower() in _TRUE and kind != "note"
+        if data["required"]:
+            self.report.features["required"] += 1
+        if not data["required"]:
+            data.pop("required_message", None)
+        if element.get("default") not in (None, ""):
+            self.refuse("default", row, "default")
+        if str(bind.get("readonly", "")).lower() in _TRUE and kind != "note":
+            self.refuse("read_only", row, "read_only")
+        if bind.get("calculate"):
+            self.refuse("calculation", row, "calculation")
+        if element.get("trigger"):
+            self.refuse("trigger", row, "trigger")
+        relevant = self.condition(row, "relevant", bind.get("relevant"), data, name)
+        constraint = self.condition(row, "constraint", bind.get("constraint"), data, name)
+        parts = [*groups, *([relevant] if relevant is not None else [])]
+        if parts:
+            data["show_if"] = str(all_of(parts))
+        if constraint is not None:
+            data["constraint"] = str(constraint)
+        if name in self.questions:
+            self.error(row, "name", f"name '{name}' is also used on row {self.question_rows[name]} (impactlab "
+                       "flattens groups, so names must differ across groups)", "duplicate_name")
+            return
+        if len(self.report.problems) > refused:
+            self.refused.add(name)
+            return
+        self.build(name, row, data)
+
+    def build(self, name: str, row: int | None, data: dict[str, Any]) -> None:
+        try:
+            question = Question(id=name, **data)
+        except ValidationError as error:
+            for problem in error.errors():
+                where = str(problem["loc"][0]) if problem["loc"] else ""
+                column = {"id": "name", "min": "parameters", "max": "parameters", "choices": "type"}.get(where, "type")
+                self.error(row, column, problem["msg"].removeprefix("Value error, "))
+            return
+        for problem in condition_problems(question, self.questions):
+            if any(f"'{name}' is not an earlier question" in problem for name in self.refused):
+                continue  # it names a question refused above: that message is enough
+            self.error(row, "constraint" if ", constraint:" in problem else "relevant", problem, "expression")
+        self.questions[name] = question
+        self.question_rows[name] = row
+
+    def choices(self, element: dict[str, Any], row: int | None) -> list[dict[str, Any]]:
+        options = element.get("choices") or self.data.get("choices", {}).get(element.get("itemset", ""), [])
+        names = [str(o.get("name", "")) for o in options]
+        numeric = bool(names) and all(re.fullmatch(r"-?\d+", n) for n in names)
+        out = []
+        for option, name in zip(options, names, strict=True):
+            list_name = str(element.get("list_name") or element.get("itemset"))
+            if option.get("media") and list_name not in self.media_lists:
+                self.media_lists.add(list_name)
+                self.refuse("label_media", row, "media", f"a choice of list '{list_name}' has an image, audio or video "
+                            "(impactlab cannot show them yet)")
+            label = self.text(option.get("label")) or LocalText(**{self.default: name})
+            out.append({"code": int(name) if numeric else name, "label": label})
+        return out
+
+    def range(self, row: int | None, params: Any) -> dict[str, Any]:
+        params = params if isinstance(params, dict) else {}
+        try:
+            start, end, step = (float(params.get(k, d)) for k, d in (("start", 1), ("end", 10), ("step", 1)))
+        except (TypeError, ValueError):
+            start, end, step = 0.0, 0.0, 0.0
+        if step != 1 or not start.is_integer() or not end.is_integer() or start >= end:
+            shown = " ".join(f"{k}={v}" for k, v in params.items())
+            self.refuse("range", row, "parameters",
+                        f"a range needs whole numbers start < end and step=1, got {shown!r} (impactlab cannot run "
+                        "other ranges yet)")
+            return {}
+        return {"min": int(start), "max": int(end)}
+
+    # ---------------------------------------------------------------------------------- expressions
+    def condition(self, row: int | None, column: str, text: Any, current: dict[str, Any] | None,
+                  own: str | None = None) -> Condition | None:
+        if text in (None, ""):
             return None
+        self.report.features[column] += 1
+        expression = re.sub(r"(?<![\w.])\.\./([A-Za-z_][\w.\-]*)", r"${\1}", str(text))  # pyxform's or_other
+        if own is not None and column == "constraint":  # a constraint naming its own question means '.'
+            expression = re.sub(r"\$\{\s*" + re.escape(own) + r"\s*\}", ".", expression)
+        known = self.questions
 
         def coerce(name: str, value: Value) -> Value:
             kind, codes = _target(name, current, known)
@@ -231,74 +473,15 @@ class _Reader:
                     return float(value) if "." in value else int(value)
                 if codes and isinstance(codes[0], int) and "." not in value:
                     return int(value)
+            if isinstance(value, int | float) and codes and isinstance(codes[0], str):
+                return str(value)
             return value
 
         try:
-            return translate(str(text), coerce)
+            return translate(expression, coerce)
         except ConditionError as error:
-            self.error("survey", row, column, f"cannot use {text!r}: {error}")
+            self.refuse("expression", row, column, f"cannot use {text!r}: {error}")
             return None
-
-    def question_data(self, row: int, cells: dict[str, Any], kind: str, argument: str | None,
-                      lists: dict[str, list[dict[str, Any]]], default: str, has_choices: bool) -> dict[str, Any] | None:
-        data: dict[str, Any] = {"type": SIMPLE_TYPES.get(kind, kind)}
-        if kind in {"select_one", "select_multiple"}:
-            data["type"] = "single_choice" if kind == "select_one" else "multiple_choice"
-            if argument not in lists:
-                why = "there is no 'choices' sheet" if not has_choices else "the choices sheet has no such list_name"
-                self.error("survey", row, "type", f"list '{argument}' has no choices ({why})")
-                return None
-            data["choices"] = lists[argument]
-            if cells.get("choice_filter", "") != "":
-                self.error("survey", row, "choice_filter", "choice filters are not supported")
-                return None
-        if kind == "range":
-            data |= self.range(row, str(cells.get("parameters", "")))
-        text = self.text(self.survey, cells, "label", default)
-        data["text"] = text or LocalText(**{default: str(cells.get("name"))})
-        for field, base in (("hint", "hint"), ("constraint_message", "constraint_message")):
-            value = self.text(self.survey, cells, base, default)
-            if value is not None:
-                data[field] = value
-        required = str(cells.get("required", "")).lower()
-        if required not in _TRUE | _FALSE:
-            self.error("survey", row, "required", f"expected yes or no, got {cells.get('required')!r}")
-            return None
-        data["required"] = required in _TRUE and kind != "note"
-        return data
-
-    def range(self, row: int, text: str) -> dict[str, Any]:
-        params = dict(re.findall(r"(\w+)\s*=\s*(-?[\d.]+)", text))
-        try:
-            start, end, step = (float(params.get(k, d)) for k, d in (("start", 1), ("end", 10), ("step", 1)))
-        except ValueError:
-            start, end, step = 0.0, 0.0, 0.0
-        if step != 1 or not start.is_integer() or not end.is_integer() or start >= end:
-            self.error("survey", row, "parameters",
-                       f"a range needs whole numbers start < end and step=1, got {text!r}")
-            return {"min": 1, "max": 10}
-        return {"type": "scale", "min": int(start), "max": int(end)}
-
-    def build(self, row: int, cells: dict[str, Any], data: dict[str, Any], groups: list,
-              known: dict[str, Question]) -> Question | None:
-        relevant = self.condition(row, "relevant", cells.get("relevant", ""), data, known)
-        constraint = self.condition(row, "constraint", cells.get("constraint", ""), data, known)
-        parts = [c for _, c in groups if c is not None] + ([relevant] if relevant is not None else [])
-        if parts:
-            data["show_if"] = str(all_of(parts))
-        if constraint is not None:
-            data["constraint"] = str(constraint)
-        try:
-            question = Question(id=str(cells["name"]), **data)
-        except ValidationError as error:
-            for problem in error.errors():
-                column = {"id": "name", "min": "parameters", "max": "parameters"}.get(str(problem["loc"][0]), "type") \
-                    if problem["loc"] else "type"
-                self.error("survey", row, column, problem["msg"].removeprefix("Value error, "))
-            return None
-        for problem in condition_problems(question, known):
-            self.error("survey", row, "constraint" if ", constraint:" in problem else "relevant", problem)
-        return question
 
 
 def _target(name: str, current: dict[str, Any] | None, known: dict[str, Question]) -> tuple[str | None, list]:
@@ -309,36 +492,44 @@ def _target(name: str, current: dict[str, Any] | None, known: dict[str, Question
     return (question.type, question.codes) if question else (None, [])
 
 
-def _settings(sheet: _Sheet | None) -> dict[str, Any]:
-    return dict(sheet.rows[0][1]) if sheet is not None and sheet.rows else {}
-
-
-def _form_id(value: str, path: Path) -> str:
-    text = re.sub(r"[^a-z0-9_-]+", "-", (value or path.stem).lower()).strip("-_")
-    return text or "questionnaire"
-
-
-def read_xlsform(path: str | Path) -> Questionnaire:
-    """A Questionnaire from an XLSForm workbook; every problem raises one UserError (file, sheet, row, column)."""
+# ------------------------------------------------------------------------------------------------ API
+def check_xlsform(path: str | Path, name: str | None = None) -> FormReport:
+    """Read an XLSForm and say whether impactlab can run it: its questions, languages and features, and one
+    Problem per thing it cannot run (file, sheet, row, column, feature). pyxform's own refusals raise UserError.
+    `name` is how the file is called in messages (default: its path). CLI and web both call this.
+    """
     path = Path(path)
-    reader = _Reader(path)
-    sheets = reader.sheets()
-    if "survey" not in sheets:
-        raise UserError(f"{path}: sheet 'survey' is missing (found: {', '.join(sorted(sheets)) or 'no sheets'})")
-    settings = _settings(sheets.get("settings"))
-    default = _language(str(settings.get("default_language", ""))) or "nl"
-    lists = reader.choices(sheets.get("choices"), default)
-    questions = reader.questions(sheets["survey"], lists, default, "choices" in sheets)
-    reader.raise_errors()
+    source = name or str(path)
+    raw, data, pyxform_warnings = _read_workbook(path, source)
+    report = FormReport(source, warnings=[f"{source}: {w} (pyxform)" for w in pyxform_warnings])
+    report.form_id = _form_id(str(data.get("id_string", "")), path)
+    report.title = str(data.get("title") or path.stem)
+    report.version = str(data.get("version", "") or "1")
+    converter = _Converter(source, raw, data, report)
+    if data.get("entity_features") or data.get("entities"):
+        converter.refuse("entities", None, None, "impactlab cannot run entities yet", sheet="entities")
+    questions = converter.run()
+    if converter.dropped_languages:
+        report.warnings.append(f"{source}: texts in {', '.join(sorted(converter.dropped_languages))} are not kept "
+                               "(impactlab keeps Dutch and English, yet)")
+    if report.problems:
+        return report
     if not questions:
-        raise UserError(f"{path}, sheet 'survey': the form has no questions")
-    title = str(settings.get("form_title", "")) or path.stem
+        report.problems.append(Problem("form", "the form has no questions impactlab can ask", "survey"))
+        return report
+    default = converter.default
     try:
-        return Questionnaire(
-            id=_form_id(str(settings.get("form_id", "")), path),
-            title=LocalText(**{default: title}),
-            version=str(settings.get("version", "")) or "1",
-            items=questions,
-        )
+        report.questionnaire = Questionnaire(id=report.form_id, title=LocalText(**{default: report.title}),
+                                             version=report.version, items=questions)
     except ValidationError as error:
-        raise UserError([f"{path}: {e['msg'].removeprefix('Value error, ')}" for e in error.errors()]) from None
+        report.problems += [Problem("form", e["msg"].removeprefix("Value error, "), "") for e in error.errors()]
+    return report
+
+
+def read_xlsform(path: str | Path, name: str | None = None) -> Questionnaire:
+    """A Questionnaire from an XLSForm workbook; anything impactlab cannot run raises one UserError whose messages
+    name file, sheet, row, column and feature."""
+    report = check_xlsform(path, name)
+    if not report.ok or report.questionnaire is None:
+        raise UserError(report.messages)
+    return report.questionnaire

@@ -104,8 +104,8 @@ def import_xlsform(request: HttpRequest, programme: int) -> HttpResponse:
             with path.open("wb") as handle:
                 for chunk in upload.chunks():
                     handle.write(chunk)
-            try:
-                core = read_xlsform(path)
+            try:  # the same reader as `impactlab forms check|convert`; messages name the upload, not the path
+                core = read_xlsform(path, name=upload.name)
             except UserError as error:
                 problems = [m.replace(str(path), upload.name).replace(path.name, upload.name) for m in error.messages]
         if not problems:
