@@ -19,7 +19,8 @@ from impactlab.evidence.instruments import (
     score,
 )
 
-SHIPPED = ["cantril", "djg-11", "djg-6", "ons4", "positieve-gezondheid", "swemwbs", "wemwbs", "zrm"]
+SHIPPED = ["cantril", "cantril-ladder", "djg-11", "djg-6", "ons4", "ons4-life-satisfaction", "positieve-gezondheid",
+           "swemwbs", "wemwbs", "zrm"]
 
 
 def frame(rows: list[dict[str, object]]) -> pl.DataFrame:

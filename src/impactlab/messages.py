@@ -77,6 +77,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                                  "index {name} jaar {year}: moet positief zijn, niet {level}"),
     "structure.conversion_factor": ("a conversion factor must be more than 0, got {factor}",
                                     "een omrekenfactor moet groter dan 0 zijn, niet {factor}"),
+    "structure.wellby_key": ("measure wellby values the mean change of every respondent: {key} is for measure "
+                             "share (people who meet a rule)",
+                             "measure wellby waardeert de gemiddelde verandering van alle respondenten: {key} hoort "
+                             "bij measure share (mensen die aan een regel voldoen)"),
+    "structure.comparison_group_column": ("comparison needs group_column: the column holding the group",
+                                          "comparison vraagt group_column: de kolom met de groep"),
     # --- cross-checks
     "check.duplicate_id": ("duplicate id '{id}' (also {section}[{first}])",
                            "id '{id}' komt dubbel voor (ook {section}[{first}])"),
@@ -100,6 +106,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                          "indices.{name}.{year} to the model",
                          "index '{name}' heeft geen waarde voor {year} (hij loopt over {covered}); voeg "
                          "indices.{name}.{year} toe aan het model"),
+    "check.wellby_instrument": ("measure wellby needs a 0-10 life-satisfaction score, got {given}: use {known}",
+                                "measure wellby vraagt een score van levenstevredenheid op 0-10, niet {given}: "
+                                "gebruik {known}"),
+    "check.wellby_deadweight_twice": ("with a comparison group the deadweight is the comparison group's change "
+                                      "(difference in differences): a deadweight here would count it twice",
+                                      "met een vergelijkingsgroep is de deadweight de verandering in die groep "
+                                      "(verschil in verschillen): een deadweight hier telt die dubbel"),
     "check.zero_deductions": ("deadweight and attribution are both 0: is none of this outcome owed to what would "
                               "have happened anyway, or to others? " + OVER_CLAIM_EN,
                               "deadweight en attributie zijn allebei 0: is niets van deze uitkomst te danken aan "

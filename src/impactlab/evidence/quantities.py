@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
+import numpy as np
 import polars as pl
 
 from impactlab.errors import UserError
@@ -22,7 +23,7 @@ from impactlab.evidence.change import change_stats
 from impactlab.evidence.datasets import DatasetStore
 from impactlab.evidence.disclosure import DisclosurePolicy, programme_policy
 from impactlab.evidence.scored import RESPONDENT, WAVE, ScoreSpec, score_spec, scored_frame
-from impactlab.model.schema import EvidenceQuantity, ImpactModel, Range
+from impactlab.model.schema import WELLBY_SCORES, EvidenceQuantity, ImpactModel, Range
 
 Z95 = 1.959963984540054
 
@@ -56,6 +57,33 @@ class EvidenceTrail:
     low: float
     high: float
     description: str
+    measure: str = "share"
+    se: float | None = None
+
+
+@dataclass(frozen=True)
+class MeanChange:
+    """The paired change of a score: its mean over respondents, the standard error of that mean, and n."""
+
+    mean: float
+    se: float
+    n: int
+
+
+def mean_change(pre: object, post: object) -> MeanChange:
+    """Mean of post - pre per respondent and its standard error SD(diff, n-1) / sqrt(n) (vectorised)."""
+    diff = np.asarray(post, dtype=np.float64) - np.asarray(pre, dtype=np.float64)
+    n = int(diff.size)
+    if n == 0:
+        raise UserError("no respondent with both waves")
+    se = float(diff.std(ddof=1) / math.sqrt(n)) if n > 1 else math.inf
+    return MeanChange(float(diff.mean()), se, n)
+
+
+def difference_in_differences(programme: MeanChange, comparison: MeanChange) -> MeanChange:
+    """The programme group's mean change minus the comparison group's; the SE of two independent means."""
+    return MeanChange(programme.mean - comparison.mean, math.hypot(programme.se, comparison.se),
+                      programme.n + comparison.n)
 
 
 def _pairs(frame: pl.DataFrame, column: str, pre: str, post: str, group_column: str | None) -> pl.DataFrame:
@@ -123,6 +151,8 @@ def resolve_outcome(model: ImpactModel, index: int, store: DatasetStore, policy:
     outcome = model.outcomes[index]
     quantity = outcome.quantity
     assert isinstance(quantity, EvidenceQuantity)
+    if quantity.measure == "wellby":
+        return _resolve_wellby(model, index, store, policy, allowed)
     spec = score_spec(quantity.instrument, quantity.score)
     frame, rows = scored_frame(store, _reference(quantity), spec, allowed)
     group_column = quantity.group_column
@@ -165,6 +195,79 @@ def resolve_outcome(model: ImpactModel, index: int, store: DatasetStore, policy:
                                    spec.column, quantity.rule, c_n, c_share, c_low, c_high, dw, dw_low, dw_high,
                                    description))
         changes["deadweight"] = Range(base=dw, low=dw_low, high=dw_high, source=description)
+    return changes, trail
+
+
+def _group_change(pairs: pl.DataFrame, policy: DisclosurePolicy, what: str) -> MeanChange:
+    if not policy.allows(pairs.height):
+        raise UserError(f"{what}: only {pairs.height} respondents with both waves, fewer than the minimum cell "
+                        f"size {policy.min_cell}: too few to base a quantity on")
+    if pairs.height < 2:
+        raise UserError(f"{what}: a standard error needs at least 2 respondents with both waves")
+    return mean_change(pairs["pre"].to_numpy(), pairs["post"].to_numpy())
+
+
+def _resolve_wellby(model: ImpactModel, index: int, store: DatasetStore, policy: DisclosurePolicy,
+                    allowed: Iterable[str] | None) -> tuple[dict[str, Any], list[EvidenceTrail]]:
+    """WELLBYs a year: mean paired change in life satisfaction (0-10), minus the comparison group's, x people.
+
+    The standard error of the mean change (of the difference, with a comparison group) times the number of
+    people is the quantity's normal SD, so ``simulate`` carries the sample's uncertainty.
+    """
+    outcome = model.outcomes[index]
+    quantity = outcome.quantity
+    assert isinstance(quantity, EvidenceQuantity)
+    if quantity.instrument not in WELLBY_SCORES:
+        raise UserError(f"measure wellby needs a 0-10 life-satisfaction score ({', '.join(WELLBY_SCORES)}), "
+                        f"got {quantity.instrument}")
+    spec = score_spec(quantity.instrument, quantity.score or WELLBY_SCORES[quantity.instrument])
+    frame, rows = scored_frame(store, _reference(quantity), spec, allowed)
+    group_column = quantity.group_column
+    if quantity.comparison is not None and (group_column is None or group_column not in frame.columns):
+        raise UserError(f"outcome {outcome.id}: comparison needs group_column, a column of dataset {rows.dataset}")
+    pairs = _pairs(frame, spec.column, quantity.pre, quantity.post,
+                   group_column if quantity.comparison is not None else None)
+    programme = pairs
+    if quantity.comparison is not None:
+        is_comparison = pl.col(group_column).cast(pl.String) == quantity.comparison
+        programme = pairs.filter(~is_comparison)
+    change = _group_change(programme, policy, f"outcome {outcome.id}")
+    size = model.stakeholder(quantity.scale_to).size if quantity.scale_to else None
+    if quantity.scale_to and size is None:
+        raise UserError(f"outcome {outcome.id}: stakeholder {quantity.scale_to} has no size to scale to")
+    people = size if size is not None else change.n
+    snapshot = "+".join(rows.snapshot_ids)
+    waves = f"{quantity.pre}->{quantity.post}"
+    measured = (f"{rows.label}: {spec.column} (0-10 life satisfaction) mean change {change.mean:+.3f} points "
+                f"(SE {change.se:.3f}) over {change.n} respondents {waves}")
+    effect, trail = change, []
+    changes: dict[str, Any] = {}
+    if quantity.comparison is not None:
+        control = _group_change(pairs.filter(pl.col(group_column).cast(pl.String) == quantity.comparison), policy,
+                                f"outcome {outcome.id} comparison")
+        effect = difference_in_differences(change, control)
+        measured += (f"; comparison group {quantity.comparison!r} {control.mean:+.3f} (SE {control.se:.3f}, "
+                     f"{control.n} respondents): difference in differences {effect.mean:+.3f} (SE {effect.se:.3f})")
+        share = control.mean / change.mean if change.mean else math.nan
+        deadweight = (f"{rows.label}: in the quantity as difference in differences: comparison group "
+                      f"{quantity.comparison!r} changed {control.mean:+.3f} points, the programme group "
+                      f"{change.mean:+.3f}" + (f" ({share:.1%} of it)" if math.isfinite(share) else ""))
+        low, high = control.mean - Z95 * control.se, control.mean + Z95 * control.se
+        trail.append(EvidenceTrail(outcome.id, "deadweight", rows.dataset, snapshot, spec.instrument.id,
+                                   spec.column, "wellby", control.n, control.mean, low, high, 0.0, 0.0, 0.0,
+                                   deadweight, "wellby", control.se))
+        changes["deadweight"] = Range(base=0.0, low=0.0, high=0.0, source=deadweight)
+    sd = effect.se * people
+    base = effect.mean * people
+    low, high = base - Z95 * sd, base + Z95 * sd
+    description = (f"{measured}; x {people:g} people" + (f" ({quantity.scale_to})" if quantity.scale_to else "")
+                   + f" = {base:.2f} WELLBYs a year (normal, SD {sd:.2f}; 95% CI {low:.2f} to {high:.2f}); "
+                   "1 WELLBY = one point of life satisfaction (0-10) for one person for one year "
+                   "(HM Treasury Green Book wellbeing guidance)")
+    trail.insert(0, EvidenceTrail(outcome.id, "quantity", rows.dataset, snapshot, spec.instrument.id, spec.column,
+                                  "wellby", change.n, effect.mean, effect.mean - Z95 * effect.se,
+                                  effect.mean + Z95 * effect.se, base, low, high, description, "wellby", effect.se))
+    changes["quantity"] = Range(base=base, low=low, high=high, dist="normal", sd=sd, source=description)
     return changes, trail
 
 

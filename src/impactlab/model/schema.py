@@ -47,6 +47,11 @@ Number = float | Range
 """A plain number or a range around it."""
 
 
+WELLBY_SCORES: dict[str, str | None] = {
+    "ons4-life-satisfaction": None, "ons4": "life_satisfaction", "cantril-ladder": None, "cantril": "present"}
+"""The 0-10 life evaluations a WELLBY is measured on (instrument -> its score; None: the total)."""
+
+
 class EvidenceQuantity(Strict):
     """An outcome quantity computed from a dataset snapshot (see docs/model-format.md, evidence quantities)."""
 
@@ -62,6 +67,23 @@ class EvidenceQuantity(Strict):
     score: str | None = Field(default=None, description="a subscale instead of the instrument's total")
     reliability: float | None = Field(default=None, gt=0, le=1)
     threshold: float | None = None
+    measure: Literal["share", "wellby"] = Field(
+        default="share", description="share: people meeting the rule; wellby: the mean change in life satisfaction "
+        "(0-10) per person, in WELLBYs a year (HM Treasury Green Book wellbeing guidance)")
+
+    @model_validator(mode="after")
+    def _wellby_keys(self) -> EvidenceQuantity:
+        if self.measure != "wellby":
+            return self
+        for key in ("rule", "reliability", "threshold"):
+            if key in self.model_fields_set:
+                raise PydanticCustomError("structure.wellby_key",
+                                          "measure wellby values the mean change of every respondent: {key} is "
+                                          "for measure share (people who meet a rule)", {"key": key})
+        if self.comparison is not None and self.group_column is None:
+            raise PydanticCustomError("structure.comparison_group_column",
+                                      "comparison needs group_column: the column holding the group")
+        return self
 
 
 def base_of(value: Number | EvidenceQuantity | None) -> float | None:

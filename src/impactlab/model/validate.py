@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator, Mapping
 
 from impactlab.model import units
 from impactlab.model.problems import Loc, Problem, problem
-from impactlab.model.schema import EvidenceQuantity, ImpactModel, Number, Proxy, Range
+from impactlab.model.schema import WELLBY_SCORES, EvidenceQuantity, ImpactModel, Number, Outcome, Proxy, Range
 
 FRACTIONS = ("deadweight", "attribution", "displacement", "drop_off")
 
@@ -147,7 +147,7 @@ def _over_claiming(model: ImpactModel) -> Iterator[Problem]:
     sizes = {s.id: s.size for s in model.stakeholders}
     for i, outcome in enumerate(model.outcomes):
         if all(not isinstance(getattr(outcome, k), Range) and getattr(outcome, k) == 0 for k in
-               ("deadweight", "attribution")):
+               ("deadweight", "attribution")) and not _wellby_comparison(outcome):
             yield problem(("outcomes", i), "check.zero_deductions", "warning")
         size = sizes.get(outcome.stakeholder)
         quantity = outcome.quantity
@@ -193,12 +193,38 @@ def _units(model: ImpactModel, proxies: Mapping[str, Proxy]) -> Iterator[Problem
                 yield problem(("outcomes", i, "conversion", "to"), "check.conversion_kind", "warning",
                               to=conversion.to, proxy=outcome.proxy, proxy_kind=kind)
             continue
-        quantity_kind = units.kind_of(outcome.unit, default="person")
+        quantity_kind = ("wellby-point-year" if _is_wellby(outcome) else units.kind_of(outcome.unit, default="person"))
         if quantity_kind is not None and not units.fits(quantity_kind, kind):
             yield problem(("outcomes", i, "unit") if outcome.unit else ("outcomes", i, "proxy"),
                           "check.unit_mismatch", "warning", quantity_unit=outcome.unit or "person",
                           quantity_kind=quantity_kind, proxy=outcome.proxy, proxy_unit=proxy.unit or kind,
                           proxy_kind=kind)
+
+
+def _is_wellby(outcome: Outcome) -> bool:
+    return isinstance(outcome.quantity, EvidenceQuantity) and outcome.quantity.measure == "wellby"
+
+
+def _wellby_comparison(outcome: Outcome) -> bool:
+    """A WELLBY quantity whose deadweight is its comparison group's change (difference in differences)."""
+    return _is_wellby(outcome) and outcome.quantity.comparison is not None  # type: ignore[union-attr]
+
+
+def _wellby(model: ImpactModel) -> Iterator[Problem]:
+    """A WELLBY quantity is measured on a 0-10 life evaluation; its comparison group is its deadweight."""
+    known = ", ".join(f"instrument: {k}" + (f" (score: {v})" if v else "") for k, v in WELLBY_SCORES.items())
+    for i, outcome in enumerate(model.outcomes):
+        quantity = outcome.quantity
+        if not _is_wellby(outcome):
+            continue
+        assert isinstance(quantity, EvidenceQuantity)
+        expected = WELLBY_SCORES.get(quantity.instrument, "")
+        if expected == "" or (quantity.score is not None and quantity.score != expected):
+            given = quantity.instrument + (f" (score: {quantity.score})" if quantity.score else "")
+            yield problem(("outcomes", i, "quantity", "instrument"), "check.wellby_instrument", given=given,
+                          known=known)
+        if _wellby_comparison(outcome) and (isinstance(outcome.deadweight, Range) or outcome.deadweight != 0):
+            yield problem(("outcomes", i, "deadweight"), "check.wellby_deadweight_twice")
 
 
 def _double_counting(model: ImpactModel) -> Iterator[Problem]:
@@ -236,5 +262,6 @@ def validate_model(model: ImpactModel, proxies: Mapping[str, Proxy],
         *_indexation(model, proxies, indices, model_proxy_ids),
         *_over_claiming(model),
         *_units(model, proxies),
+        *_wellby(model),
         *_double_counting(model),
     ]
