@@ -202,3 +202,13 @@ def test_example_checks_clean_and_wellby_quantity_is_in_wellbys() -> None:
     assert check_text(text.replace("unit: WELLBY", "unit: person"), "m.yaml").warnings == []
     dutch = check_text(text.replace("pre: T0", "pre: T0, threshold: 7"), "m.yaml", "nl")
     assert any("threshold hoort bij measure share" in line for line in dutch.errors)
+
+
+def test_docs_quote_the_example_and_its_figures() -> None:
+    doc = (ROOT / "docs" / "model-format.md").read_text(encoding="utf-8")
+    model = (EXAMPLE / "model.yaml").read_text(encoding="utf-8")
+    snippet = ("    quantity: {dataset: levenstevredenheid, measure: wellby, instrument: ons4-life-satisfaction,\n"
+               "               pre: T0, post: T1, scale_to: participants, comparison: wachtlijst, group_column: group}")
+    assert snippet in doc and snippet in model
+    for figure in ("= EUR 2,680,059", "0.800 × 120 = 96.0, SD 0.3618 × 120 = 43.42", "= 17.87"):
+        assert figure in doc
