@@ -92,11 +92,14 @@ def test_without_comparison_the_sample_is_the_count(example_workspace: Workspace
     assert result.evidence[0]["se"] == pytest.approx(statistics.stdev(changes) / math.sqrt(22))
 
 
-def test_simulated_spread_is_the_standard_error(tmp_path: Path) -> None:
+@pytest.mark.parametrize("steps", [[-1, 0, 1, 1, 2], [-1, 0, 1]], ids=["gain", "no change"])
+def test_simulated_spread_is_the_standard_error(tmp_path: Path, steps: list[int]) -> None:
+    """NPV = WELLBYs x EUR 10 - 1000 with WELLBYs ~ normal(mean change x 1000, SE x 1000): the draws' SD is
+    the SE, and a change whose interval reaches below zero is drawn without a floor at zero."""
     rng = np.random.default_rng(5)
     n = 400
     before = rng.integers(2, 8, size=n)
-    after = np.clip(before + rng.choice([-1, 0, 1, 1, 2], size=n), 0, 10)
+    after = before + rng.choice(steps, size=n)
     respondents = [f"R{k}" for k in range(n)]
     frame = pl.DataFrame({"respondent": respondents * 2, "wave": ["T0"] * n + ["T1"] * n,
                           "life_satisfaction": np.concatenate([before, after])})
@@ -113,11 +116,11 @@ def test_simulated_spread_is_the_standard_error(tmp_path: Path) -> None:
         "outcomes": [{"id": "happier", "stakeholder": "p", "description": "happier", "value": 10,
                       "quantity": {"dataset": "ls", "measure": "wellby", "instrument": "ons4-life-satisfaction",
                                    "pre": "T0", "post": "T1", "scale_to": "p"}}]})
+    assert value(model, space.root).net_present_value == pytest.approx(diff.mean() * 1000 * 10 - 1000)
     result = simulate(model, draws=200_000, seed=11, workspace=space.root)
-    # NPV = WELLBYs x EUR 10 - 1000; WELLBYs ~ normal(mean change x 1000, SE x 1000)
-    assert result.net_present_value.mean == pytest.approx(diff.mean() * 1000 * 10 - 1000, rel=0.01)
-    assert result.net_present_value.sd == pytest.approx(se * 1000 * 10, rel=0.01)
-    assert diff.mean() / se > 5  # truncation at zero (the quantity's domain) is negligible here
+    sd = se * 1000 * 10
+    assert result.net_present_value.mean == pytest.approx(diff.mean() * 1000 * 10 - 1000, abs=0.01 * sd)
+    assert result.net_present_value.sd == pytest.approx(sd, rel=0.01)
 
 
 # -- the reader: respondents paired over two waves --------------------------------------------------

@@ -302,5 +302,6 @@ def resolve_evidence(model: ImpactModel, store: DatasetStore, policy: Disclosure
                 raise UserError([f"outcomes[{index}] ({outcome.id}).quantity: {m}" for m in error.messages]) from None
             sources = {**outcome.sources, **{k: v.source for k, v in changes.items() if v.source}}
             outcomes[index] = outcome.model_copy(update={**changes, "sources": sources})
+            outcomes[index]._signed_quantity = outcome.quantity.measure == "wellby"
             trails.extend(trail)
     return model.model_copy(update={"outcomes": outcomes}), [asdict(t) for t in trails]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 FORMAT_VERSION = 1
@@ -213,6 +213,9 @@ class Outcome(Strict):
     transfer_from: str | None = None
     outputs: list[str] = Field(default_factory=list)
     sources: dict[str, str] = Field(default_factory=dict)
+    # set when evidence resolved the quantity to a measured change (measure: wellby), which may be negative:
+    # simulate then draws it without the floor at zero (not part of the document)
+    _signed_quantity: bool = PrivateAttr(default=False)
 
     @model_validator(mode="after")
     def _one_valuation(self) -> Outcome:

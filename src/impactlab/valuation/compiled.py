@@ -142,7 +142,8 @@ def compile_model(model: ImpactModel) -> CompiledModel:
                             f"'{outcome.quantity.dataset}'; resolve the evidence first")
         prefix = f"outcomes.{outcome.id}"
         source = outcome.sources.get("quantity")
-        rows["q"].append(table.add(f"{prefix}.quantity", outcome.quantity, source=source, linear=True))
+        lower = -INF if outcome._signed_quantity else 0.0  # a measured change in WELLBYs may be negative
+        rows["q"].append(table.add(f"{prefix}.quantity", outcome.quantity, lower, source=source, linear=True))
         if outcome.proxy is not None:
             index, factor = proxy_param(outcome.proxy)
             if outcome.conversion is not None:  # units of the proxy per unit of the quantity
