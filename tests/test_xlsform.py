@@ -193,7 +193,8 @@ def test_legacy_names_list_name_with_a_space_or_other_and_metadata(tmp_path):
     (["calculate", "c", "C", None, None, None, None, None, None, None, "1 + 1"], "calculation", "calculate"),
     (["select_one yesno", "x", "X", None, None, None, None, None, None, None, None, "name = 'yes'"],
      "choice_filter", "choice filters"),
-    (["text", "x", "X", None, None, None, None, None, None, None, None, None, "ja"], "default", "default answers"),
+    (["date", "x", "X", None, None, None, None, None, None, None, None, None, "today()"], "default",
+     "a default given as an expression ('today()')"),
 ])
 def test_features_impactlab_cannot_run_yet_name_sheet_row_column(tmp_path, row, column, feature):
     header = [*SURVEY_HEADER, "calculation", "choice_filter", "default"]
@@ -224,3 +225,15 @@ def test_required_message_and_cli(tmp_path):
     assert "row 2, column 'type': impactlab cannot run geopoint questions yet" in result.output
     result = runner.invoke(app, ["forms", "convert", str(bad), "--out", str(out)])
     assert result.exit_code == 2
+
+
+def test_a_literal_default_is_kept_and_checked(tmp_path):
+    header = [*SURVEY_HEADER, "default"]
+    survey = [["integer", "n", "Aantal", "Number", *[None] * 6, 3], ["select_multiple helpers", "h", "Wie", "Who",
+                                                                     *[None] * 6, "1 3"]]
+    form = read_xlsform(write_form(tmp_path / "d.xlsx", survey=survey, survey_header=header))
+    assert form.question("n").default == "3" and form.question("h").default == "1 3"
+    from impactlab.fieldwork.questionnaire import default_answers
+    assert clean_answers(form, default_answers(form)) == ({"n": 3, "h": [1, 3]}, [])
+    bad = write_form(tmp_path / "e.xlsx", survey=[["integer", "n", "N", *[None] * 7, "veel"]], survey_header=header)
+    assert "row 2, column 'default': default 'veel': expected a whole number" in _error(bad)

@@ -119,6 +119,23 @@ def test_xlsform_import_good_and_malformed(client, world: World, tmp_path: Path)
     assert Questionnaire.objects.filter(programme=world.programme).count() == 1
 
 
+def test_an_imported_xlsform_default_fills_a_blank_form(client, world: World, tmp_path: Path) -> None:
+    book = Workbook()
+    survey = book.active
+    survey.title = "survey"
+    for row in (["type", "name", "label::English (en)", "default"], ["integer", "people", "How many?", 2],
+                ["text", "town", "Town?", "Utrecht"]):
+        survey.append(row)
+    book.save(tmp_path / "defaults.xlsx")
+    client.force_login(world.user(Role.RESEARCHER, "own"))
+    with (tmp_path / "defaults.xlsx").open("rb") as handle:
+        assert client.post(f"{p(world)}/questionnaires/import/", {"file": handle}).status_code == 302
+    item = Questionnaire.objects.get(programme=world.programme)
+    wave = item.waves.first() or Wave.objects.create(questionnaire=item, name="T0")
+    page = client.get(url(service.link_for(wave))).content.decode()
+    assert 'value="2"' in page and '>Utrecht</textarea>' in page
+
+
 # ------------------------------------------------------------------------------------------ links
 def test_valid_forged_and_expired_links(client, wave: Wave) -> None:
     token = service.link_for(wave)

@@ -37,9 +37,23 @@ from impactlab.fieldwork.conditions import (
 from impactlab.limits import load_yaml
 
 __all__ = [
-    "AnswerError", "Choice", "InstrumentBlock", "Question", "Questionnaire", "clean_answers", "load_questionnaire",
-    "localise", "questionnaire_from_data", "questionnaire_from_yaml", "questionnaire_to_yaml", "responses_to_frame",
-    "save_questionnaire", "score_responses", "validate_answers", "visible_questions",
+    "AnswerError",
+    "Choice",
+    "InstrumentBlock",
+    "Question",
+    "Questionnaire",
+    "clean_answers",
+    "default_answers",
+    "load_questionnaire",
+    "localise",
+    "questionnaire_from_data",
+    "questionnaire_from_yaml",
+    "questionnaire_to_yaml",
+    "responses_to_frame",
+    "save_questionnaire",
+    "score_responses",
+    "validate_answers",
+    "visible_questions",
 ]
 
 QuestionType = Literal["single_choice", "multiple_choice", "scale", "integer", "decimal", "date", "text", "note"]
@@ -57,6 +71,7 @@ _APPLIES: dict[str, set[str]] = {
     "latest": {"date"},
     "max_length": {"text"},
     "constraint": {"single_choice", "multiple_choice", "scale", "integer", "decimal", "date", "text"},
+    "default": {"single_choice", "multiple_choice", "scale", "integer", "decimal", "date", "text"},
 }
 
 
@@ -91,6 +106,7 @@ class Question(_Strict):
     constraint: str | None = None
     constraint_message: LocalText | None = None
     show_if: str | None = None
+    default: str | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> Question:
@@ -131,6 +147,11 @@ class Question(_Strict):
             yield "a note cannot be required"
         if self.required_message is not None and not self.required:
             yield "'required_message' needs 'required: true'"
+        if self.default is not None:
+            try:
+                coerce(self, self.default)
+            except AnswerProblem as problem:
+                yield f"default {self.default!r}: {problem.message}"
 
     @property
     def codes(self) -> list[int | str]:
@@ -339,6 +360,11 @@ def clean_answers(questionnaire: Questionnaire, answers: Mapping[str, Any]) -> t
 def validate_answers(questionnaire: Questionnaire, answers: Mapping[str, Any]) -> list[AnswerError]:
     """Every problem with a set of answers: required, type, choice codes, range, length, constraint, unknown."""
     return clean_answers(questionnaire, answers)[1]
+
+
+def default_answers(questionnaire: Questionnaire) -> dict[str, str]:
+    """The answers a blank form starts with (XLSForm `default`): question id -> raw answer."""
+    return {q.id: q.default for q in questionnaire.questions if q.default is not None}
 
 
 def visible_questions(questionnaire: Questionnaire, answers: Mapping[str, Any]) -> list[Question]:

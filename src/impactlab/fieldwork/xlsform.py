@@ -39,16 +39,32 @@ _TRUE = {"yes", "true", "true()", "1", "ja"}
 _FALSE = {"", "no", "false", "false()", "0", "nee"}
 # what each refused feature is called in messages (and in `forms check` output)
 NOT_YET = {
-    "time": "time questions", "datetime": "date-and-time questions", "geopoint": "geopoint questions",
-    "geotrace": "geotrace questions", "geoshape": "geoshape questions", "media": "file, photo, audio and video "
-    "questions", "barcode": "barcode questions", "rank": "rank questions", "calculate": "calculate and hidden "
-    "fields", "repeat": "repeats", "choice_filter": "choice filters (cascading selects)", "external_choices":
-    "choices from an attached file (select_one_from_file, select_one_external, search())", "default": "default "
-    "answers", "read_only": "read-only questions", "calculation": "calculations", "dynamic_required": "required "
-    "given as an expression", "trigger": "triggers", "label_media": "images, audio or video in labels",
-    "entities": "entities", "expression": "this expression", "languages": "labels only in languages other than "
-    "Dutch and English", "range": "ranges other than whole numbers in steps of 1", "osm": "OpenStreetMap "
-    "questions", "include": "included sections", "loop": "loops", "unknown_type": "this type",
+    "time": "time questions",
+    "datetime": "date-and-time questions",
+    "geopoint": "geopoint questions",
+    "geotrace": "geotrace questions",
+    "geoshape": "geoshape questions",
+    "media": "file, photo, audio and video questions",
+    "barcode": "barcode questions",
+    "rank": "rank questions",
+    "calculate": "calculate and hidden fields",
+    "repeat": "repeats",
+    "choice_filter": "choice filters (cascading selects)",
+    "external_choices": "choices from an attached file (select_one_from_file, select_one_external, search())",
+    "default": "defaults given as expressions",
+    "read_only": "read-only questions",
+    "calculation": "calculations",
+    "dynamic_required": "required given as an expression",
+    "trigger": "triggers",
+    "label_media": "images, audio or video in labels",
+    "entities": "entities",
+    "expression": "this expression",
+    "languages": "labels only in languages other than Dutch and English",
+    "range": "ranges other than whole numbers in steps of 1",
+    "osm": "OpenStreetMap questions",
+    "include": "included sections",
+    "loop": "loops",
+    "unknown_type": "this type",
 }
 _SKIPPED_METADATA = "metadata (collected by a device, not asked: left out)"
 
@@ -386,8 +402,14 @@ class _Converter:
             self.report.features["required"] += 1
         if not data["required"]:
             data.pop("required_message", None)
-        if element.get("default") not in (None, ""):
-            self.refuse("default", row, "default")
+        default = element.get("default")
+        if default not in (None, ""):
+            if re.search(r"\(|\$\{|^\.|/", str(default)):
+                self.refuse("default", row, "default", f"impactlab cannot run a default given as an expression "
+                            f"({default!r}) yet")
+            else:
+                data["default"] = re.sub(r" 00:00:00$", "", str(default)) if kind == "date" else str(default)
+                self.report.features["default"] += 1
         if str(bind.get("readonly", "")).lower() in _TRUE and kind != "note":
             self.refuse("read_only", row, "read_only")
         if bind.get("calculate"):
@@ -417,7 +439,8 @@ class _Converter:
             for problem in error.errors():
                 where = str(problem["loc"][0]) if problem["loc"] else ""
                 column = {"id": "name", "min": "parameters", "max": "parameters", "choices": "type"}.get(where, "type")
-                self.error(row, column, problem["msg"].removeprefix("Value error, "))
+                for message in problem["msg"].removeprefix("Value error, ").split("; "):
+                    self.error(row, "default" if message.startswith("default ") else column, message)
             return
         for problem in condition_problems(question, self.questions):
             if any(f"'{name}' is not an earlier question" in problem for name in self.refused):

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from impactlab.fieldwork.answers import AnswerError
-from impactlab.fieldwork.questionnaire import Question, localise, visible_questions
+from impactlab.fieldwork.questionnaire import Question, default_answers, localise, visible_questions
 from impactlab.fieldwork.tokens import make_token
 from impactlab_web import audit
 from impactlab_web.client import client_ip
@@ -129,7 +129,9 @@ def _fill(request: HttpRequest, wave: Wave, link: Any, channel: str, language: s
     if Response.objects.filter(wave=wave, respondent_key=key).exists():
         return _done(request, wave, key, context, language, template)
     raw = service.draft_answers(wave, key)
-    return render(request, template, {**context, **form_context(wave, raw, [], language), "resumed": bool(raw)})
+    resumed = bool(raw)  # a blank form starts with the questionnaire's default answers (XLSForm `default`)
+    raw = raw or default_answers(wave.questionnaire.core)
+    return render(request, template, {**context, **form_context(wave, raw, [], language), "resumed": resumed})
 
 
 def _done(request: HttpRequest, wave: Wave, key: str, context: dict[str, Any], language: str,
