@@ -225,6 +225,9 @@ def test_required_message_and_cli(tmp_path):
     assert "row 2, column 'type': impactlab cannot run geopoint questions yet" in result.output
     result = runner.invoke(app, ["forms", "convert", str(bad), "--out", str(out)])
     assert result.exit_code == 2
+    refused_by_pyxform = write_form(tmp_path / "nolist.xlsx", survey=[["select_one nolist", "x", "X"]])
+    result = runner.invoke(app, ["forms", "check", str(refused_by_pyxform), "--format", "json"])
+    assert result.exit_code == 2 and '"feature": "pyxform"' in result.output
 
 
 def test_a_literal_default_is_kept_and_checked(tmp_path):

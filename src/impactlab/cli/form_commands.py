@@ -25,7 +25,9 @@ def forms_check(
         report = check_xlsform(form)
     except UserError as error:  # pyxform (or the file) refuses it
         if format is OutputFormat.json:
-            print_json({"file": str(form), "ok": False, "problems": [{"message": m} for m in error.messages]})
+            problems = [{"sheet": None, "row": None, "column": None, "feature": "pyxform", "message": m}
+                        for m in error.messages]
+            print_json({"file": str(form), "ok": False, "problems": problems})
         show_messages(error.messages)
         raise typer.Exit(EXIT_USER_ERROR) from None
     if format is OutputFormat.json:
