@@ -92,3 +92,8 @@ def test_reader_property_accepted_forms_round_trip_and_keep_every_question(tmp_p
         assert question.text.nl == label
         assert question.required == (required and kind != "note")
     assert questionnaire_from_yaml(questionnaire_to_yaml(form)) == form
+
+
+def test_untranslated_texts_of_a_form_in_one_language_are_in_that_language():
+    form = check_xlsform(DATA / "pyxform_specify_other.xlsx").questionnaire  # label:English, no default_language
+    assert form.question("sex_other").text.en == "Specify other." and form.question("sex_other").text.nl is None

@@ -251,7 +251,7 @@ class _Converter:
             if name:
                 self.rows.setdefault(name, []).append(row)
         self.last_row: int | None = None
-        self.default = _language(str(data.get("default_language", ""))) or "nl"
+        self.default = _language(str(data.get("default_language", ""))) or _only_language(data) or "nl"
         self.dropped_languages: set[str] = set()
         self.questions: dict[str, Question] = {}
         self.refused: set[str] = set()
@@ -505,6 +505,23 @@ class _Converter:
         except ConditionError as error:
             self.refuse("expression", row, column, f"cannot use {text!r}: {error}")
             return None
+
+
+def _only_language(data: dict[str, Any]) -> str | None:
+    """Without a default_language setting, untranslated texts (pyxform's 'default', such as the label of an
+    or_other question) are in the form's one known language when it has exactly one ('en' for `label::English`)."""
+    if str(data.get("default_language", "default")) != "default":
+        return None
+    found: set[str | None] = set()
+    stack = list(data.get("children", []))
+    while stack:
+        element = stack.pop()
+        stack += element.get("children", [])
+        for value in (element.get("label"), element.get("hint")):
+            if isinstance(value, dict):
+                found |= {_language(str(k)) for k in value if k != "default"}
+    known = found - {None}
+    return known.pop() if len(known) == 1 and None not in found else None
 
 
 def _target(name: str, current: dict[str, Any] | None, known: dict[str, Question]) -> tuple[str | None, list]:
