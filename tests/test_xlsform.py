@@ -240,3 +240,16 @@ def test_a_literal_default_is_kept_and_checked(tmp_path):
     assert clean_answers(form, default_answers(form)) == ({"n": 3, "h": [1, 3]}, [])
     bad = write_form(tmp_path / "e.xlsx", survey=[["integer", "n", "N", *[None] * 7, "veel"]], survey_header=header)
     assert "row 2, column 'default': default 'veel': expected a whole number" in _error(bad)
+
+
+def test_types_bring_their_pyxform_constraints_and_regex_on_the_answer_is_a_pattern(tmp_path):
+    survey = [["percentage", "share", "Aandeel"], ["phone number", "tel", "Telefoon"],
+              ["text", "postcode", "Postcode", *[None] * 3, "regex(., '^[1-9][0-9]{3} ?[A-Z]{2}$')", "Zoals 1234 AB"]]
+    form = read_xlsform(write_form(tmp_path / "t.xlsx", survey=survey))
+    assert form.question("share").constraint == ". >= 0 and . <= 100"
+    assert form.question("tel").pattern == r"^\d*$" and form.question("tel").constraint is None
+    assert questionnaire_from_yaml(questionnaire_to_yaml(form)) == form
+    errors = clean_answers(form, {"tel": "06-123", "postcode": "3511 AB", "share": 50})[1]
+    assert [(e.question, e.code) for e in errors] == [("tel", "constraint")]
+    errors = clean_answers(form, {"postcode": "3511ab"})[1]
+    assert errors[0].text("nl") == "Zoals 1234 AB"

@@ -9,6 +9,7 @@ Format and rules: docs/fieldwork.md.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from functools import cached_property
@@ -70,6 +71,7 @@ _APPLIES: dict[str, set[str]] = {
     "earliest": {"date"},
     "latest": {"date"},
     "max_length": {"text"},
+    "pattern": {"text"},
     "constraint": {"single_choice", "multiple_choice", "scale", "integer", "decimal", "date", "text"},
     "default": {"single_choice", "multiple_choice", "scale", "integer", "decimal", "date", "text"},
 }
@@ -103,6 +105,7 @@ class Question(_Strict):
     earliest: date | None = None
     latest: date | None = None
     max_length: int | None = Field(default=None, gt=0)
+    pattern: str | None = None
     constraint: str | None = None
     constraint_message: LocalText | None = None
     show_if: str | None = None
@@ -147,6 +150,11 @@ class Question(_Strict):
             yield "a note cannot be required"
         if self.required_message is not None and not self.required:
             yield "'required_message' needs 'required: true'"
+        if self.pattern is not None:
+            try:
+                re.compile(self.pattern)
+            except re.error as error:
+                yield f"pattern {self.pattern!r} is not a regular expression ({error})"
         if self.default is not None:
             try:
                 coerce(self, self.default)
@@ -318,7 +326,8 @@ def _walk(questionnaire: Questionnaire, answers: Mapping[str, Any]) -> Iterator[
         except AnswerProblem as problem:
             yield question, visible, problem.for_question(question.id)
             continue
-        if question.constraint and not evaluate(parse_condition(question.constraint), given, current=value):
+        if (question.pattern is not None and not re.search(question.pattern, str(value))) or (
+                question.constraint and not evaluate(parse_condition(question.constraint), given, current=value)):
             yield question, visible, _constraint(question)
             continue
         given[question.id] = value
@@ -333,10 +342,11 @@ def _required(question: Question) -> AnswerError:
 
 def _constraint(question: Question) -> AnswerError:
     custom = question.constraint_message or LocalText()
+    rule = question.constraint or question.pattern
     return AnswerError(
         question.id, "constraint",
-        custom.en or custom.nl or f"the answer does not meet the condition {question.constraint}",
-        custom.nl or custom.en or f"het antwoord voldoet niet aan de voorwaarde {question.constraint}",
+        custom.en or custom.nl or f"the answer does not meet the condition {rule}",
+        custom.nl or custom.en or f"het antwoord voldoet niet aan de voorwaarde {rule}",
     )
 
 

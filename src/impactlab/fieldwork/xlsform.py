@@ -236,6 +236,17 @@ def _kind(element: dict[str, Any]) -> str:
             "string": "text"}.get(str(bind_type), "unknown_type")
 
 
+_REGEX = re.compile(r"""\s*regex\(\s*\.\s*,\s*(['"])(.*)\1\s*\)\s*""", re.S)
+
+
+def _builtin_bind(element: dict[str, Any]) -> dict[str, Any]:
+    """The constraint a pyxform type brings along (`phone number`: digits only; `percentage`: 0 to 100)."""
+    from pyxform.question_type_dictionary import QUESTION_TYPE_DICT
+
+    spec = QUESTION_TYPE_DICT.get(str(element.get("type", "")), {}).get("bind", {})
+    return {"constraint": spec["constraint"]} if "constraint" in spec else {}
+
+
 _QUESTION_TYPES = {"select_one": "single_choice", "select_multiple": "multiple_choice", "integer": "integer",
                    "decimal": "decimal", "date": "date", "text": "text", "note": "note", "range": "scale",
                    "acknowledge": "single_choice"}
@@ -344,7 +355,8 @@ class _Converter:
 
     def container(self, element: dict[str, Any], kind: str, name: str, row: int | None, groups: list[Condition],
                   repeat: str | None) -> None:
-        self.report.features[kind] += 1
+        if kind == "group":
+            self.report.features[kind] += 1  # repeats and loops are counted where they are refused
         if "field-list" in str(element.get("control", {}).get("appearance", "")):
             self.report.features["field-list"] += 1
         if kind != "group":
@@ -366,7 +378,7 @@ class _Converter:
     # ------------------------------------------------------------------------------------ questions
     def question(self, element: dict[str, Any], kind: str, name: str, row: int | None,
                  groups: list[Condition]) -> None:
-        bind = dict(element.get("bind", {}))
+        bind = {**_builtin_bind(element), **element.get("bind", {})}
         data: dict[str, Any] = {"type": _QUESTION_TYPES[kind]}
         refused = len(self.report.problems)
         if kind in {"select_one", "select_multiple"}:
@@ -417,6 +429,11 @@ class _Converter:
         if element.get("trigger"):
             self.refuse("trigger", row, "trigger")
         relevant = self.condition(row, "relevant", bind.get("relevant"), data, name)
+        pattern = _REGEX.fullmatch(str(bind.get("constraint", "")))
+        if pattern and kind == "text":  # regex(., '...') on the answer itself: the question's pattern
+            data["pattern"] = pattern.group(2)
+            self.report.features["regex"] += 1
+            bind.pop("constraint")
         constraint = self.condition(row, "constraint", bind.get("constraint"), data, name)
         parts = [*groups, *([relevant] if relevant is not None else [])]
         if parts:
