@@ -105,12 +105,13 @@ def _setup(var: Path) -> dict:
 
     from impactlab.io.synth import MISSING_CODE, synth
     from impactlab.model.examples import example_text
-    from impactlab_web import modelling
     from impactlab_web.dashboards import figures
     from impactlab_web.dashboards.jobs import import_upload
-    from impactlab_web.dashboards.models import Upload
+    from impactlab_web.data.models import Upload
     from impactlab_web.jobs.runner import run_pending
-    from impactlab_web.models import Membership, Organisation, Profile, Programme, Role
+    from impactlab_web.organisations.models import Membership, Organisation, Profile, Role
+    from impactlab_web.programmes import modelling
+    from impactlab_web.programmes.models import Programme
 
     call_command("migrate", verbosity=0)
     welfare = Organisation.objects.create(name="Stichting Welzijn Venlo", kind="welfare")

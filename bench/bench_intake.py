@@ -37,7 +37,8 @@ from impactlab.fieldwork.tokens import new_respondent_key
 from impactlab_web.fieldwork import service
 from impactlab_web.fieldwork.demo import DOCUMENT
 from impactlab_web.fieldwork.models import Questionnaire, Wave
-from impactlab_web.models import Organisation, Programme
+from impactlab_web.organisations.models import Organisation
+from impactlab_web.programmes.models import Programme
 organisation, _ = Organisation.objects.get_or_create(name="Bench")
 programme, _ = Programme.objects.get_or_create(name="Bench", lead=organisation)
 questionnaire = Questionnaire.objects.create(programme=programme, document=DOCUMENT)

@@ -44,10 +44,11 @@ def main() -> None:
     from django.core.management import call_command
 
     from impactlab.model.examples import example_text
-    from impactlab_web import modelling
     from impactlab_web.jobs.models import Job
     from impactlab_web.jobs.runner import enqueue
-    from impactlab_web.models import Organisation, Programme
+    from impactlab_web.organisations.models import Organisation
+    from impactlab_web.programmes import modelling
+    from impactlab_web.programmes.models import Programme
 
     call_command("migrate", verbosity=0)
     lead = Organisation.objects.create(name="Stichting Welzijn Venlo", kind="welfare")

@@ -55,9 +55,10 @@ django.setup()
 from django.core.management import call_command
 call_command("migrate", verbosity=0)
 from django.contrib.auth.models import User
-from impactlab_web.dashboards.models import Upload
+from impactlab_web.data.models import Upload
 from impactlab_web.jobs.runner import enqueue, run
-from impactlab_web.models import Membership, Organisation, Profile, Programme, Role
+from impactlab_web.organisations.models import Membership, Organisation, Profile, Role
+from impactlab_web.programmes.models import Programme
 
 organisation = Organisation.objects.create(name="Bench", kind="welfare")
 programme = Programme.objects.create(name="Bench", lead=organisation)

@@ -12,17 +12,11 @@ import pytest
 from django.contrib.auth.models import User
 
 from impactlab.model.examples import example_text
-from impactlab_web import modelling, partnerships
+from impactlab_web.data.models import DatasetRecord, DataSharingAgreement
 from impactlab_web.jobs.models import Job
-from impactlab_web.models import (
-    DatasetRecord,
-    DataSharingAgreement,
-    Membership,
-    Organisation,
-    Profile,
-    Programme,
-    Role,
-)
+from impactlab_web.organisations.models import Membership, Organisation, Profile, Role
+from impactlab_web.programmes import modelling, partnerships
+from impactlab_web.programmes.models import Programme
 
 SCOPES = ("own", "partner", "foreign")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from impactlab_web.models import Role
+from impactlab_web.organisations.models import Role
 
 Rule = Callable[[Role | None, str], int]
 DATA = frozenset({Role.ADMINISTRATOR, Role.RESEARCHER, Role.PROFESSIONAL})
@@ -37,7 +37,7 @@ def dataset_admin(ok: int) -> Rule:
 
 def upload(world) -> str:
     """An upload of the world's own administrator, waiting for its mapping (its file already gone)."""
-    from impactlab_web.dashboards.models import Upload
+    from impactlab_web.data.models import Upload
 
     found = Upload.objects.filter(programme=world.programme).first() or Upload.objects.create(
         programme=world.programme, owner=world.own, uploaded_by=world.user(Role.ADMINISTRATOR, "own"),
@@ -49,7 +49,7 @@ def agreement(world) -> int:
     """The world's dataset shared with the partner organisation."""
     import datetime as dt
 
-    from impactlab_web.models import DataSharingAgreement
+    from impactlab_web.data.models import DataSharingAgreement
 
     found = DataSharingAgreement.objects.filter(dataset=world.dataset).first() or DataSharingAgreement.objects.create(
         dataset=world.dataset, partner=world.partner, purpose="evaluation",

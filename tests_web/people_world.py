@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import User
 
-from impactlab_web.models import Membership, Role
-from impactlab_web.organisations.models import Invitation
+from impactlab_web.organisations.models import Invitation, Membership, Role
 from impactlab_web.organisations.people import new_token, token_hash
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from impactlab_web import modelling
+from impactlab_web.programmes import modelling
 from impactlab_web.review import cycles, sharing
 from impactlab_web.review.models import Comment, Cycle, ReportVersion, Share
 

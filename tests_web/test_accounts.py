@@ -13,7 +13,7 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from impactlab_web.accounts.models import TwoFactorRule, UserSession
-from impactlab_web.models import Membership, Role
+from impactlab_web.organisations.models import Membership, Role
 from tests_web.conftest import World, make_user
 
 PASSWORD = "correct-horse-battery"

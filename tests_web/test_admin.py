@@ -8,8 +8,8 @@ from django.test import Client
 from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from impactlab_web.admin import site
-from impactlab_web.models import Role
+from impactlab_web.core.admin import site
+from impactlab_web.organisations.models import Role
 from tests_web.conftest import SCOPES, World
 
 
@@ -46,7 +46,7 @@ def test_a_superuser_manages_organisations_and_people(world: World) -> None:
     client.force_login(root)
     for url in admin_urls():
         assert client.get(url).status_code in (200, 403), url  # 403: read-only models have no add page
-    page = client.get(reverse("admin:impactlab_web_organisation_changelist")).content.decode()
+    page = client.get(reverse("admin:organisations_organisation_changelist")).content.decode()
     assert world.own.name in page
 
 

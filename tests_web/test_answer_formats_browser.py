@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 
 from impactlab.model.examples import example_text
-from impactlab_web import modelling
-from impactlab_web.dashboards.models import Upload
-from impactlab_web.models import Organisation, Programme, Role
+from impactlab_web.data.models import Upload
+from impactlab_web.organisations.models import Organisation, Role
+from impactlab_web.programmes import modelling
+from impactlab_web.programmes.models import Programme
 from tests_web.conftest import make_user, shot
 from tests_web.test_answer_formats_web import DJG11, EXPECTED, _scores, three_point_csv
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from impactlab.evidence.scored import score_spec, scored_frame
 from impactlab.evidence.workspace import Workspace
-from impactlab_web.dashboards.models import Upload
+from impactlab_web.data.models import Upload
 from impactlab_web.jobs.runner import run_pending
 from tests_web.conftest import World
 from tests_web.test_dashboards import login, upload

@@ -11,10 +11,11 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from impactlab_web import modelling
 from impactlab_web.api import tokens
 from impactlab_web.api.models import AccessToken, Scope
-from impactlab_web.models import AuditEvent, Role
+from impactlab_web.core.models import AuditEvent
+from impactlab_web.organisations.models import Role
+from impactlab_web.programmes import modelling
 from tests_web.conftest import World
 
 ALL_SCOPES = list(Scope.values)
@@ -195,7 +196,7 @@ def test_a_shared_dataset_is_usable_while_the_agreement_is_active(world: World, 
 
 
 def test_aggregates_pass_disclosure_control_and_equal_the_dashboards(world: World, var_dir, tmp_path) -> None:
-    from impactlab_web import evidence
+    from impactlab_web.core import evidence
     from impactlab_web.dashboards import figures
     from tests_web.test_dashboards import SURVEY, _import, _small_group_survey
 

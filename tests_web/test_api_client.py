@@ -7,10 +7,10 @@ import pytest
 
 import impactlab
 from impactlab.client import ApiError
-from impactlab_web import modelling
 from impactlab_web.api import tokens
 from impactlab_web.api.models import Scope
-from impactlab_web.models import Role
+from impactlab_web.organisations.models import Role
+from impactlab_web.programmes import modelling
 from tests_web.conftest import World
 
 

@@ -9,8 +9,9 @@ import pytest
 import impactlab
 from impactlab.client import ApiError
 from impactlab.model.examples import example_text
-from impactlab_web import modelling
-from impactlab_web.models import Organisation, Programme, Role
+from impactlab_web.organisations.models import Organisation, Role
+from impactlab_web.programmes import modelling
+from impactlab_web.programmes.models import Programme
 from tests_web.conftest import make_user, shot
 
 

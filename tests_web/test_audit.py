@@ -18,12 +18,13 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from impactlab_web import audit, audit_triggers
+from impactlab_web.core import audit, audit_triggers
+from impactlab_web.core.models import AuditEvent
+from impactlab_web.core.models.audit import AppendOnly
 from impactlab_web.fieldwork import testing as fieldwork_world
 from impactlab_web.fieldwork.models import Registration
 from impactlab_web.jobs.runner import run_pending
-from impactlab_web.models import AuditEvent, Organisation, Role
-from impactlab_web.models.audit import AppendOnly
+from impactlab_web.organisations.models import Organisation, Role
 from impactlab_web.qualitative.testing import sample
 from impactlab_web.review.models import ReportVersion
 from tests_web import review_world
@@ -151,7 +152,7 @@ def test_every_view_and_export_of_personal_data_writes_one_event(world: World, v
     frame = pl.read_csv(path, infer_schema_length=0)  # one answer the validation reports: not a code of the scale
     frame.with_columns(pl.when(pl.int_range(pl.len()) == 2).then(pl.lit("7")).otherwise(pl.col("lone2"))
                        .alias("lone2")).write_csv(path)
-    response, event = step("POST", reverse("dashboards:upload_new", kwargs={"programme": p}), Action.DATA_UPLOAD,
+    response, event = step("POST", reverse("data:upload_new", kwargs={"programme": p}), Action.DATA_UPLOAD,
                            {"file": SimpleUploadedFile("Jansen-dossier.csv", path.read_bytes()), "owner": own.pk})
     run_pending()
     upload_url = response["Location"]
@@ -160,14 +161,14 @@ def test_every_view_and_export_of_personal_data_writes_one_event(world: World, v
     step("POST", upload_url, Action.DATA_IMPORT, data)
     run_pending()
     step("GET", upload_url, Action.DATA_REPORT)
-    step("GET", reverse("dashboards:upload_status", kwargs={"programme": p, "upload": upload_url.split("/")[-2]}),
+    step("GET", reverse("data:upload_status", kwargs={"programme": p, "upload": upload_url.split("/")[-2]}),
          Action.DATA_REPORT)
     step("GET", reverse("data:detail", kwargs={"programme": p, "dataset": world.dataset.pk}), Action.DATASET_VIEW)
-    _, shared = step("POST", reverse("dashboards:agreement_new", kwargs={"programme": p, "dataset": world.dataset.pk}),
+    _, shared = step("POST", reverse("data:agreement_new", kwargs={"programme": p, "dataset": world.dataset.pk}),
                      Action.DATASET_SHARE, {"partner": world.partner.pk, "purpose": "evaluatie mevrouw Jansen",
                                             "valid_until": (dt.date.today() + dt.timedelta(days=9)).isoformat()})
     agreement = world.dataset.agreements.get()
-    step("POST", reverse("dashboards:agreement_withdraw", kwargs={"programme": p, "agreement": agreement.pk}),
+    step("POST", reverse("data:agreement_withdraw", kwargs={"programme": p, "agreement": agreement.pk}),
          Action.DATASET_WITHDRAW)
     # fieldwork: the personal link list, the response export, a visit with a client, the registrations (one's own
     # list and one entry) and their feed

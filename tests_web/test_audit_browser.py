@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from impactlab_web import audit
-from impactlab_web.models import AuditEvent, Organisation, Programme, Role
+from impactlab_web.core import audit
+from impactlab_web.core.models import AuditEvent
+from impactlab_web.organisations.models import Organisation, Role
+from impactlab_web.programmes.models import Programme
 from tests_web.conftest import make_user, shot
 
 

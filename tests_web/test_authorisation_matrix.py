@@ -13,11 +13,12 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from impactlab_web import modelling
 from impactlab_web.api import tokens
 from impactlab_web.api.models import Scope
-from impactlab_web.models import AuditEvent, Role
-from impactlab_web.permissions import CREATOR, JOB_KINDS, POLICY, Action, can, requires
+from impactlab_web.core.models import AuditEvent
+from impactlab_web.core.permissions import CREATOR, JOB_KINDS, POLICY, Action, can, requires
+from impactlab_web.organisations.models import Role
+from impactlab_web.programmes import modelling
 from tests_web import dashboards_matrix as dash
 from tests_web.conftest import SCOPES, World
 from tests_web.url_arguments import ARGUMENTS
@@ -322,17 +323,17 @@ EXPECT: dict[tuple[str, str], Rule] = {
     ("qualitative:unlink", "GET"): in_programme(EDITORS, ok=405),
     ("qualitative:unlink", "POST"): in_programme(EDITORS, ok=422),
     ("qualitative:export", "GET"): in_programme(EDITORS),
-    ("dashboards:upload_new", "GET"): in_programme(DATA),
-    ("dashboards:upload_new", "POST"): in_programme(DATA, ok=422),  # no file: the error next to the field
-    ("dashboards:upload", "GET"): dash.uploader(200),
-    ("dashboards:upload", "POST"): dash.uploader(422),
-    ("dashboards:upload_status", "GET"): dash.uploader(200),
-    ("dashboards:upload_discard", "GET"): in_programme(DATA, ok=405),
-    ("dashboards:upload_discard", "POST"): dash.uploader(302),
-    ("dashboards:agreement_new", "GET"): dash.dataset_admin(200),
-    ("dashboards:agreement_new", "POST"): dash.dataset_admin(422),
-    ("dashboards:agreement_withdraw", "GET"): in_programme(dash.ADMIN, ok=405),
-    ("dashboards:agreement_withdraw", "POST"): dash.dataset_admin(302),
+    ("data:upload_new", "GET"): in_programme(DATA),
+    ("data:upload_new", "POST"): in_programme(DATA, ok=422),  # no file: the error next to the field
+    ("data:upload", "GET"): dash.uploader(200),
+    ("data:upload", "POST"): dash.uploader(422),
+    ("data:upload_status", "GET"): dash.uploader(200),
+    ("data:upload_discard", "GET"): in_programme(DATA, ok=405),
+    ("data:upload_discard", "POST"): dash.uploader(302),
+    ("data:agreement_new", "GET"): dash.dataset_admin(200),
+    ("data:agreement_new", "POST"): dash.dataset_admin(422),
+    ("data:agreement_withdraw", "GET"): in_programme(dash.ADMIN, ok=405),
+    ("data:agreement_withdraw", "POST"): dash.dataset_admin(302),
     ("dashboards:index", "GET"): in_programme(dash.RESULTS),
     ("dashboards:chart", "GET"): in_programme(dash.RESULTS),
     ("dashboards:simulate", "GET"): in_programme(dash.RESULTS, ok=405),

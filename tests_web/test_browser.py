@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 from impactlab.model.examples import example_text
-from impactlab_web.models import Organisation, Role
+from impactlab_web.organisations.models import Organisation, Role
 from tests_web.conftest import make_user, shot
 
 

@@ -19,9 +19,9 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
-from impactlab_web.dashboards.models import Upload
+from impactlab_web.data.models import DatasetRecord, Upload
 from impactlab_web.jobs.models import Job
-from impactlab_web.models import DatasetRecord, Role
+from impactlab_web.organisations.models import Role
 from tests_web.conftest import World
 from tests_web.test_dashboards import login, mapping_post, survey_csv, upload
 
@@ -143,7 +143,7 @@ def test_a_worker_killed_mid_import(world: World, var_dir: Path, tmp_path: Path,
         assert job.status == Job.Status.FAILED and "attempt 1 of 1" in job.error
         assert found.state == Upload.State.FAILED and job.error in found.report["messages"]
         assert left == [] and not DatasetRecord.objects.filter(name="chaos").exists()
-        page = client.get(reverse("dashboards:upload_status", kwargs={"programme": world.programme.pk,
+        page = client.get(reverse("data:upload_status", kwargs={"programme": world.programme.pk,
                                                                        "upload": found.pk})).content.decode()
         assert "hx-trigger" not in page and "The import failed" in page
 

@@ -24,11 +24,14 @@ from impactlab.io.synth import MISSING_CODE, synth
 from impactlab.reports import charts as core_charts
 from impactlab.reports.texts import Texts
 from impactlab.valuation import sensitivity
-from impactlab_web import evidence, modelling
+from impactlab_web.core import evidence
+from impactlab_web.core.models import AuditEvent
 from impactlab_web.dashboards import figures
-from impactlab_web.dashboards.models import Simulation, Upload
+from impactlab_web.dashboards.models import Simulation
+from impactlab_web.data.models import DatasetRecord, DataSharingAgreement, Upload
 from impactlab_web.jobs.runner import run_pending
-from impactlab_web.models import AuditEvent, DatasetRecord, DataSharingAgreement, Role
+from impactlab_web.organisations.models import Role
+from impactlab_web.programmes import modelling
 from tests_web.conftest import World
 
 
@@ -51,7 +54,7 @@ def login(world: World, role: Role = Role.ADMINISTRATOR, scope: str = "own") -> 
 
 
 def upload(client: Client, world: World, path: Path, name: str | None = None, content: bytes | None = None):
-    url = reverse("dashboards:upload_new", kwargs={"programme": world.programme.pk})
+    url = reverse("data:upload_new", kwargs={"programme": world.programme.pk})
     data = content if content is not None else path.read_bytes()
     response = client.post(url, {"file": SimpleUploadedFile(name or path.name, data), "owner": world.own.pk})
     if response.status_code == 302:
@@ -92,7 +95,7 @@ def test_upload_mapping_job_snapshot_and_record(world: World, var_dir: Path, tmp
     assert done.status_code == 302
     found.refresh_from_db()
     assert found.state == Upload.State.IMPORTING and found.job is not None
-    status = client.get(reverse("dashboards:upload_status", kwargs={"programme": world.programme.pk,
+    status = client.get(reverse("data:upload_status", kwargs={"programme": world.programme.pk,
                                                                     "upload": found.pk})).content.decode()
     assert 'hx-trigger="every 1s"' in status and "<progress" in status
     assert run_pending() >= 1
@@ -332,7 +335,7 @@ def test_agreements_decide_what_a_partner_researcher_sees(world: World, var_dir:
     assert "enquete" not in partner.get(reverse("data:list", kwargs={"programme": world.programme.pk})).content.decode()
 
     admin = login(world)
-    new = reverse("dashboards:agreement_new", kwargs={"programme": world.programme.pk, "dataset": record.pk})
+    new = reverse("data:agreement_new", kwargs={"programme": world.programme.pk, "dataset": record.pk})
     past = admin.post(new, {"partner": world.partner.pk, "purpose": "evaluation", "valid_until": "2001-01-01"})
     assert past.status_code == 422 and "in the past" in past.content.decode()
     until = (dt.date.today() + dt.timedelta(days=90)).isoformat()
@@ -343,7 +346,7 @@ def test_agreements_decide_what_a_partner_researcher_sees(world: World, var_dir:
     assert 'data-testid="change"' in partner.get(dashboard).content.decode()
 
     foreign_admin = login(world, Role.ADMINISTRATOR, "partner")  # not the dataset's owner
-    withdraw = reverse("dashboards:agreement_withdraw", kwargs={"programme": world.programme.pk,
+    withdraw = reverse("data:agreement_withdraw", kwargs={"programme": world.programme.pk,
                                                                 "agreement": agreement.pk})
     assert foreign_admin.post(withdraw).status_code == 404
     assert admin.post(withdraw).status_code == 302
@@ -365,7 +368,7 @@ def test_the_dashboard_speaks_dutch(world: World, var_dir: Path) -> None:
 
 
 def test_demo_part_is_idempotent(db, var_dir: Path) -> None:
-    from impactlab_web import demo
+    from impactlab_web.core import demo
 
     extensions = list(demo.EXTENSIONS)
     demo.EXTENSIONS[:] = ["impactlab_web.dashboards.demo"]
@@ -381,7 +384,7 @@ def test_demo_part_is_idempotent(db, var_dir: Path) -> None:
 
 
 def test_csv_sniffing_accepts_semicolons_and_bom() -> None:
-    from impactlab_web.dashboards.uploads import sniff
+    from impactlab_web.data.uploads import sniff
 
     assert sniff("\ufeffid;wave\n1;T0\n".encode()) == "csv"
     assert sniff(io.BytesIO(b"id\twave\n").read()) == "csv"

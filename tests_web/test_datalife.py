@@ -23,11 +23,15 @@ from impactlab.evidence.erasure import pseudonym_of
 from impactlab.evidence.workspace import Workspace
 from impactlab.io.importer import import_file
 from impactlab.io.synth import synth
-from impactlab_web import datalife, evidence, modelling
+from impactlab_web.core import evidence
+from impactlab_web.core.models import AuditEvent
+from impactlab_web.core.permissions import Action, can
 from impactlab_web.dashboards import figures
 from impactlab_web.dashboards.models import CachedFigures, Simulation
-from impactlab_web.models import AuditEvent, DatasetRecord, DataSharingAgreement, Organisation, Role
-from impactlab_web.permissions import Action, can
+from impactlab_web.data import datalife
+from impactlab_web.data.models import DatasetRecord, DataSharingAgreement
+from impactlab_web.organisations.models import Organisation, Role
+from impactlab_web.programmes import modelling
 from impactlab_web.review import cycles
 from impactlab_web.review.models import Cycle, Phase, ReportVersion, Tombstone
 from tests_web.conftest import World, make_user

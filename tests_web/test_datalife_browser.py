@@ -13,8 +13,10 @@ from django.conf import settings
 from impactlab.evidence.workspace import Workspace
 from impactlab.io.importer import import_file
 from impactlab.io.synth import synth
-from impactlab_web import modelling
-from impactlab_web.models import DatasetRecord, Organisation, Programme, Role
+from impactlab_web.data.models import DatasetRecord
+from impactlab_web.organisations.models import Organisation, Role
+from impactlab_web.programmes import modelling
+from impactlab_web.programmes.models import Programme
 from impactlab_web.review import cycles
 from impactlab_web.review.models import Phase
 from tests_web.conftest import make_user, shot

@@ -20,10 +20,12 @@ from impactlab.errors import UserError
 from impactlab.evidence.erasure import pseudonym_of
 from impactlab.evidence.workspace import Workspace
 from impactlab.fieldwork.tokens import verify_token
-from impactlab_web import datalife
+from impactlab_web.core.models import AuditEvent
+from impactlab_web.data import datalife
+from impactlab_web.data.models import DatasetRecord
 from impactlab_web.fieldwork import service
 from impactlab_web.fieldwork.models import Draft, Questionnaire, Registration, Response, RevokedLink, Wave
-from impactlab_web.models import AuditEvent, DatasetRecord, Role
+from impactlab_web.organisations.models import Role
 from tests_web.conftest import World
 
 DOCUMENT = {"id": "kort", "title": {"nl": "Kort", "en": "Short"}, "items": [

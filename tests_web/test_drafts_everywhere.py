@@ -9,9 +9,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from impactlab_web import modelling
 from impactlab_web.jobs.models import Job
-from impactlab_web.models import Role
+from impactlab_web.organisations.models import Role
+from impactlab_web.programmes import modelling
 from impactlab_web.qualitative.models import Code, Coding, Document, OutcomeLink
 from impactlab_web.qualitative.project import quotes_for
 from tests_web.conftest import World

@@ -16,8 +16,9 @@ from django.test import Client, override_settings
 from django.urls import reverse
 
 from impactlab_web.accounts.models import EmailChange
-from impactlab_web.models import AuditEvent, Role
+from impactlab_web.core.models import AuditEvent
 from impactlab_web.notifications.models import Notification
+from impactlab_web.organisations.models import Role
 from tests_web.conftest import World
 from tests_web.oidc_provider import Provider
 from tests_web.test_accounts import NEW_PASSWORD, PASSWORD, signed_in

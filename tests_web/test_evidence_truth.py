@@ -26,11 +26,13 @@ from impactlab.evidence.workspace import Workspace
 from impactlab.io.importer import import_file
 from impactlab.io.synth import MISSING_CODE, synth
 from impactlab.model.schema import ImpactModel
-from impactlab_web import evidence, modelling
+from impactlab_web.core import evidence
 from impactlab_web.dashboards import figures
 from impactlab_web.dashboards.models import CachedFigures, Simulation
+from impactlab_web.data.models import DatasetRecord, DataSharingAgreement
 from impactlab_web.jobs.runner import run_pending
-from impactlab_web.models import DatasetRecord, DataSharingAgreement, Role
+from impactlab_web.organisations.models import Role
+from impactlab_web.programmes import modelling
 from impactlab_web.review import cycles, reporting
 from tests_web.conftest import World
 

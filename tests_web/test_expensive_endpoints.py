@@ -17,11 +17,13 @@ from django.test import Client
 
 from impactlab import limits
 from impactlab.model.examples import example_text
-from impactlab_web import modelling, ratelimits
+from impactlab_web.core import ratelimits
+from impactlab_web.core.models import RateCount
 from impactlab_web.dashboards.models import CachedFigures
 from impactlab_web.jobs.models import Job
 from impactlab_web.jobs.runner import run_pending
-from impactlab_web.models import Profile, RateCount, Role
+from impactlab_web.organisations.models import Profile, Role
+from impactlab_web.programmes import modelling
 from tests_web.conftest import World
 
 TEXT = example_text("buurtcirkels")

@@ -15,11 +15,12 @@ from openpyxl import Workbook
 
 from impactlab.evidence.workspace import Workspace
 from impactlab.fieldwork.tokens import make_token, new_respondent_key
+from impactlab_web.data.models import DatasetRecord
 from impactlab_web.fieldwork import service
 from impactlab_web.fieldwork.models import Draft, Questionnaire, Registration, Response, Wave
 from impactlab_web.fieldwork.testing import DOCUMENT
 from impactlab_web.jobs import runner
-from impactlab_web.models import DatasetRecord, Role
+from impactlab_web.organisations.models import Role
 from tests_web.conftest import World
 
 DJG = {"lone3": "1", "lone4": "2", "lone7": "3", "lone8": "1", "lone9": "2", "lone10": "3"}
@@ -187,7 +188,7 @@ def _links_page(world: World, wave: Wave) -> str:
 
 def test_a_revoked_link_answers_410_takes_no_answers_and_makes_no_follow_up(client, world: World,
                                                                            wave: Wave) -> None:
-    from impactlab_web.models import AuditEvent
+    from impactlab_web.core.models import AuditEvent
 
     kept, revoked = service.link_for(wave), service.link_for(wave)
     assert client.post(url(revoked), {"alone": "1", "action": "save"}).status_code == 200  # a draft
@@ -233,7 +234,7 @@ def test_revoking_an_anonymous_link_stops_the_links_it_handed_out(client, world:
 
 
 def test_a_closed_wave_answers_410_and_can_be_opened_again(client, world: World, wave: Wave) -> None:
-    from impactlab_web.models import AuditEvent
+    from impactlab_web.core.models import AuditEvent
 
     token = service.link_for(wave)
     team = Client()
@@ -476,9 +477,10 @@ def test_feed_the_model(client, world: World, var_dir) -> None:
 
 
 def test_demo_part_is_idempotent(db, var_dir) -> None:
-    from impactlab_web.demo import DemoContext
+    from impactlab_web.core.demo import DemoContext
     from impactlab_web.fieldwork import demo as fieldwork_demo
-    from impactlab_web.models import Organisation, Programme
+    from impactlab_web.organisations.models import Organisation
+    from impactlab_web.programmes.models import Programme
     from tests_web.conftest import make_user
 
     organisation = Organisation.objects.create(name="Welzijn Demo")

@@ -6,7 +6,8 @@ from __future__ import annotations
 from impactlab_web.fieldwork import service
 from impactlab_web.fieldwork.models import Questionnaire, Registration, Response, Wave
 from impactlab_web.fieldwork.testing import DOCUMENT
-from impactlab_web.models import Organisation, Programme, Role
+from impactlab_web.organisations.models import Organisation, Role
+from impactlab_web.programmes.models import Programme
 from tests_web.conftest import SHOTS, make_user
 
 PHONE = {"width": 390, "height": 844}

@@ -22,7 +22,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from impactlab.io.synth import synth
 from impactlab.model.examples import example_text
 from impactlab_web.accounts.models import TwoFactorRule
-from impactlab_web.models import Organisation
+from impactlab_web.organisations.models import Organisation
 from tests_web.conftest import shot
 
 PASSWORD = "veld-lamp-92-kies"
@@ -98,7 +98,7 @@ def test_first_day(page, live_server, eager, tmp_path: Path, monkeypatch) -> Non
     shot(page, "first-day-01-a-datasets")
 
     # (3) organisation B and its administrator: in Django's admin (no screen in the app creates an organisation)
-    page.goto(f"{live_server.url}/admin/impactlab_web/organisation/add/")
+    page.goto(f"{live_server.url}/admin/organisations/organisation/add/")
     page.get_by_label("Name").fill("Gemeente Venlo")
     page.get_by_label("Kind").select_option("municipality")
     page.get_by_role("button", name="Save", exact=True).click()
@@ -110,7 +110,7 @@ def test_first_day(page, live_server, eager, tmp_path: Path, monkeypatch) -> Non
     page.get_by_role("button", name="Save", exact=True).click()
     page.locator("#id_email").fill("gert@venlo.test")
     page.get_by_role("button", name="Save", exact=True).click()
-    page.goto(f"{live_server.url}/admin/impactlab_web/membership/add/")
+    page.goto(f"{live_server.url}/admin/organisations/membership/add/")
     page.locator("#id_user").select_option(label="gert")
     page.locator("#id_role").select_option("administrator")
     page.locator("#id_organisation").select_option(label="Gemeente Venlo")

@@ -3,12 +3,14 @@ YAML tab; the stored YAML validates and the figures on the page equal a hand cal
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
 from impactlab.model import check_text
-from impactlab_web.models import Organisation, Programme, Role
+from impactlab_web.organisations.models import Organisation, Role
+from impactlab_web.programmes.models import Programme
 from tests_web.conftest import make_user, shot
 
 SHOTS = Path("/tmp/editors")
@@ -32,7 +34,8 @@ def fill(page, values: dict[str, str]) -> None:
     """Fill a part form: plain fields by label, ranges (`Deadweight`: base) by their fieldset's legend,
     checkboxes (a list) by their labels."""
     for label, value in values.items():
-        ranges = page.locator("fieldset.range", has=page.locator("legend", has_text=label))
+        legend = page.locator("legend", has_text=re.compile(f"^{re.escape(label)}$"))  # not a longer legend
+        ranges = page.locator("fieldset.range", has=legend)
         if isinstance(value, dict):
             for part, number in value.items():
                 ranges.get_by_label(part, exact=True).fill(number)

@@ -7,9 +7,9 @@ import json
 from pathlib import Path
 
 from impactlab.deidentify import MASK
-from impactlab_web.dashboards.models import Upload
+from impactlab_web.core.models import AuditEvent
+from impactlab_web.data.models import DatasetRecord, Upload
 from impactlab_web.jobs.runner import run_pending
-from impactlab_web.models import AuditEvent, DatasetRecord
 from tests_web.conftest import World
 from tests_web.test_dashboards import login, mapping_post, upload
 
@@ -157,7 +157,7 @@ def test_an_xlsform_or_model_file_named_after_a_client_does_not_name_what_it_mak
 
     from impactlab.model.examples import example_text
     from impactlab_web.fieldwork.models import Questionnaire
-    from impactlab_web.models import Role
+    from impactlab_web.organisations.models import Role
 
     client = Client()
     client.force_login(world.user(Role.ADMINISTRATOR, "own"))

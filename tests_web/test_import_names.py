@@ -9,9 +9,8 @@ from pathlib import Path
 import polars as pl
 
 from impactlab.evidence.workspace import Workspace
-from impactlab_web.dashboards.models import Upload
+from impactlab_web.data.models import DatasetRecord, Upload
 from impactlab_web.jobs.runner import run_pending
-from impactlab_web.models import DatasetRecord
 from tests_web.conftest import World
 from tests_web.test_dashboards import login, mapping_post, survey_csv, upload
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import tarfile
 from pathlib import Path
 
@@ -16,9 +17,11 @@ from django.core.management.base import CommandError
 from django.test import Client
 
 from impactlab.evidence.workspace import Workspace
-from impactlab_web import audit
-from impactlab_web.backup import BackupError, create_backup, restore_backup
-from impactlab_web.models import AuditEvent, Membership, Organisation, Programme, Role
+from impactlab_web.core import audit
+from impactlab_web.core.backup import MOVED_MODELS, BackupError, create_backup, restore_backup
+from impactlab_web.core.models import AuditEvent
+from impactlab_web.organisations.models import Membership, Organisation, Role
+from impactlab_web.programmes.models import Programme
 
 
 def database_rows() -> dict[str, list[dict]]:
@@ -64,7 +67,7 @@ def test_backup_then_restore_into_an_empty_installation_gives_identical_data(ins
     archive = tmp_path / "backup.tar.gz"
     manifest = create_backup(archive)
     assert archive.stat().st_mode & 0o777 == 0o600
-    assert manifest["rows"]["impactlab_web.organisation"] == 3
+    assert manifest["rows"]["organisations.organisation"] == 3
 
     call_command("flush", interactive=False, verbosity=0)
     for area in ("workspace", "reports"):
@@ -77,6 +80,36 @@ def test_backup_then_restore_into_an_empty_installation_gives_identical_data(ins
     # the id sequences continue after the restored rows (PostgreSQL would repeat an id otherwise)
     Organisation.objects.create(name="Nieuw na herstel", kind="other")
     Programme.objects.create(name="Nieuw programma", lead=Organisation.objects.get(name="Welzijn Test"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_backup_written_before_the_app_split_restores(installation, tmp_path) -> None:
+    """Before the web package became one app per domain, its archives named the models by their old apps."""
+    archive = tmp_path / "backup.tar.gz"
+    create_backup(archive)
+    before = snapshot_of_installation(installation)
+    old_label = {new: old for old, new in MOVED_MODELS.items()}
+    old = tmp_path / "old.tar.gz"
+    with tarfile.open(archive) as source, tarfile.open(old, "w:gz") as target:
+        members = {member.name: (member, source.extractfile(member).read()) for member in source.getmembers()}
+        rows = json.loads(members["database.json"][1])
+        for row in rows:
+            row["model"] = old_label.get(row["model"], row["model"])
+            if row["model"] == "contenttypes.contenttype":
+                label = old_label.get(f"{row['fields']['app_label']}.{row['fields']['model']}")
+                row["fields"]["app_label"] = label.split(".")[0] if label else row["fields"]["app_label"]
+        assert sum(row["model"].startswith("impactlab_web.programme") for row in rows) > 0
+        dump = json.dumps(rows).encode("utf-8")
+        manifest = json.loads(members["manifest.json"][1])
+        manifest["database_sha256"] = hashlib.sha256(dump).hexdigest()
+        members["database.json"] = (members["database.json"][0], dump)
+        members["manifest.json"] = (members["manifest.json"][0], json.dumps(manifest).encode("utf-8"))
+        for member, data in members.values():
+            member.size = len(data)
+            target.addfile(member, io.BytesIO(data))
+    call_command("flush", interactive=False, verbosity=0)
+    restore_backup(old, replace=True)
+    assert snapshot_of_installation(installation) == before
 
 
 @pytest.mark.django_db(transaction=True)

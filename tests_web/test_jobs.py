@@ -6,11 +6,11 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from impactlab_web import modelling
 from impactlab_web.jobs.models import Job
 from impactlab_web.jobs.registry import register
 from impactlab_web.jobs.runner import claim_next, enqueue, run_pending
-from impactlab_web.models import Role
+from impactlab_web.organisations.models import Role
+from impactlab_web.programmes import modelling
 from tests_web.conftest import World
 
 
@@ -203,7 +203,7 @@ def test_a_withdrawn_agreement_stops_a_queued_report(world: World, shared, setti
 
 
 def test_a_role_taken_away_stops_a_queued_job(world: World) -> None:
-    from impactlab_web.models import Membership
+    from impactlab_web.organisations.models import Membership
 
     user = world.user(Role.RESEARCHER, "own")
     job = enqueue("simulate", {"programme": world.programme.pk, "version": 1, "draws": 10}, user, world.programme)
@@ -237,16 +237,16 @@ def test_a_slow_worker_on_this_machine_is_not_taken_for_dead(world: World, setti
 def test_the_upload_page_follows_the_reading_job_then_opens_the_mapping(world: World, var_dir, tmp_path) -> None:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from impactlab_web.dashboards.models import Upload
+    from impactlab_web.data.models import Upload
     from tests_web.test_dashboards import login, survey_csv
 
     client = login(world)
     path = survey_csv(tmp_path)
-    url = reverse("dashboards:upload_new", kwargs={"programme": world.programme.pk})
+    url = reverse("data:upload_new", kwargs={"programme": world.programme.pk})
     response = client.post(url, {"file": SimpleUploadedFile("enquete.csv", path.read_bytes()), "owner": world.own.pk})
     found = Upload.objects.get()
     assert response.status_code == 302 and found.state == Upload.State.READING and found.preview == {}
-    status = reverse("dashboards:upload_status", kwargs={"programme": world.programme.pk, "upload": found.pk})
+    status = reverse("data:upload_status", kwargs={"programme": world.programme.pk, "upload": found.pk})
     polling = client.get(status, HTTP_HX_REQUEST="true")
     assert polling.status_code == 200 and 'hx-trigger="every 1s"' in polling.content.decode()
     run_pending()
@@ -260,7 +260,7 @@ def test_the_upload_page_follows_the_reading_job_then_opens_the_mapping(world: W
 def test_discard_while_importing_stops_the_job_and_keeps_nothing(world: World, var_dir, tmp_path) -> None:
     from pathlib import Path
 
-    from impactlab_web.dashboards.models import Upload
+    from impactlab_web.data.models import Upload
     from tests_web.test_dashboards import login, mapping_post, survey_csv, upload
 
     client = login(world)
@@ -269,7 +269,7 @@ def test_discard_while_importing_stops_the_job_and_keeps_nothing(world: World, v
     found.refresh_from_db()
     raw, job = Path(found.path), found.job
     assert done.status_code == 302 and found.state == Upload.State.IMPORTING and raw.exists()
-    client.post(reverse("dashboards:upload_discard", kwargs={"programme": world.programme.pk, "upload": found.pk}))
+    client.post(reverse("data:upload_discard", kwargs={"programme": world.programme.pk, "upload": found.pk}))
     found.refresh_from_db()
     job.refresh_from_db()
     assert found.state == Upload.State.DISCARDED and found.path == "" and not raw.exists()

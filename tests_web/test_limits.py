@@ -26,7 +26,7 @@ from impactlab.exports import FORMULA_TRIGGERS
 from impactlab_web.fieldwork.models import Questionnaire, Wave
 from impactlab_web.fieldwork.testing import DOCUMENT
 from impactlab_web.jobs.runner import run_pending
-from impactlab_web.models import Role
+from impactlab_web.organisations.models import Role
 from tests_web.conftest import World, make_user
 from tests_web.test_dashboards import upload as upload_data
 

@@ -10,7 +10,7 @@ import pytest
 from impactlab.model import check_text
 from impactlab.model.edit import diff_lines
 from impactlab.model.examples import example_text
-from impactlab_web import modelling
+from impactlab_web.programmes import modelling
 from tests_web.conftest import World
 
 

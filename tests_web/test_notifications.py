@@ -10,8 +10,8 @@ from django.urls import reverse
 
 from impactlab_web.jobs.registry import register
 from impactlab_web.jobs.runner import enqueue, run_pending
-from impactlab_web.models import Profile, Role
 from impactlab_web.notifications.models import Notification
+from impactlab_web.organisations.models import Profile, Role
 from impactlab_web.review import sharing
 from tests_web import review_world
 from tests_web.conftest import World

@@ -5,9 +5,11 @@ from __future__ import annotations
 from django.core.management import call_command
 from django.utils import translation
 
-from impactlab_web import modelling
-from impactlab_web.models import DatasetRecord, ImpactModelVersion, Membership, Organisation, Programme
-from impactlab_web.templatetags.impactlab import money, ratio
+from impactlab_web.core.templatetags.impactlab import money, ratio
+from impactlab_web.data.models import DatasetRecord
+from impactlab_web.organisations.models import Membership, Organisation
+from impactlab_web.programmes import modelling
+from impactlab_web.programmes.models import ImpactModelVersion, Programme
 from tests_web.conftest import World
 
 
@@ -112,8 +114,8 @@ def test_seed_demo_is_idempotent(db, var_dir, capsys) -> None:
     assert counts[3] == 5 and "admin" in first and "demo-impactlab-2025" in first  # + dashboards' registrations
     welfare = Organisation.objects.get(name="Stichting Welzijn Venlo")
     assert DatasetRecord.objects.filter(owner=welfare, name="buurtcirkels-enquete").count() == 2
-    from impactlab_web import demo
-    from impactlab_web.models import Partnership
+    from impactlab_web.core import demo
+    from impactlab_web.programmes.models import Partnership
 
     programme = Programme.objects.get(name="Buurtcirkels Venlo")  # its partners agreed: accepted, once each
     assert {o.name for o in programme.partners} == {demo.MUNICIPALITY, demo.UNIVERSITY}

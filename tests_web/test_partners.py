@@ -13,18 +13,13 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from impactlab_web import partnerships
-from impactlab_web.models import (
-    AuditEvent,
-    DataSharingAgreement,
-    Membership,
-    Organisation,
-    Partnership,
-    Programme,
-    Role,
-)
+from impactlab_web.core.models import AuditEvent
+from impactlab_web.core.permissions import POLICY, Action, can
+from impactlab_web.data.models import DataSharingAgreement
 from impactlab_web.notifications.models import Notification
-from impactlab_web.permissions import POLICY, Action, can
+from impactlab_web.organisations.models import Membership, Organisation, Role
+from impactlab_web.programmes import partnerships
+from impactlab_web.programmes.models import Partnership, Programme
 from tests_web.conftest import World, make_user
 
 NEW_ADMIN = "anna@buurtteam.test"

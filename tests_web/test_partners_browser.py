@@ -4,7 +4,8 @@ by e-mail; that administrator finds it among their invitations, accepts, and onl
 
 from __future__ import annotations
 
-from impactlab_web.models import Organisation, Partnership, Programme, Role
+from impactlab_web.organisations.models import Organisation, Role
+from impactlab_web.programmes.models import Partnership, Programme
 from tests_web.conftest import make_user, shot
 
 

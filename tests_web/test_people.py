@@ -12,8 +12,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from impactlab_web.models import Membership, Role
-from impactlab_web.organisations.models import Invitation
+from impactlab_web.organisations.models import Invitation, Membership, Role
 from tests_web.conftest import World, make_user
 
 PASSWORD = "veld-lamp-92-kies"

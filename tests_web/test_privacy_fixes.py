@@ -6,7 +6,7 @@ from django.test import Client
 from django.urls import reverse
 
 from impactlab_web.jobs.models import Job
-from impactlab_web.models import Role
+from impactlab_web.organisations.models import Role
 from tests_web.conftest import World
 
 
@@ -59,7 +59,7 @@ def test_a_model_cannot_lower_the_installations_minimum_cell(world: World) -> No
     """valuation.min_cell (editable by any model editor) was the disclosure rule of the registrations balance,
     the qualitative analysis and the report: `min_cell: 1` lifted suppression for everyone, viewers included."""
     from impactlab.model.examples import example_text
-    from impactlab_web import modelling
+    from impactlab_web.programmes import modelling
     from impactlab_web.qualitative.project import policy
 
     text = example_text("buurtcirkels").replace("valuation:\n", "valuation:\n  min_cell: 1\n", 1)
@@ -74,7 +74,7 @@ def test_a_model_cannot_lower_the_installations_minimum_cell(world: World) -> No
 def test_a_report_uses_at_least_the_installations_minimum_cell(world: World, settings, tmp_path,
                                                                monkeypatch) -> None:
     from impactlab.model.examples import example_text
-    from impactlab_web import modelling
+    from impactlab_web.programmes import modelling
     from impactlab_web.review import cycles, reporting
 
     settings.VAR_DIR, settings.WORKSPACE_DIR = tmp_path, tmp_path / "workspace"

@@ -18,11 +18,12 @@ from django.urls import reverse
 from impactlab.evidence.workspace import Workspace
 from impactlab.io.importer import import_file
 from impactlab.io.synth import synth
-from impactlab_web import programme_life
-from impactlab_web.dashboards import uploads
-from impactlab_web.dashboards.models import Upload
+from impactlab_web.data import uploads
+from impactlab_web.data.models import DatasetRecord, Upload
 from impactlab_web.jobs.models import Job
-from impactlab_web.models import DatasetRecord, Organisation, Programme, Role
+from impactlab_web.organisations.models import Organisation, Role
+from impactlab_web.programmes import programme_life
+from impactlab_web.programmes.models import Programme
 from impactlab_web.review.models import ReportVersion
 from tests_web import review_world
 from tests_web.conftest import World

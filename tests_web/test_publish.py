@@ -10,11 +10,14 @@ from django.urls import reverse
 
 from impactlab.errors import UserError
 from impactlab.model.examples import example_text
-from impactlab_web import evidence, modelling
-from impactlab_web.models import AuditEvent, ImpactModelVersion, Programme, Role
+from impactlab_web.core import evidence
+from impactlab_web.core.models import AuditEvent
+from impactlab_web.core.templatetags.impactlab import ratio
+from impactlab_web.organisations.models import Role
+from impactlab_web.programmes import modelling
+from impactlab_web.programmes.models import ImpactModelVersion, Programme
 from impactlab_web.review import cycles, reporting, sharing
 from impactlab_web.review.models import ReportVersion
-from impactlab_web.templatetags.impactlab import ratio
 from tests_web.conftest import World
 
 # who sees only what is published: the partner's people, reviewers and viewers (not those who may edit)

@@ -7,9 +7,10 @@ from __future__ import annotations
 from django.urls import reverse
 
 from impactlab.model.examples import example_text
-from impactlab_web import modelling
-from impactlab_web.models import Organisation, Programme, Role
-from impactlab_web.templatetags.impactlab import ratio
+from impactlab_web.core.templatetags.impactlab import ratio
+from impactlab_web.organisations.models import Organisation, Role
+from impactlab_web.programmes import modelling
+from impactlab_web.programmes.models import Programme
 from tests_web.conftest import make_user, shot
 
 

@@ -17,10 +17,11 @@ from impactlab.model.examples import example_text
 from impactlab.qualitative import codebook as core
 from impactlab.qualitative.refiqda import import_qdpx
 from impactlab.reports.blocks import Quote
-from impactlab_web import modelling
+from impactlab_web.core.models import AuditEvent
 from impactlab_web.jobs.models import Job
 from impactlab_web.jobs.runner import run_pending
-from impactlab_web.models import AuditEvent, Role
+from impactlab_web.organisations.models import Role
+from impactlab_web.programmes import modelling
 from impactlab_web.qualitative import demo
 from impactlab_web.qualitative import project as bridge
 from impactlab_web.qualitative.models import Code, Coding, Document, OutcomeLink
@@ -394,7 +395,7 @@ def test_qdpx_export_reimports_with_the_core(world: World, tmp_path: Path) -> No
 
 # ------------------------------------------------------------------------------------------------ demo
 def test_demo_part_is_idempotent(world: World, tmp_path: Path) -> None:
-    from impactlab_web.demo import DemoContext
+    from impactlab_web.core.demo import DemoContext
 
     users = {"researcher": world.user(Role.RESEARCHER, "own"), "professional": world.user(Role.PROFESSIONAL, "own")}
     context = DemoContext(world.programme, world.other, {}, users, None, tmp_path, lambda message: None)
@@ -411,7 +412,7 @@ def test_demo_part_is_idempotent(world: World, tmp_path: Path) -> None:
 
 
 def test_pages_in_dutch(world: World) -> None:
-    from impactlab_web.models import Profile
+    from impactlab_web.organisations.models import Profile
 
     _coded_world(world)
     user = world.user(Role.RESEARCHER, "own")

@@ -4,8 +4,9 @@ and see it under that outcome. Screenshots in var/screenshots/qualitative-*.png.
 from __future__ import annotations
 
 from impactlab.model.examples import example_text
-from impactlab_web import modelling
-from impactlab_web.models import Organisation, Programme, Role
+from impactlab_web.organisations.models import Organisation, Role
+from impactlab_web.programmes import modelling
+from impactlab_web.programmes.models import Programme
 from impactlab_web.qualitative.models import Code, Coding, Document
 from tests_web.conftest import make_user, shot
 

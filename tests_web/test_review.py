@@ -11,10 +11,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from impactlab.model.examples import example_text
-from impactlab_web import modelling
+from impactlab_web.core.models import AuditEvent
 from impactlab_web.jobs.models import Job
 from impactlab_web.jobs.runner import run_pending
-from impactlab_web.models import AuditEvent, Role
+from impactlab_web.organisations.models import Role
+from impactlab_web.programmes import modelling
 from impactlab_web.review import cycles, reporting, sharing
 from impactlab_web.review.models import Comment, Cycle, Phase, ReportVersion
 from tests_web import review_world
@@ -365,7 +366,7 @@ def test_verification_status(world: World, fast_reports) -> None:
 
 
 def test_demo_part_is_complete_and_idempotent(db, settings, var_dir, monkeypatch) -> None:
-    from impactlab_web import demo
+    from impactlab_web.core import demo
 
     settings.IMPACTLAB_REPORT_DRAWS = 5000
     monkeypatch.setattr(demo, "EXTENSIONS", ["impactlab_web.review.demo"])  # this area's part only
@@ -436,8 +437,8 @@ def test_a_finished_cycle_is_read_only_by_every_path(world) -> None:
     import pytest as _pytest
     from django.test import Client as _Client
 
-    from impactlab_web.models import Role as _Role
-    from impactlab_web.permissions import Action, can
+    from impactlab_web.core.permissions import Action, can
+    from impactlab_web.organisations.models import Role as _Role
     from impactlab_web.review import cycles as _cycles
     from impactlab_web.review.models import CycleLocked, Phase, ReportVersion
 

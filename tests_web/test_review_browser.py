@@ -7,9 +7,10 @@ from __future__ import annotations
 from django.urls import reverse
 
 from impactlab.model.examples import example_text
-from impactlab_web import modelling, partnerships
 from impactlab_web.jobs.runner import run_pending
-from impactlab_web.models import Organisation, Programme, Role
+from impactlab_web.organisations.models import Organisation, Role
+from impactlab_web.programmes import modelling, partnerships
+from impactlab_web.programmes.models import Programme
 from impactlab_web.review import cycles, reporting, sharing
 from tests_web.conftest import make_user, shot
 
@@ -88,7 +89,7 @@ def test_demo_cycles_and_comparison(page, live_server, settings, var_dir, monkey
     """The demo's finished first cycle, the second in progress and their comparison, as the team sees them."""
     from playwright.sync_api import expect
 
-    from impactlab_web import demo
+    from impactlab_web.core import demo
 
     settings.IMPACTLAB_REPORT_DRAWS = 2000
     monkeypatch.setattr(demo, "EXTENSIONS", ["impactlab_web.review.demo"])

@@ -11,8 +11,9 @@ from pathlib import Path
 
 from django.utils import timezone
 
-from impactlab_web import permissions
-from impactlab_web.models import AuditEvent, DataSharingAgreement
+from impactlab_web.core import permissions
+from impactlab_web.core.models import AuditEvent
+from impactlab_web.data.models import DataSharingAgreement
 from tests_web.conftest import World
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -27,8 +27,8 @@ from django.test import Client, override_settings
 from django.urls import reverse
 
 from impactlab_web.accounts.models import TwoFactorRule
-from impactlab_web.management.commands.oidc_discover import discover
-from impactlab_web.models import Role
+from impactlab_web.core.management.commands.oidc_discover import discover
+from impactlab_web.organisations.models import Role
 from impactlab_web.settings import oidc as oidc_settings
 from tests_web.conftest import World
 from tests_web.oidc_provider import Provider

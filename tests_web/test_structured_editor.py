@@ -9,8 +9,8 @@ from impactlab.model import check_text, parse_model
 from impactlab.model.edit import diff_lines
 from impactlab.model.examples import example_text
 from impactlab.model.library import search_proxies
-from impactlab_web import modelling
-from impactlab_web.models import Profile
+from impactlab_web.organisations.models import Profile
+from impactlab_web.programmes import modelling
 from tests_web.conftest import World
 
 
@@ -218,7 +218,7 @@ def test_viewer_sees_parts_but_cannot_edit(client, world: World) -> None:
 
 
 def test_a_new_programme_is_built_in_the_forms_only(client, world: World) -> None:
-    from impactlab_web.models import Programme
+    from impactlab_web.programmes.models import Programme
 
     editor(client, world)
     programme = Programme.objects.create(name="Nieuw in formulieren", lead=world.own)

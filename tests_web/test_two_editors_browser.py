@@ -11,8 +11,9 @@ import pytest
 
 from impactlab.model.edit import diff_lines
 from impactlab.model.examples import example_text
-from impactlab_web import modelling
-from impactlab_web.models import Organisation, Programme, Role
+from impactlab_web.organisations.models import Organisation, Role
+from impactlab_web.programmes import modelling
+from impactlab_web.programmes.models import Programme
 from tests_web.conftest import make_user, shot
 
 SHOTS = Path("/tmp/editors")

@@ -15,8 +15,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from impactlab_web.data.models import DataSharingAgreement
 from impactlab_web.fieldwork.models import Questionnaire
-from impactlab_web.models import DataSharingAgreement, Role
+from impactlab_web.organisations.models import Role
 from impactlab_web.review import sharing
 from impactlab_web.review.models import Share
 from tests_web import review_world
@@ -127,7 +128,7 @@ def test_two_parallel_shares_make_one_link(world: World, transactional_db) -> No
 # --- one agreement in force per dataset and partner ------------------------------------------------------------
 
 def _agree(world: World, client: Client | None = None, days: int = 90) -> object:
-    url = reverse("dashboards:agreement_new", kwargs={"programme": world.programme.pk, "dataset": world.dataset.pk})
+    url = reverse("data:agreement_new", kwargs={"programme": world.programme.pk, "dataset": world.dataset.pk})
     until = (timezone.localdate() + dt.timedelta(days=days)).isoformat()
     return (client or _client(world)).post(url, {"partner": world.partner.pk, "purpose": "evaluation",
                                                  "valid_until": until})

@@ -18,7 +18,7 @@ from tests_web import people_world, review_world
 def _invited(world: Any) -> Any:
     from django.contrib.auth.models import User
 
-    from impactlab_web import partnerships
+    from impactlab_web.programmes import partnerships
 
     lead_admin = User.objects.get(username="administrator-own")
     return partnerships.invite(world.programme, "someone@elsewhere.example", lead_admin)

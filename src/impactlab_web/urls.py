@@ -1,82 +1,22 @@
-"""URL configuration. Each area has its own namespace; `dashboards` and data upload are for the next step."""
+"""The root URL configuration: every app's own ``urls.py``, each with its namespace, at the site's root."""
 
 from __future__ import annotations
 
 from django.urls import include, path
 
-from impactlab_web import admin
-from impactlab_web.views import data, datalife, editor, health, partners, programmes
-
-P = "programmes/<int:programme>/"
-
-programme_urls = ([
-    path("", programmes.home, name="home"),
-    path("programmes/new/", programmes.create, name="create"),
-    path(P, programmes.detail, name="detail"),
-    path(P + "theory-of-change/", programmes.theory_of_change, name="theory_of_change"),
-    path(P + "settings/", programmes.settings, name="settings"),
-    path(P + "archive/", programmes.archive, name="archive"),
-    path(P + "unarchive/", programmes.unarchive, name="unarchive"),
-    path(P + "delete/", programmes.delete, name="delete"),
-], "programmes")
-
-partner_urls = ([
-    path(P + "partners/", partners.partner_list, name="list"),
-    path(P + "partners/invite/", partners.invite, name="invite"),
-    path(P + "partners/code/", partners.make_code, name="code"),
-    path(P + "partners/<int:partnership>/end/", partners.end, name="end"),
-    path(P + "leave/", partners.leave, name="leave"),
-    path("partnerships/", partners.inbox, name="inbox"),
-    path("partnerships/code/", partners.redeem, name="redeem"),
-    path("partnerships/<int:partnership>/accept/", partners.accept, name="accept"),
-    path("partnerships/<int:partnership>/decline/", partners.decline, name="decline"),
-], "partners")
-
-editor_urls = ([
-    path(P + "model/", editor.edit, name="edit"),
-    path(P + "model/save/", editor.save, name="save"),
-    path(P + "model/check/", editor.check, name="check"),
-    path(P + "model/check/<uuid:job>/", editor.check_status, name="check_status"),
-    path(P + "model/import/", editor.upload, name="import"),
-    path(P + "model/export.yaml", editor.export, name="export"),
-    path(P + "model/versions/", editor.versions, name="versions"),
-    path(P + "model/versions/<int:number>/", editor.version, name="version"),
-    path(P + "model/versions/<int:number>/publish/", editor.publish, name="publish"),
-    path(P + "model/compare/", editor.compare, name="compare"),
-    path(P + "model/settings/", editor.settings, name="settings"),
-    path(P + "model/proxy-search/", editor.proxy_search, name="proxy_search"),
-    path(P + "model/parts/<str:section>/", editor.parts, name="parts"),
-    path(P + "model/parts/<str:section>/new/", editor.part_new, name="part_new"),
-    path(P + "model/parts/<str:section>/<str:item>/", editor.part_edit, name="part_edit"),
-    path(P + "model/parts/<str:section>/<str:item>/remove/", editor.part_remove, name="part_remove"),
-], "editor")
-
-data_urls = ([
-    path(P + "data/", data.dataset_list, name="list"),
-    path(P + "data/<int:dataset>/", data.dataset_detail, name="detail"),
-    path(P + "data/<int:dataset>/delete/", datalife.delete_snapshot, name="delete_snapshot"),
-    path(P + "data/<int:dataset>/delete-dataset/", datalife.delete_dataset, name="delete_dataset"),
-    path(P + "data/erasure/", datalife.erasure, name="erasure"),
-], "data")
-
-from impactlab_web.jobs.urls import urlpatterns as jobs_urls  # noqa: E402
-
 urlpatterns = [
-    path("health/", health.health, name="health"),
-    path("admin/", admin.site.urls),
-    path("", include(jobs_urls)),
+    path("", include("impactlab_web.core.urls")),
     path("accounts/", include("impactlab_web.accounts.urls")),
-    path("", include(programme_urls)),
-    path("", include(partner_urls)),
-    path("", include(editor_urls)),
-    path("", include(data_urls)),
+    path("", include("impactlab_web.programmes.urls")),
+    path("", include("impactlab_web.data.urls")),
+    path("", include("impactlab_web.dashboards.urls")),
+    path("", include("impactlab_web.jobs.urls")),
     path("", include("impactlab_web.fieldwork.urls")),
     path("", include("impactlab_web.qualitative.urls")),
-    path("", include("impactlab_web.dashboards.urls")),
     path("", include("impactlab_web.review.urls")),
     path("", include("impactlab_web.organisations.urls")),
     path("", include("impactlab_web.notifications.urls")),
     path("", include("impactlab_web.api.urls")),
 ]
 
-handler400 = "impactlab_web.views.errors.bad_request"
+handler400 = "impactlab_web.core.errors.bad_request"

@@ -7,7 +7,7 @@ it (``stakeholders``). What links to them is shown too, marked as linked: the ac
 outputs leading to its outcomes and the activities producing its outputs. Activities and outputs that belong
 to no stakeholder and link to none make up the lane of the programme as a whole.
 
-One function for every picture of it: the web app's theory-of-change page (``impactlab_web.toc``) and the
+One function for every picture of it: the web app's theory-of-change page (``impactlab_web.programmes.toc``) and the
 report's figures (``impactlab.reports.theory``) both draw ``lanes(model)``.
 """
 

@@ -24,9 +24,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from impactlab_web import audit
 from impactlab_web.accounts.models import EmailChange
 from impactlab_web.accounts.throttle import throttled
+from impactlab_web.core import audit
 from impactlab_web.notifications.notify import Kind, mail, notify
 
 

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, User
 from django.utils.translation import gettext_lazy as _
 
-from impactlab_web.models import Profile
+from impactlab_web.organisations.models import Profile
 
 
 class TokenForm(forms.Form):

@@ -31,7 +31,7 @@ class UserSession(models.Model):
 class TwoFactorRule(models.Model):
     """An organisation's rule: every person whose role there sees personal data must log in with a second factor."""
 
-    organisation = models.OneToOneField("impactlab_web.Organisation", on_delete=models.CASCADE,
+    organisation = models.OneToOneField("organisations.Organisation", on_delete=models.CASCADE,
                                         related_name="two_factor_rule")
     required = models.BooleanField(_("two-factor login required"), default=False)
     changed = models.DateTimeField(auto_now=True)

@@ -34,7 +34,7 @@ from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
 from impactlab_web.accounts import twofactor
-from impactlab_web.permissions import public
+from impactlab_web.core.permissions import public
 from impactlab_web.settings.oidc import Provider
 
 LOGGER = logging.getLogger(__name__)

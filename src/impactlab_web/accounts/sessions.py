@@ -16,7 +16,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from impactlab_web.accounts.models import UserSession
-from impactlab_web.client import axes_client_ip
+from impactlab_web.core.client import axes_client_ip
 
 SEEN_KEY = "_impactlab_seen"  # when this session last refreshed its index row (epoch seconds)
 REFRESH_SECONDS = 300

@@ -1,11 +1,11 @@
 """Throttles of the account pages: "forgot password" requests per address and per e-mail address, counted by the
-app's one rate limiter (``impactlab_web.ratelimits``, atomic in the database, shared by every process)."""
+app's one rate limiter (``impactlab_web.core.ratelimits``, atomic in the database, shared by every process)."""
 
 from __future__ import annotations
 
 import hashlib
 
-from impactlab_web.ratelimits import hit
+from impactlab_web.core.ratelimits import hit
 
 
 def throttled(bucket: str, who: str) -> bool:

@@ -17,8 +17,8 @@ from django.http import HttpRequest
 from django_otp import devices_for_user, user_has_device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from impactlab_web.models import Membership
-from impactlab_web.permissions import DATA_ROLES
+from impactlab_web.core.permissions import DATA_ROLES
+from impactlab_web.organisations.models import Membership
 
 # session key: this session was signed in through a provider that enforces multi-factor login (accounts/oidc.py)
 PROVIDER_MFA = "_impactlab_provider_mfa"

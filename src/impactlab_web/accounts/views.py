@@ -25,9 +25,9 @@ from django_otp import login as otp_login
 from impactlab_web.accounts import email_change, sessions, twofactor
 from impactlab_web.accounts.forms import DisableTwoFactorForm, ProfileForm, TokenForm
 from impactlab_web.accounts.throttle import throttled
-from impactlab_web.client import client_ip
-from impactlab_web.models import Profile
-from impactlab_web.permissions import any_user, public
+from impactlab_web.core.client import client_ip
+from impactlab_web.core.permissions import any_user, public
+from impactlab_web.organisations.models import Profile
 
 
 class LoginView(auth_views.LoginView):
@@ -39,7 +39,7 @@ class LoginView(auth_views.LoginView):
     next attempt sees every failure before it: a burst of 50 gets exactly AXES_FAILURE_LIMIT guesses.
     """
 
-    template_name = "impactlab_web/login.html"
+    template_name = "accounts/login.html"
     redirect_authenticated_user = True
 
     def get_context_data(self, **kwargs) -> dict:
@@ -80,7 +80,7 @@ def lockout(request: HttpRequest, original_response: HttpResponse | None = None,
     form.cleaned_data, form._errors = {}, ErrorDict()  # an error without a second check of the password
     form.add_error(None, _("Too many failed attempts. Try again after %(time)s.")
                    % {"time": formats.time_format(timezone.localtime(until), "TIME_FORMAT")})
-    return render(request, "impactlab_web/login.html", {"form": form, "single_sign_on": settings.IMPACTLAB_OIDC},
+    return render(request, "accounts/login.html", {"form": form, "single_sign_on": settings.IMPACTLAB_OIDC},
                   status=429)
 
 

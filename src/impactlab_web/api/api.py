@@ -29,11 +29,12 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
 
 from impactlab.errors import UserError
-from impactlab_web import audit, evidence, permissions, ratelimits
 from impactlab_web.api import tokens
 from impactlab_web.api.models import AccessToken, Scope
-from impactlab_web.models import ImpactModelVersion, Profile, Programme
-from impactlab_web.permissions import Action
+from impactlab_web.core import audit, evidence, permissions, ratelimits
+from impactlab_web.core.permissions import Action
+from impactlab_web.organisations.models import Profile
+from impactlab_web.programmes.models import ImpactModelVersion, Programme
 
 log = logging.getLogger(__name__)
 RATE_BUCKET = "api"  # ratelimits.RATES["api"]: requests per person per window

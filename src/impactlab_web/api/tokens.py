@@ -7,7 +7,7 @@ audit trail of each organisation the person belongs to (``token.create``, ``toke
 characters, scopes and expiry: never the secret, nor the name its owner typed).
 
 A token carries the person's own rights, never more: each API call checks the person's roles with
-``impactlab_web.permissions`` as the pages do, and the token's scopes narrow what it may be used for.
+``impactlab_web.core.permissions`` as the pages do, and the token's scopes narrow what it may be used for.
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from typing import Any
 from django.db.models import F
 from django.utils import timezone
 
-from impactlab_web import audit
 from impactlab_web.api.models import AccessToken, Scope
-from impactlab_web.models import Membership, Organisation
+from impactlab_web.core import audit
+from impactlab_web.organisations.models import Membership, Organisation
 
 PREFIX = "ilp_"
 MAX_DAYS = 366

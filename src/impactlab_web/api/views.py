@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from impactlab_web.api import tokens
 from impactlab_web.api.models import AccessToken, Scope
-from impactlab_web.permissions import any_user, public
+from impactlab_web.core.permissions import any_user, public
 
 
 class TokenForm(forms.Form):

@@ -10,11 +10,11 @@ import numpy as np
 import polars as pl
 
 from impactlab.io.registrations import import_registrations
-from impactlab_web import evidence
+from impactlab_web.core import evidence
 from impactlab_web.dashboards import figures
+from impactlab_web.data.models import DatasetRecord
 from impactlab_web.jobs.models import Job
 from impactlab_web.jobs.runner import run
-from impactlab_web.models import DatasetRecord
 
 DATASET = "steun-formeel-informeel"
 

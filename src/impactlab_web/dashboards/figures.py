@@ -10,8 +10,8 @@
   instrument definition + breakdown + minimum cell;
 * the formal/informal support balance: per registrations snapshot, through the same disclosure control.
 
-Only the snapshots the user may use (``impactlab_web.evidence.usable_snapshots``) are read; the minimum cell
-is the programme's (``impactlab_web.evidence.policy_for``); aggregates of respondent data never leave this
+Only the snapshots the user may use (``impactlab_web.core.evidence.usable_snapshots``) are read; the minimum cell
+is the programme's (``impactlab_web.core.evidence.policy_for``); aggregates of respondent data never leave this
 module without passing ``DisclosurePolicy``.
 """
 
@@ -45,9 +45,10 @@ from impactlab.reports.texts import Texts
 from impactlab.valuation import sensitivity, value
 from impactlab.valuation.compiled import compile_model
 from impactlab.valuation.evidence_hook import with_evidence
-from impactlab_web import evidence
+from impactlab_web.core import evidence
 from impactlab_web.dashboards.models import CachedFigures, Simulation
-from impactlab_web.models import DatasetRecord, ImpactModelVersion, Programme
+from impactlab_web.data.models import DatasetRecord
+from impactlab_web.programmes.models import ImpactModelVersion, Programme
 
 SEED = 0  # the seed of every Monte Carlo run of the web app: the dashboard's and the reports' (ReportVersion.seed)
 REGISTRATIONS = "registrations"
@@ -59,7 +60,7 @@ def monte_carlo() -> tuple[int, int]:
 
 
 def policy(programme: Programme, version: ImpactModelVersion | None = None) -> DisclosurePolicy:
-    """The programme's disclosure rule (``impactlab_web.evidence.policy_for``)."""
+    """The programme's disclosure rule (``impactlab_web.core.evidence.policy_for``)."""
     return evidence.policy_for(programme, version)
 
 

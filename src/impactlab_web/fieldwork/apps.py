@@ -10,8 +10,8 @@ class FieldworkConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.translation import gettext_lazy as _
 
+        from impactlab_web.core.navigation import Tab, add_tab
         from impactlab_web.fieldwork import jobs  # noqa: F401  (registers the job kinds)
-        from impactlab_web.navigation import Tab, add_tab
 
         add_tab(Tab("fieldwork:questionnaires", _("Questionnaires"), "questionnaire.view"))
         add_tab(Tab("fieldwork:registrations", _("Registrations"), "registrations.record"))

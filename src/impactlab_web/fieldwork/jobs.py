@@ -35,7 +35,7 @@ def registrations_snapshot(params: dict[str, Any], progress: Progress) -> dict[s
     """Registrations to a snapshot plus proposed model inputs and outputs (params: programme, user,
     stakeholder, proxy, activity)."""
     from impactlab_web.fieldwork import service
-    from impactlab_web.models import Programme
+    from impactlab_web.programmes.models import Programme
 
     programme = Programme.objects.get(pk=params["programme"])
     progress(0.1, "reading registrations")

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from impactlab.fieldwork.questionnaire import Questionnaire as CoreQuestionnaire
 from impactlab.fieldwork.questionnaire import localise, questionnaire_from_data
-from impactlab_web.models import Programme
+from impactlab_web.programmes.models import Programme
 
 
 def _public_id() -> str:

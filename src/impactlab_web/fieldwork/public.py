@@ -21,11 +21,11 @@ from django.utils import timezone, translation
 from impactlab.fieldwork.answers import AnswerError
 from impactlab.fieldwork.questionnaire import Question, default_answers, localise, visible_questions
 from impactlab.fieldwork.tokens import make_token
-from impactlab_web import audit
-from impactlab_web.client import client_ip
+from impactlab_web.core import audit
+from impactlab_web.core.client import client_ip
+from impactlab_web.core.permissions import public, requires
 from impactlab_web.fieldwork import ratelimit, service
 from impactlab_web.fieldwork.models import Response, Wave
-from impactlab_web.permissions import public, requires
 
 LANGUAGES = ("nl", "en")
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from impactlab_web.ratelimits import hit
+from impactlab_web.core.ratelimits import hit
 
 DEFAULTS = {"post_per_link": 30, "anonymous_per_address": 60, "bad_link_per_address": 30,
             # one anonymous link, whoever uses it: new visitors, and posts of the links handed out from it

@@ -16,13 +16,14 @@ from impactlab.errors import UserError
 from impactlab.evidence.disclosure import DisclosurePolicy
 from impactlab.fieldwork.registrations import balance as core_balance
 from impactlab.model.library import proxy_library
-from impactlab_web import audit, evidence, modelling, permissions
+from impactlab_web.core import audit, evidence, permissions
+from impactlab_web.core.permissions import requires
 from impactlab_web.fieldwork import service
 from impactlab_web.fieldwork.forms import FeedForm, RegistrationForm
 from impactlab_web.fieldwork.models import Registration
 from impactlab_web.jobs import runner
 from impactlab_web.jobs.models import Job
-from impactlab_web.permissions import requires
+from impactlab_web.programmes import modelling
 
 GROUPS = {"team": "team", "neighbourhood": "neighbourhood"}
 PERIODS = ("month", "quarter", "week", "year")
@@ -105,7 +106,7 @@ def delete(request: HttpRequest, programme: int, registration: int) -> HttpRespo
 
 
 def _policy(request: HttpRequest) -> DisclosurePolicy:
-    from impactlab_web.evidence import policy_for
+    from impactlab_web.core.evidence import policy_for
 
     return policy_for(request.programme)  # the installation's minimum; a model may raise it, never lower it
 

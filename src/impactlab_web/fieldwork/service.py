@@ -40,6 +40,8 @@ from impactlab.fieldwork.questionnaire import (
 from impactlab.fieldwork.registrations import check_registrations, model_inputs, model_outputs
 from impactlab.fieldwork.tokens import WaveLink, make_token, next_wave_token, read_token, verify_token
 from impactlab.io.pseudonymise import pseudonym_series
+from impactlab_web.core.permissions import POLICY
+from impactlab_web.data.models import DatasetRecord
 from impactlab_web.fieldwork.models import (
     SLUG_LENGTH,
     Draft,
@@ -49,8 +51,8 @@ from impactlab_web.fieldwork.models import (
     RevokedLink,
     Wave,
 )
-from impactlab_web.models import DatasetRecord, Organisation, Programme
-from impactlab_web.permissions import POLICY
+from impactlab_web.organisations.models import Organisation
+from impactlab_web.programmes.models import Programme
 
 _DOMAIN = b"impactlab fieldwork wave links\x00"
 
@@ -347,7 +349,7 @@ def _owner(programme: Programme, user: Any) -> Organisation:
     """The organisation that owns an export: the exporter's own organisation in the programme, else the lead."""
     organisations = {o.pk: o for o in programme.organisations()}
     if user is not None:
-        from impactlab_web.permissions import Action, organisations_where
+        from impactlab_web.core.permissions import Action, organisations_where
 
         mine = organisations_where(user, Action.DATA_OWN).filter(pk__in=list(organisations)).order_by("pk")
         for organisation_id in mine.values_list("pk", flat=True):

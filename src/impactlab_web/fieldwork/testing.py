@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from impactlab_web.models import Role
+from impactlab_web.organisations.models import Role
 
 DOCUMENT = {
     "id": "welzijn", "title": {"nl": "Welzijn", "en": "Wellbeing"},

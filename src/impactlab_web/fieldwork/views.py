@@ -21,7 +21,8 @@ from impactlab.exports import SafeCsvWriter
 from impactlab.fieldwork.questionnaire import questionnaire_to_yaml
 from impactlab.fieldwork.tokens import new_respondent_key
 from impactlab.fieldwork.xlsform import read_xlsform
-from impactlab_web import audit, permissions
+from impactlab_web.core import audit, permissions
+from impactlab_web.core.permissions import Action, requires
 from impactlab_web.fieldwork import service
 from impactlab_web.fieldwork.forms import (
     InstrumentForm,
@@ -37,7 +38,6 @@ from impactlab_web.fieldwork.models import Questionnaire, Wave
 from impactlab_web.jobs import runner
 from impactlab_web.jobs.models import Job
 from impactlab_web.jobs.views import may_see as may_see_job
-from impactlab_web.permissions import Action, requires
 
 
 def _language() -> str:

@@ -11,7 +11,7 @@ from impactlab_web.jobs.registry import Progress, register
 def simulate_model(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
     """Monte Carlo simulation of a saved model version (params: programme, version, draws, seed)."""
     from impactlab import parse_model, simulate
-    from impactlab_web.models import ImpactModelVersion
+    from impactlab_web.programmes.models import ImpactModelVersion
 
     version = ImpactModelVersion.objects.get(programme_id=params["programme"], number=params["version"])
     draws = int(params.get("draws", 100_000))
@@ -26,9 +26,9 @@ def check_model(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
     evidence its creator may use; the text is not kept in the result."""
     from django.contrib.auth import get_user_model
 
-    from impactlab_web import modelling
-    from impactlab_web.evidence import scope_for
-    from impactlab_web.models import Programme
+    from impactlab_web.core.evidence import scope_for
+    from impactlab_web.programmes import modelling
+    from impactlab_web.programmes.models import Programme
 
     programme = Programme.objects.get(pk=params["programme"])
     user = get_user_model().objects.filter(pk=params.get("user")).first()

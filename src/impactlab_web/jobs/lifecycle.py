@@ -3,7 +3,7 @@ without success (failed, cancelled, given up after its worker died) or before it
 
 Rights are checked at every attempt, not only when the job was queued: a role taken away or a data-sharing
 agreement withdrawn in between stops the job (with a message), through the functions of
-``impactlab_web.permissions``. Kinds without their own check need the creator to still have a role in the
+``impactlab_web.core.permissions``. Kinds without their own check need the creator to still have a role in the
 job's programme. Jobs without a creator (the demo, management commands) are the installation's own.
 
 Private params (``private_params``) are what a job needs only while it runs, such as the editor's submitted
@@ -83,7 +83,7 @@ def cleanup(job: Any, final: bool) -> None:
 
 
 def require(user: Any, action: str, programme: Any) -> None:
-    from impactlab_web import permissions
+    from impactlab_web.core import permissions
 
     if not permissions.can(user, action, programme):
         raise UserError(_("You may no longer do this in %(programme)s (your role changed); the job was not run.")
@@ -99,7 +99,7 @@ def _member(job: Any, user: Any) -> None:
 def _report_rights(job: Any, user: Any) -> None:
     """A report reads the cycle's datasets: each must still be usable by its creator (own organisation's, or
     shared with it under an agreement that is still active)."""
-    from impactlab_web import permissions
+    from impactlab_web.core import permissions
     from impactlab_web.review.models import ReportVersion
 
     require(user, "reports.generate", job.programme)
@@ -111,8 +111,8 @@ def _report_rights(job: Any, user: Any) -> None:
 
 
 def _upload_rights(job: Any, user: Any) -> None:
-    from impactlab_web import permissions
-    from impactlab_web.dashboards.models import Upload
+    from impactlab_web.core import permissions
+    from impactlab_web.data.models import Upload
 
     require(user, "data.upload", job.programme)
     upload = Upload.objects.get(pk=job.params["upload"])
@@ -158,8 +158,8 @@ def _report_cleanup(job: Any, final: bool) -> None:
 
 def _upload_cleanup(job: Any, final: bool) -> None:
     """Half-written snapshot files go at once; at the end the raw file goes too, and the upload says why."""
-    from impactlab_web.dashboards import uploads
-    from impactlab_web.dashboards.models import Upload
+    from impactlab_web.data import uploads
+    from impactlab_web.data.models import Upload
     from impactlab_web.jobs.models import Job
 
     upload = Upload.objects.filter(pk=job.params.get("upload")).first()
@@ -227,7 +227,7 @@ def remove_unrecorded_snapshots(dataset: str, raw: Path | None = None, snapshot_
     job died or was cancelled after the snapshot was written and before it was recorded, so none is kept."""
     from impactlab.evidence.datasets import sha256_file
     from impactlab.evidence.workspace import Workspace
-    from impactlab_web.models import DatasetRecord
+    from impactlab_web.data.models import DatasetRecord
 
     if _dataset_folder(dataset) is None:
         return []
@@ -253,8 +253,8 @@ def remove_unrecorded_snapshots(dataset: str, raw: Path | None = None, snapshot_
 def sweep() -> dict[str, int]:
     """The periodic housekeeping of the workers: recover stale jobs, expire unmapped uploads, and end uploads
     whose job ended without saying so (each deletes the raw file)."""
-    from impactlab_web.dashboards import uploads
-    from impactlab_web.dashboards.models import Upload
+    from impactlab_web.data import uploads
+    from impactlab_web.data.models import Upload
     from impactlab_web.jobs.models import Job
     from impactlab_web.jobs.runner import recover_stale
 

@@ -28,7 +28,7 @@ class Job(models.Model):
     message = models.CharField(max_length=300, blank=True)
     result = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
-    programme = models.ForeignKey("impactlab_web.Programme", null=True, blank=True, on_delete=models.CASCADE,
+    programme = models.ForeignKey("programmes.Programme", null=True, blank=True, on_delete=models.CASCADE,
                                   related_name="jobs")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
     created = models.DateTimeField(auto_now_add=True)

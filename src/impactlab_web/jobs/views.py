@@ -5,10 +5,10 @@ from __future__ import annotations
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from impactlab_web import permissions
+from impactlab_web.core import permissions
+from impactlab_web.core.permissions import requires
 from impactlab_web.jobs import runner
 from impactlab_web.jobs.models import Job
-from impactlab_web.permissions import requires
 
 
 def may_see(user, job: Job) -> bool:

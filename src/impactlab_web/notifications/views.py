@@ -9,8 +9,8 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from impactlab_web.core.permissions import any_user
 from impactlab_web.notifications.models import Notification
-from impactlab_web.permissions import any_user
 
 
 @any_user

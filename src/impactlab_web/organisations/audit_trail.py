@@ -18,7 +18,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from impactlab.exports import SafeCsvWriter
-from impactlab_web.models import AuditEvent, Membership, Organisation, Programme
+from impactlab_web.core.models import AuditEvent
+from impactlab_web.organisations.models import Membership, Organisation
+from impactlab_web.programmes.models import Programme
 
 
 def events(organisation: Organisation) -> QuerySet[AuditEvent]:

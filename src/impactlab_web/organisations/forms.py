@@ -8,7 +8,7 @@ from django.contrib.auth.models import User
 from django.contrib.auth.password_validation import validate_password
 from django.utils.translation import gettext_lazy as _
 
-from impactlab_web.models import Role
+from impactlab_web.organisations.models import Role
 
 
 class InviteForm(forms.Form):
@@ -85,7 +85,7 @@ class AuditFilterForm(forms.Form):
     until = forms.DateField(label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args, usernames, programmes, **kwargs):
-        from impactlab_web.models import AuditEvent
+        from impactlab_web.core.models import AuditEvent
 
         super().__init__(*args, **kwargs)
         everyone = [("", _("everyone"))]

@@ -18,12 +18,20 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from impactlab_web import audit
 from impactlab_web.accounts import sessions, twofactor
 from impactlab_web.accounts.models import TwoFactorRule
-from impactlab_web.models import Membership, Organisation, Partnership, Profile, Programme, Role
+from impactlab_web.core import audit
 from impactlab_web.notifications.notify import Kind, notify
-from impactlab_web.organisations.models import Invitation, new_token, token_hash
+from impactlab_web.organisations.models import (
+    Invitation,
+    Membership,
+    Organisation,
+    Profile,
+    Role,
+    new_token,
+    token_hash,
+)
+from impactlab_web.programmes.models import Partnership, Programme
 
 
 class PeopleError(Exception):

@@ -13,12 +13,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from impactlab_web import audit
-from impactlab_web.models import Membership, Role
+from impactlab_web.core import audit
+from impactlab_web.core.permissions import Action, can, public, requires_in_organisation
 from impactlab_web.organisations import audit_trail, people
 from impactlab_web.organisations.forms import AcceptForm, AuditFilterForm, InviteForm, RolesForm
-from impactlab_web.organisations.models import Invitation
-from impactlab_web.permissions import Action, can, public, requires_in_organisation
+from impactlab_web.organisations.models import Invitation, Membership, Role
 
 PEOPLE = "organisation.people"
 

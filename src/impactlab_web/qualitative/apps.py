@@ -9,7 +9,7 @@ class QualitativeConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from impactlab_web.navigation import Tab, add_tab
+        from impactlab_web.core.navigation import Tab, add_tab
         from impactlab_web.qualitative import jobs  # noqa: F401  (registers the extraction job)
 
         add_tab(Tab("qualitative:index", _("Interviews"), "qualitative.analyse"))

@@ -24,7 +24,7 @@ def extract_document(params: dict[str, Any], progress: Progress) -> dict[str, An
     from django.contrib.auth import get_user_model
 
     from impactlab.qualitative.documents import extract_text
-    from impactlab_web.dashboards import uploads
+    from impactlab_web.data import uploads
     from impactlab_web.qualitative.models import Document
 
     raw = Path(params["path"])
@@ -61,7 +61,7 @@ def _may_code(job: Any, user: Any) -> None:
 
 @cleanup_for(KIND)
 def _delete_raw(job: Any, final: bool) -> None:
-    from impactlab_web.dashboards import uploads
+    from impactlab_web.data import uploads
 
     if final:
         uploads.discard(job.params.get("path"))

@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from impactlab_web.models import Programme
+from impactlab_web.programmes.models import Programme
 
 COLOUR = RegexValidator(r"^#[0-9A-Fa-f]{6}$", _("Use a colour as #RRGGBB."))
 

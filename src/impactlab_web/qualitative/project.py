@@ -13,7 +13,7 @@ from typing import Any
 from impactlab.evidence.disclosure import DisclosurePolicy
 from impactlab.qualitative import codebook as core
 from impactlab.reports.blocks import Quote
-from impactlab_web.models import ImpactModelVersion, Programme
+from impactlab_web.programmes.models import ImpactModelVersion, Programme
 from impactlab_web.qualitative.models import Code, Coding, Document, OutcomeLink
 
 
@@ -22,7 +22,7 @@ def model_document(programme: Programme, user: Any, version: ImpactModelVersion 
     """The impact model as a JSON document: `version`, else the one `user` sees (``evidence.version_for``: the
     latest draft for its editors, the published version for everyone else; ``None``: the system itself);
     {} when there is none."""
-    from impactlab_web.evidence import version_for
+    from impactlab_web.core.evidence import version_for
 
     shown = version if version is not None else version_for(user, programme)
     return shown.document if shown else {}
@@ -41,9 +41,9 @@ def stakeholders(programme: Programme, user: Any, version: ImpactModelVersion | 
 
 
 def policy(programme: Programme) -> DisclosurePolicy:
-    """The programme's disclosure rule (``impactlab_web.evidence.policy_for``: the installation's minimum,
+    """The programme's disclosure rule (``impactlab_web.core.evidence.policy_for``: the installation's minimum,
     raised by the model's ``valuation.min_cell``, never lowered)."""
-    from impactlab_web.evidence import policy_for
+    from impactlab_web.core.evidence import policy_for
 
     return policy_for(programme)
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 
-from impactlab_web.models import Programme
+from impactlab_web.programmes.models import Programme
 from impactlab_web.qualitative.models import Code, Coding, Document
 
 TEXT = "Ik voel me minder alleen sinds de buurtcirkel.\nDe dinsdag is mijn vaste dag."

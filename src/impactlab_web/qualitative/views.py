@@ -26,12 +26,12 @@ from django.views.decorators.http import require_POST
 
 from impactlab.deidentify import deidentify
 from impactlab.qualitative.refiqda import export_qdpx
-from impactlab_web import audit, permissions
-from impactlab_web.dashboards import uploads
+from impactlab_web.core import audit, permissions
+from impactlab_web.core.permissions import requires
+from impactlab_web.data import uploads
 from impactlab_web.jobs import runner
 from impactlab_web.jobs.models import Job
-from impactlab_web.models import Programme
-from impactlab_web.permissions import requires
+from impactlab_web.programmes.models import Programme
 from impactlab_web.qualitative import project as bridge
 from impactlab_web.qualitative.forms import (
     CodeForm,

@@ -9,7 +9,7 @@ class ReviewConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from impactlab_web.navigation import Tab, add_tab
+        from impactlab_web.core.navigation import Tab, add_tab
         from impactlab_web.review import jobs  # noqa: F401  (registers the "report" job kind)
 
         add_tab(Tab("review:cycles", _("Learning cycles"), "cycles.view"))

@@ -16,8 +16,8 @@ from django.utils import timezone
 from impactlab import parse_model
 from impactlab.errors import UserError
 from impactlab.valuation import value
-from impactlab_web import modelling
-from impactlab_web.models import ImpactModelVersion, Programme
+from impactlab_web.programmes import modelling
+from impactlab_web.programmes.models import ImpactModelVersion, Programme
 from impactlab_web.review.models import Cycle, CycleLocked, Phase
 
 __all__ = ["CycleLocked", "create_cycle", "finish", "freeze", "update_phase"]

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from impactlab_web import modelling
-from impactlab_web.demo import DemoContext
+from impactlab_web.core.demo import DemoContext
+from impactlab_web.programmes import modelling
 from impactlab_web.review import cycles, reporting, sharing
 from impactlab_web.review.models import Cycle, Phase, ReportVersion
 

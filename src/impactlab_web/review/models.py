@@ -14,7 +14,8 @@ from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from impactlab_web.models import DatasetRecord, ImpactModelVersion, Programme
+from impactlab_web.data.models import DatasetRecord
+from impactlab_web.programmes.models import ImpactModelVersion, Programme
 
 
 class CycleLocked(Exception):
@@ -283,7 +284,7 @@ class Tombstone(models.Model):
     """What was removed from the data of a frozen or finished cycle, when and by whom: a snapshot, a whole
     dataset, or one respondent's rows (right to erasure; the snapshot was rewritten as ``replaced_by``).
 
-    Written by ``impactlab_web.datalife`` in the transaction that removes the data; the cycle itself does not
+    Written by ``impactlab_web.data.datalife`` in the transaction that removes the data; the cycle itself does not
     change (its snapshot list loses the deleted record), so a finished cycle stays read-only."""
 
     class Kind(models.TextChoices):

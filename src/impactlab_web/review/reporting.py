@@ -22,7 +22,7 @@ from impactlab.evidence.rows import EvidenceScope
 from impactlab.model.schema import ImpactModel
 from impactlab.reports import DataSource, ReportDocument, build_report, render_html, render_pdf, render_xlsx
 from impactlab.reports.evidence import sources_from_snapshots
-from impactlab_web import evidence
+from impactlab_web.core import evidence
 from impactlab_web.jobs import runner
 from impactlab_web.jobs.registry import Progress
 from impactlab_web.qualitative.project import quotes_for

@@ -20,9 +20,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from impactlab.errors import UserError
-from impactlab_web import permissions
-from impactlab_web.models import Programme
+from impactlab_web.core import permissions
 from impactlab_web.notifications.notify import Kind, base_url, notify
+from impactlab_web.programmes.models import Programme
 from impactlab_web.review.models import Comment, ReportVersion, Share
 
 SALT = "impactlab.review.share"
@@ -32,7 +32,7 @@ DEFAULT_DAYS = 30
 def reports_for(user: Any, programme: Programme) -> QuerySet[ReportVersion]:
     """The report versions of the programme this user may open: those of a draft model version only for those
     who see drafts (``evidence.sees_drafts``); reviewers only those shared with their role."""
-    from impactlab_web.evidence import sees_drafts
+    from impactlab_web.core.evidence import sees_drafts
 
     reports = ReportVersion.objects.filter(cycle__programme=programme).select_related("cycle", "model_version")
     if not sees_drafts(user, programme):

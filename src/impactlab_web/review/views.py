@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from impactlab.errors import UserError
-from impactlab_web import audit, permissions
-from impactlab_web.permissions import Action, public, requires
+from impactlab_web.core import audit, permissions
+from impactlab_web.core.permissions import Action, public, requires
 from impactlab_web.review import cycles as service
 from impactlab_web.review import reporting, sharing
 from impactlab_web.review.forms import (

@@ -44,13 +44,15 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_q",
-    "impactlab_web",
+    "impactlab_web.core",
+    "impactlab_web.organisations",
+    "impactlab_web.programmes",
+    "impactlab_web.data",
     "impactlab_web.jobs",
     "impactlab_web.fieldwork",
     "impactlab_web.qualitative",
     "impactlab_web.dashboards",
     "impactlab_web.review",
-    "impactlab_web.organisations",
     "impactlab_web.accounts",
     "impactlab_web.notifications",
     "impactlab_web.api",
@@ -82,11 +84,11 @@ Q_CLUSTER = {
 CSP_MIDDLEWARE = (
     "django.middleware.csp.ContentSecurityPolicyMiddleware"
     if importlib.util.find_spec("django.middleware.csp")
-    else "impactlab_web.csp.ContentSecurityPolicyMiddleware"
+    else "impactlab_web.core.csp.ContentSecurityPolicyMiddleware"
 )
 
 MIDDLEWARE = [
-    "impactlab_web.middleware.NoStoreMiddleware",
+    "impactlab_web.core.middleware.NoStoreMiddleware",
     "django.middleware.security.SecurityMiddleware",
     CSP_MIDDLEWARE,
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -96,14 +98,14 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "impactlab_web.accounts.middleware.SessionIndexMiddleware",
-    "impactlab_web.middleware.UserLanguageMiddleware",
+    "impactlab_web.core.middleware.UserLanguageMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "impactlab_web.accounts.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
-    "impactlab_web.audit.RequestMiddleware",
+    "impactlab_web.core.audit.RequestMiddleware",
 ]
 
 ROOT_URLCONF = "impactlab_web.urls"
@@ -171,7 +173,7 @@ AXES_FAILURE_LIMIT = int(os.environ.get("IMPACTLAB_LOGIN_MAX_FAILURES", "5"))
 AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("IMPACTLAB_LOGIN_LOCK_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "impactlab_web.client.axes_client_ip"
+AXES_CLIENT_IP_CALLABLE = "impactlab_web.core.client.axes_client_ip"
 AXES_LOCKOUT_CALLABLE = "impactlab_web.accounts.views.lockout"
 # Two-factor login (django-otp, TOTP): the name authenticator apps show; a wrong code doubles the wait (1 s, 2 s..).
 OTP_TOTP_ISSUER = "impactlab"
@@ -227,7 +229,7 @@ IMPACTLAB_LIMITS = {
     name.removeprefix("IMPACTLAB_LIMIT_").lower(): int(value)
     for name, value in os.environ.items() if name.startswith("IMPACTLAB_LIMIT_")
 }
-# Rate limits per person on expensive endpoints (impactlab_web.ratelimits.RATES): "n/seconds" per bucket, e.g.
+# Rate limits per person on expensive endpoints (impactlab_web.core.ratelimits.RATES): "n/seconds" per bucket, e.g.
 # IMPACTLAB_RATE_MODEL_CHECK=60/60 (buckets model.check, model.save, dashboard.compute). Counted in the database.
 IMPACTLAB_RATE_LIMITS = {
     name.removeprefix("IMPACTLAB_RATE_").lower().replace("_", ".", 1): value

@@ -6,7 +6,7 @@ from typing import Any
 
 from django import template
 
-from impactlab_web.templatetags.impactlab import _number
+from impactlab_web.core.templatetags.impactlab import _number
 
 register = template.Library()
 

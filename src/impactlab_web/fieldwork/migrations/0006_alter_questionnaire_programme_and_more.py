@@ -1,0 +1,28 @@
+# The web package's app split (2026-12): models moved between apps keep their tables, so every operation here
+# changes only Django's view of the models (which app owns which model, and which model a foreign key points
+# at); the database already has exactly these tables, columns and constraints.
+import django.db.models.deletion
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ('fieldwork', '0005_unique_questionnaire_id'),
+        ('programmes', '0001_initial'),
+    ]
+
+    operations = [
+        migrations.SeparateDatabaseAndState(state_operations=[
+            migrations.AlterField(
+                model_name='questionnaire',
+                name='programme',
+                field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='questionnaires', to='programmes.programme'),
+            ),
+            migrations.AlterField(
+                model_name='registration',
+                name='programme',
+                field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='registrations', to='programmes.programme'),
+            ),
+        ]),
+    ]

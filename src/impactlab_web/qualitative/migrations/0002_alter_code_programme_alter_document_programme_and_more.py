@@ -1,0 +1,33 @@
+# The web package's app split (2026-12): models moved between apps keep their tables, so every operation here
+# changes only Django's view of the models (which app owns which model, and which model a foreign key points
+# at); the database already has exactly these tables, columns and constraints.
+import django.db.models.deletion
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ('programmes', '0001_initial'),
+        ('qualitative', '0001_initial'),
+    ]
+
+    operations = [
+        migrations.SeparateDatabaseAndState(state_operations=[
+            migrations.AlterField(
+                model_name='code',
+                name='programme',
+                field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='qualitative_codes', to='programmes.programme'),
+            ),
+            migrations.AlterField(
+                model_name='document',
+                name='programme',
+                field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='qualitative_documents', to='programmes.programme'),
+            ),
+            migrations.AlterField(
+                model_name='outcomelink',
+                name='programme',
+                field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='qualitative_links', to='programmes.programme'),
+            ),
+        ]),
+    ]

@@ -1,1 +1,0 @@
-"""Views, one module per area: accounts, programmes, the model editor, data."""
