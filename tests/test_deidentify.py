@@ -56,3 +56,12 @@ def test_transcripts_are_scrubbed() -> None:
     extracted = extract_text(text.encode("utf-8"), "gesprek.txt")
     for secrets in SENTENCES.values():
         assert not leaks(extracted.text, secrets)
+
+
+def test_a_bsn_written_in_groups_next_to_a_date_is_found() -> None:
+    """Matching left to right, the any-formatting pattern took '03-1961 123' and missed the BSN behind the date
+    (found by the property test in test_deidentify_chunks). 100.000.009 and 123.456.782 pass the eleven-test:
+    9·1 − 9 = 0 and 9·1 + 8·2 + 7·3 + 6·4 + 5·5 + 4·6 + 3·7 + 2·8 − 2 = 154 = 14·11."""
+    for text in ("03-03-1961 100.000.009", "geboren 03-03-1961 123.456.782", "12-12-2001 1234 56 782"):
+        scrubbed = deidentify(text)
+        assert "[BSN]" in scrubbed and not any(part in scrubbed for part in ("009", "782")), scrubbed

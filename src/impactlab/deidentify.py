@@ -55,6 +55,9 @@ PHONE = (
 # a phone-shaped match that is a date and a time (01-02-2023 12:30): not a phone number
 DATE_TIME_SHAPE = r"^\d{1,2}[-/.]\d{1,2}[-/.](?:19|20)\d{2}\b"
 NINE_DIGITS = r"\b\d(?:[ .\-]?\d){8}\b"  # a BSN candidate in any formatting: 123456782, 123.456.782, 1234 56 782
+# The groupings people write a BSN in, looked for on their own as well: the any-formatting pattern alone, matching
+# left to right, can take digits of a number in front ("03-1961 123" of "03-03-1961 123.456.782") and miss the BSN.
+BSN_FORMS = (r"\b\d{3}[ .\-]\d{3}[ .\-]\d{3}\b", r"\b\d{4}[ .\-]\d{2}[ .\-]\d{3}\b", r"\b\d{9}\b", NINE_DIGITS)
 IBAN = r"(?i)\b[a-z]{2}\d{2}(?: ?[a-z0-9]{4}){2,7}(?: ?[a-z0-9]{1,3})?\b"
 POSTCODE = r"\b[1-9]\d{3} ?[A-Z]{2}\b"
 # a postcode with a house number, either order: "5911 AB 12", "5911ab, 12", "12 5911 AB", "Kerkstraat 12, 5911 AB".
@@ -101,7 +104,8 @@ def scrub_patterns(series: pl.Series) -> pl.Series:
     phones = phones.filter(~phones.str.contains(DATE_TIME_SHAPE))
     if phones.len():
         text = text.str.replace_many(phones.to_list(), [TAGS["phone"]] * phones.len())
-    bsns = _candidates(text, NINE_DIGITS)
+    bsns = pl.concat([_candidates(text, form) for form in BSN_FORMS]).unique().to_frame("m")
+    bsns = bsns.sort(pl.col("m").str.len_chars(), descending=True).to_series()  # longest first
     bsns = bsns.filter(eleven_test(bsns.str.replace_all(r"[ .\-]", "")))
     if bsns.len():
         text = text.str.replace_many(bsns.to_list(), [TAGS["bsn"]] * bsns.len())
@@ -314,7 +318,7 @@ def identifier_masks(expr: pl.Expr, dtype: pl.DataType, today: date | None = Non
     if dtype == pl.String or dtype == pl.Categorical or dtype == pl.Enum or dtype.is_numeric():
         text = _as_text(expr, dtype)
         digits = pl.element().str.replace_all(r"[ .\-]", "")
-        nines = text.str.extract_all(NINE_DIGITS).list.eval(eleven_test(digits))
+        nines = pl.concat_list([text.str.extract_all(form) for form in BSN_FORMS]).list.eval(eleven_test(digits))
         ibans = text.str.extract_all(IBAN).list.eval(iban_valid(pl.element())).list.any()
         phones = text.str.extract_all(PHONE).list.eval(~pl.element().str.contains(DATE_TIME_SHAPE)).list.any()
         masks |= {
